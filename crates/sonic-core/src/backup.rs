@@ -1,0 +1,413 @@
+//! Local backup files: a consistent snapshot in the export format,
+//! zstd-compressed, in `<data dir>/backups/`, with retention.
+//!
+//! A backup file is written to a temporary name, flushed to disk, renamed
+//! into place and the folder flushed, so a crash or a full disk never leaves
+//! a half-written backup under a backup's name. Each backup is also recorded
+//! in the `local_backups` table so listing does not read every file.
+
+use crate::error::{Error, Result};
+use crate::snapshot::{self, ExportInfo};
+use crate::store::{get_setting, set_setting, Store};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Why a backup was made. Stored in `_meta.reason` and in the file name.
+pub mod reason {
+    pub const MANUAL: &str = "manual";
+    pub const ON_CLOSE: &str = "on_close";
+    pub const SCHEDULED: &str = "scheduled";
+    pub const PRE_RESTORE: &str = "pre_restore";
+    pub const PRE_IMPORT: &str = "pre_import";
+    pub const SHIFT_CLOSE: &str = "shift_close";
+}
+
+/// A local backup file and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupInfo {
+    pub id: Uuid,
+    pub file: PathBuf,
+    pub created_at: DateTime<Utc>,
+    pub reason: String,
+    /// Size of the compressed file in bytes.
+    pub size: u64,
+    pub snapshot_sha256: String,
+    /// Records per section key.
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// How many local backups to keep: the last `keep_last`, plus the newest of
+/// each day for `keep_daily_days` days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    pub keep_last: usize,
+    pub keep_daily_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep_last: 20,
+            keep_daily_days: 30,
+        }
+    }
+}
+
+const KEEP_LAST: &str = "backup.keep_last";
+const KEEP_DAILY_DAYS: &str = "backup.keep_daily_days";
+
+impl Store {
+    /// The retention this installation uses.
+    pub fn retention(&self) -> Result<Retention> {
+        let default = Retention::default();
+        let keep_last = get_setting(self.conn(), KEEP_LAST)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default.keep_last);
+        let keep_daily_days = get_setting(self.conn(), KEEP_DAILY_DAYS)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default.keep_daily_days);
+        Ok(Retention {
+            keep_last,
+            keep_daily_days,
+        })
+    }
+
+    /// Changes the retention. At least the newest backup is always kept.
+    pub fn set_retention(&self, retention: Retention) -> Result<()> {
+        if retention.keep_last == 0 {
+            return Err(Error::Invalid(
+                "keep_last must be 1 or more: the newest backup is always kept".into(),
+            ));
+        }
+        set_setting(self.conn(), KEEP_LAST, &retention.keep_last.to_string())?;
+        set_setting(self.conn(), KEEP_DAILY_DAYS, &retention.keep_daily_days.to_string())
+    }
+}
+
+/// Writes a backup of the whole store now, records it, and applies retention.
+pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
+    check_reason(reason)?;
+    let dir = store.data_dir().backups();
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
+    let id = Uuid::now_v7();
+    let created_at = Utc::now();
+    let name = format!(
+        "sonic-{}-{reason}-{}.json.zst",
+        created_at.format("%Y%m%d-%H%M%S"),
+        id.simple()
+    );
+    let final_path = dir.join(&name);
+    let tmp_path = dir.join(format!(".tmp-{name}"));
+
+    let written = write_compressed(
+        store,
+        &tmp_path,
+        &ExportInfo {
+            reason: reason.to_string(),
+            backup_id: Some(id),
+        },
+    );
+    let meta = match written {
+        Ok(meta) => meta,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp_path);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&tmp_path, &final_path) {
+        let _ = std::fs::remove_file(&tmp_path);
+        return Err(Error::io("moving the backup into place", &final_path, e));
+    }
+    sync_dir(&dir)?;
+    let size = std::fs::metadata(&final_path)
+        .map_err(|e| Error::io("reading", &final_path, e))?
+        .len();
+    let info = BackupInfo {
+        id,
+        file: final_path,
+        created_at,
+        reason: reason.to_string(),
+        size,
+        snapshot_sha256: meta.snapshot_sha256.clone(),
+        counts: meta.sections.iter().map(|(k, d)| (k.clone(), d.records)).collect(),
+    };
+    record(store, &info)?;
+    tracing::info!(backup_id = %info.id, reason, size, "local backup written");
+    apply_retention(store, store.retention()?, Utc::now())?;
+    Ok(info)
+}
+
+fn check_reason(reason: &str) -> Result<()> {
+    let ok = !reason.is_empty()
+        && reason.len() <= 32
+        && reason
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "backup reason {reason:?} must be 1 to 32 of a-z, 0-9 and _ (e.g. manual, on_close)"
+        )))
+    }
+}
+
+fn write_compressed(store: &Store, path: &Path, info: &ExportInfo) -> Result<snapshot::Meta> {
+    let file = File::create(path).map_err(|e| Error::io("creating", path, e))?;
+    let mut encoder = zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), 3)
+        .map_err(|e| Error::io("compressing", path, e))?;
+    let meta = snapshot::export(store, info, &mut encoder).map_err(|e| with_path(e, path))?;
+    let buffered = encoder.finish().map_err(|e| Error::io("compressing", path, e))?;
+    let mut file = buffered
+        .into_inner()
+        .map_err(|e| Error::io("writing", path, e.into_error()))?;
+    file.flush().map_err(|e| Error::io("writing", path, e))?;
+    file.sync_all().map_err(|e| Error::io("flushing to disk", path, e))?;
+    Ok(meta)
+}
+
+/// Names the backup file in errors raised while streaming into it.
+fn with_path(err: Error, path: &Path) -> Error {
+    match err {
+        Error::Io { action, source, .. } => Error::io(action, path, source),
+        Error::DiskFull { .. } => Error::DiskFull {
+            path: path.to_path_buf(),
+        },
+        other => other,
+    }
+}
+
+/// Flushes a folder's entries (the rename) to disk.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("flushing the folder", dir, e))
+}
+
+fn record(store: &Store, info: &BackupInfo) -> Result<()> {
+    let counts = serde_json::to_string(&info.counts).map_err(|e| Error::Invalid(e.to_string()))?;
+    let file = info
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    store.conn().execute(
+        "INSERT INTO local_backups(id, file, created_at, reason, size, sha256, counts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            info.id.to_string(),
+            file,
+            info.created_at.to_rfc3339(),
+            info.reason,
+            info.size as i64,
+            info.snapshot_sha256,
+            counts
+        ],
+    )?;
+    Ok(())
+}
+
+/// The local backups, newest first.
+pub fn list_backups(store: &Store) -> Result<Vec<BackupInfo>> {
+    let dir = store.data_dir().backups();
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT id, file, created_at, reason, size, sha256, counts FROM local_backups ORDER BY created_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, file, created_at, reason, size, sha, counts) = row?;
+        let bad = |what: &str| Error::Invalid(format!("the backup list has a bad {what} for backup {id}"));
+        out.push(BackupInfo {
+            id: Uuid::parse_str(&id).map_err(|_| bad("id"))?,
+            file: dir.join(file),
+            created_at: DateTime::parse_from_rfc3339(&created_at)
+                .map_err(|_| bad("time"))?
+                .with_timezone(&Utc),
+            reason,
+            size: u64::try_from(size).unwrap_or(0),
+            snapshot_sha256: sha,
+            counts: serde_json::from_str(&counts).map_err(|_| bad("counts"))?,
+        });
+    }
+    Ok(out)
+}
+
+/// Finds a local backup by its id or a unique prefix of it (8+ characters).
+pub fn find_backup(store: &Store, id_or_prefix: &str) -> Result<BackupInfo> {
+    let wanted = id_or_prefix.trim().to_ascii_lowercase().replace('-', "");
+    if wanted.len() < 8 {
+        return Err(Error::BackupNotFound(format!(
+            "{id_or_prefix:?} (give at least 8 characters of the id)"
+        )));
+    }
+    let matches: Vec<BackupInfo> = list_backups(store)?
+        .into_iter()
+        .filter(|b| b.id.simple().to_string().starts_with(&wanted))
+        .collect();
+    match matches.len() {
+        0 => Err(Error::BackupNotFound(id_or_prefix.to_string())),
+        1 => Ok(matches.into_iter().next().expect("one match")),
+        count => Err(Error::AmbiguousBackup {
+            prefix: id_or_prefix.to_string(),
+            count,
+        }),
+    }
+}
+
+/// Deletes the local backups that `retention` does not keep, returning them.
+pub fn apply_retention(store: &Store, retention: Retention, now: DateTime<Utc>) -> Result<Vec<BackupInfo>> {
+    let all = list_backups(store)?; // newest first
+    let keep = kept(&all, retention, now);
+    let mut removed = Vec::new();
+    for backup in all {
+        if keep.contains(&backup.id) {
+            continue;
+        }
+        match std::fs::remove_file(&backup.file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("removing an old backup", &backup.file, e)),
+        }
+        store
+            .conn()
+            .execute("DELETE FROM local_backups WHERE id = ?1", [backup.id.to_string()])?;
+        tracing::info!(backup_id = %backup.id, "old backup removed by retention");
+        removed.push(backup);
+    }
+    Ok(removed)
+}
+
+/// Which backups `retention` keeps, given them newest first.
+fn kept(newest_first: &[BackupInfo], retention: Retention, now: DateTime<Utc>) -> HashSet<Uuid> {
+    let mut keep: HashSet<Uuid> = newest_first
+        .iter()
+        .take(retention.keep_last.max(1))
+        .map(|b| b.id)
+        .collect();
+    let oldest_day = now - Duration::days(i64::from(retention.keep_daily_days));
+    let mut days_seen = HashSet::new();
+    for backup in newest_first {
+        if backup.created_at >= oldest_day && days_seen.insert(backup.created_at.date_naive()) {
+            keep.insert(backup.id);
+        }
+    }
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataDir;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::at(tmp.path())).unwrap();
+        (tmp, store)
+    }
+
+    #[test]
+    fn a_backup_is_a_compressed_export_that_verifies() {
+        let (_tmp, store) = store();
+        let info = create_backup(&store, reason::MANUAL).unwrap();
+        assert!(info.file.exists());
+        assert_eq!(info.counts.len(), 16, "all 16 sections are listed");
+        let bytes = std::fs::read(&info.file).unwrap();
+        assert_eq!(&bytes[..4], &[0x28, 0xb5, 0x2f, 0xfd], "zstd frame");
+        let doc = snapshot::read_file(&info.file).unwrap();
+        assert_eq!(doc.meta.as_ref().unwrap().backup_id, Some(info.id));
+        let leftovers: Vec<_> = std::fs::read_dir(store.data_dir().backups())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary file may be left behind");
+        assert_eq!(find_backup(&store, &info.id.to_string()[..8]).unwrap().id, info.id);
+    }
+
+    #[test]
+    fn a_bad_reason_is_refused() {
+        let (_tmp, store) = store();
+        assert!(matches!(create_backup(&store, "../evil"), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn retention_keeps_the_last_n_and_one_per_day() {
+        let (_tmp, store) = store();
+        store
+            .set_retention(Retention {
+                keep_last: 1000,
+                keep_daily_days: 1000,
+            })
+            .unwrap();
+        // 12 backups: 3 a day for 4 days, ending yesterday.
+        let now = Utc::now();
+        let mut made = Vec::new();
+        for day in 0..4i64 {
+            for hour in 0..3i64 {
+                let info = create_backup(&store, reason::SCHEDULED).unwrap();
+                let at = now - Duration::days(4 - day) + Duration::hours(hour);
+                store
+                    .conn()
+                    .execute(
+                        "UPDATE local_backups SET created_at = ?1 WHERE id = ?2",
+                        params![at.to_rfc3339(), info.id.to_string()],
+                    )
+                    .unwrap();
+                made.push((info.id, at, info.file));
+            }
+        }
+        // Keep the last 2, and one a day for the last 2 days (+ today).
+        let removed = apply_retention(
+            &store,
+            Retention {
+                keep_last: 2,
+                keep_daily_days: 2,
+            },
+            now,
+        )
+        .unwrap();
+        let left: HashSet<Uuid> = list_backups(&store).unwrap().into_iter().map(|b| b.id).collect();
+        let mut expected: HashSet<Uuid> = made.iter().rev().take(2).map(|m| m.0).collect();
+        // The newest of each day within 2 days: only days 3 (yesterday) and 2 qualify.
+        for (id, at, _) in made.iter().rev() {
+            if *at >= now - Duration::days(2) {
+                let newest_that_day = made
+                    .iter()
+                    .rev()
+                    .find(|m| m.1.date_naive() == at.date_naive())
+                    .unwrap()
+                    .0;
+                expected.insert(newest_that_day);
+                let _ = id;
+            }
+        }
+        assert_eq!(
+            left, expected,
+            "retention must keep exactly the last 2 and the newest per recent day"
+        );
+        assert_eq!(removed.len(), 12 - expected.len());
+        for (id, _, file) in &made {
+            assert_eq!(
+                file.exists(),
+                left.contains(id),
+                "file of {id} must exist exactly when kept"
+            );
+        }
+    }
+}

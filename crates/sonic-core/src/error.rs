@@ -1,0 +1,193 @@
+//! The one error type of `sonic-core`. Every variant names what went wrong
+//! and, where there is one, what to do next.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Something `sonic-core` could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no data directory could be found for this user; pass --data-dir or set SONIC_DATA_DIR")]
+    NoDataDir,
+
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+
+    #[error("the disk is full while writing {path}; free some space and try again (nothing was changed)")]
+    DiskFull { path: PathBuf },
+
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    #[error(
+        "the database {path} is damaged ({detail}); restore the newest good backup \
+         (`sonic-pos-admin backups`, then `sonic-pos-admin restore ID`) into a fresh data directory"
+    )]
+    Damaged { path: PathBuf, detail: String },
+
+    #[error(
+        "the database was written by a newer Sonic POS (schema version {found}; this version knows up to {known}); \
+         install the newer Sonic POS"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+
+    #[error("no backup {0}; `sonic-pos-admin backups` lists the backups of this data directory")]
+    BackupNotFound(String),
+
+    #[error("backup id {prefix} matches {count} backups; give more of the id")]
+    AmbiguousBackup { prefix: String, count: usize },
+
+    #[error(
+        "the store already holds data ({records} records); importing would replace it. \
+         Use `restore` (it keeps a safety backup first) or pass --replace"
+    )]
+    StoreNotEmpty { records: u64 },
+
+    #[error("the store is not empty ({records} records); `gen` fills only an empty data directory")]
+    GenNeedsEmptyStore { records: u64 },
+
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with what was being done and where, spotting a full
+    /// disk so that it gets its own message.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Error {
+        let path = path.into();
+        if is_disk_full(&source) {
+            Error::DiskFull { path }
+        } else {
+            Error::Io { action, path, source }
+        }
+    }
+
+    /// A short stable code for the error, for the UI and `--json` output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoDataDir => "NoDataDir",
+            Error::Io { .. } => "Io",
+            Error::DiskFull { .. } => "DiskFull",
+            Error::Sqlite(e) if is_sqlite_full(e) => "DiskFull",
+            Error::Sqlite(_) => "Database",
+            Error::Damaged { .. } => "Damaged",
+            Error::SchemaTooNew { .. } => "SchemaTooNew",
+            Error::Rejected(_) => "Rejected",
+            Error::BackupNotFound(_) => "NotFound",
+            Error::AmbiguousBackup { .. } => "Ambiguous",
+            Error::StoreNotEmpty { .. } | Error::GenNeedsEmptyStore { .. } => "NotEmpty",
+            Error::Invalid(_) => "Validation",
+        }
+    }
+}
+
+fn is_disk_full(err: &io::Error) -> bool {
+    // ENOSPC (28) and EFBIG (27, the RLIMIT_FSIZE case) on Linux.
+    err.kind() == io::ErrorKind::StorageFull || matches!(err.raw_os_error(), Some(27) | Some(28))
+}
+
+fn is_sqlite_full(err: &rusqlite::Error) -> bool {
+    matches!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
+}
+
+/// Where a problem in a backup or export file is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The section key (`sonic_invoices`), or `_meta`, or empty for the file itself.
+    pub key: String,
+    /// The record's position in its list, with the list's name inside an
+    /// object section (`items[3]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The record's id, where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The field inside the record (`lines[0].qty`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            return f.write_str(&self.message);
+        }
+        f.write_str(&self.key)?;
+        if let Some(record) = &self.record {
+            write!(f, " record {record}")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, " (id {id})")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, " {}", self.message)
+    }
+}
+
+/// A file that was refused, with every problem found in it (up to a limit).
+/// Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejection {
+    pub source: String,
+    pub problems: Vec<Problem>,
+}
+
+impl std::error::Error for Rejection {}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{} was refused, nothing was changed ({n} problem{}):",
+            self.source,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_gets_its_own_error() {
+        let err = Error::io("writing", "/x/y", io::Error::from_raw_os_error(28));
+        assert!(matches!(err, Error::DiskFull { .. }));
+        assert_eq!(err.code(), "DiskFull");
+        assert!(err.to_string().contains("free some space"));
+    }
+
+    #[test]
+    fn problems_name_key_record_id_and_field() {
+        let p = Problem {
+            key: "sonic_invoices".into(),
+            record: Some("12".into()),
+            id: Some("\"inv-9\"".into()),
+            field: Some("lines[0].qty".into()),
+            message: "must be more than zero, found -2 (negative)".into(),
+        };
+        assert_eq!(
+            p.to_string(),
+            "sonic_invoices record 12 (id \"inv-9\"): field `lines[0].qty` must be more than zero, found -2 (negative)"
+        );
+    }
+}

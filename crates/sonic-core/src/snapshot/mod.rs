@@ -1,0 +1,261 @@
+//! Snapshots of the 16 sections and the export format.
+//!
+//! An export file is one JSON object: the 16 `sonic_*` keys in table order,
+//! then `_meta` (format, version, who and when, a SHA-256 per section). A
+//! section's hash is taken over its *canonical* JSON: compact, object keys
+//! sorted, records in the order they were added. The file itself puts each
+//! record on its own line; whitespace does not change a hash, so a file that
+//! was pretty-printed by another tool still verifies.
+//!
+//! **API boundary:** this module and [`import`] are the only places that know
+//! the file format. A snapshot read from the store is taken in one read
+//! transaction, so it is a consistent instant even while the till sells.
+
+pub mod import;
+mod meta;
+
+pub use import::{parse_bytes, read_file};
+pub use meta::{Meta, SectionDigest, FORMAT, FORMAT_VERSION};
+
+use crate::error::{Error, Result};
+use crate::sections::{SectionKey, SectionKind, Table};
+use crate::store::{self, SectionCounts, StoredRecord};
+use rusqlite::Connection;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// A whole set of the 16 sections held in memory: what an import file or a
+/// backup was parsed and validated into, ready to be written in one
+/// transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub(crate) tables: BTreeMap<Table, Vec<StoredRecord>>,
+    /// Canonical JSON of counters, rates and object sections' other members.
+    pub(crate) values: BTreeMap<SectionKey, String>,
+    /// The file's `_meta`, if it had one (old POS files do not).
+    pub meta: Option<Meta>,
+    /// Things worth telling the user that did not stop the import
+    /// (missing keys, unknown keys).
+    pub warnings: Vec<String>,
+}
+
+impl Document {
+    /// Records per section.
+    pub fn counts(&self) -> SectionCounts {
+        let mut out = SectionCounts::new();
+        for key in SectionKey::ALL {
+            let n = match key.kind() {
+                SectionKind::Collection(table) => self.records(table).len() as u64,
+                SectionKind::Object(parts) => parts.iter().map(|(_, t)| self.records(*t).len() as u64).sum(),
+                SectionKind::Counter | SectionKind::Rate => u64::from(self.values.contains_key(&key)),
+            };
+            out.insert(key, n);
+        }
+        out
+    }
+
+    /// The records of one table, in order.
+    pub fn records(&self, table: Table) -> &[StoredRecord] {
+        self.tables.get(&table).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The section digests (hash and record count) of this document.
+    pub fn digests(&self) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+        let mut sink = std::io::sink();
+        write_sections(self, &mut sink)
+    }
+
+    /// Replaces every section of the store with this document. The caller
+    /// owns the transaction; nothing is committed here.
+    pub(crate) fn write_into(&self, conn: &Connection) -> Result<()> {
+        store::clear_all(conn)?;
+        for (table, records) in &self.tables {
+            for record in records {
+                store::insert_record(conn, *table, record.id.as_deref(), &record.body)?;
+            }
+        }
+        for (key, value) in &self.values {
+            store::set_section_value(conn, *key, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where the canonical writer reads sections from: the store or a document.
+pub(crate) trait SectionSource {
+    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()>;
+    fn value(&self, key: SectionKey) -> Result<Option<String>>;
+}
+
+impl SectionSource for Connection {
+    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        store::for_each_record(self, table, |_, body| f(body))
+    }
+    fn value(&self, key: SectionKey) -> Result<Option<String>> {
+        store::section_value(self, key)
+    }
+}
+
+impl SectionSource for Document {
+    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self.records(table).iter().try_for_each(|r| f(&r.body))
+    }
+    fn value(&self, key: SectionKey) -> Result<Option<String>> {
+        Ok(self.values.get(&key).cloned())
+    }
+}
+
+/// Writes bytes to the file, and the canonical ones to the section's hash too.
+struct Tee<'a, W: Write> {
+    out: &'a mut W,
+    hash: Sha256,
+}
+
+impl<W: Write> Tee<'_, W> {
+    fn both(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hash.update(bytes);
+        self.file_only(bytes)
+    }
+    fn file_only(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::io("writing the export", "(export stream)", e))
+    }
+}
+
+/// Writes `{` and the 16 sections (each followed by `,\n`) and returns their
+/// digests. The caller closes the object with `_meta`.
+fn write_sections<W: Write>(src: &dyn SectionSource, out: &mut W) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+    let mut digests = BTreeMap::new();
+    out.write_all(b"{\n")
+        .map_err(|e| Error::io("writing the export", "(export stream)", e))?;
+    for key in SectionKey::ALL {
+        let mut tee = Tee {
+            out: &mut *out,
+            hash: Sha256::new(),
+        };
+        tee.file_only(format!("{}:", json_string(key.as_str())).as_bytes())?;
+        let records = write_section(src, key, &mut tee)?;
+        tee.file_only(b",\n")?;
+        let sha256 = hex::encode(tee.hash.finalize());
+        digests.insert(key, SectionDigest { sha256, records });
+    }
+    Ok(digests)
+}
+
+fn write_section<W: Write>(src: &dyn SectionSource, key: SectionKey, tee: &mut Tee<'_, W>) -> Result<u64> {
+    match key.kind() {
+        SectionKind::Collection(table) => write_records(src, table, tee),
+        SectionKind::Object(parts) => {
+            let extra: serde_json::Map<String, Value> = match src.value(key)? {
+                Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(key, e))?,
+                None => serde_json::Map::new(),
+            };
+            // Canonical order: all member names sorted, lists and kept members alike.
+            let mut names: Vec<&str> = parts
+                .iter()
+                .map(|(n, _)| *n)
+                .chain(extra.keys().map(String::as_str))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            let mut records = 0;
+            tee.both(b"{")?;
+            for (i, name) in names.iter().enumerate() {
+                if i > 0 {
+                    tee.both(b",")?;
+                }
+                tee.both(format!("{}:", json_string(name)).as_bytes())?;
+                match parts.iter().find(|(n, _)| n == name) {
+                    Some((_, table)) => records += write_records(src, *table, tee)?,
+                    None => tee.both(extra[*name].to_string().as_bytes())?,
+                }
+            }
+            tee.both(b"}")?;
+            Ok(records)
+        }
+        SectionKind::Counter => {
+            let value = src.value(key)?;
+            tee.both(value.as_deref().unwrap_or("0").as_bytes())?;
+            Ok(u64::from(value.is_some()))
+        }
+        SectionKind::Rate => {
+            let value = src.value(key)?;
+            tee.both(value.as_deref().unwrap_or("null").as_bytes())?;
+            Ok(u64::from(value.is_some()))
+        }
+    }
+}
+
+fn write_records<W: Write>(src: &dyn SectionSource, table: Table, tee: &mut Tee<'_, W>) -> Result<u64> {
+    let mut n = 0u64;
+    tee.both(b"[")?;
+    src.each_record(table, &mut |body| {
+        if n > 0 {
+            tee.both(b",")?;
+        }
+        tee.file_only(b"\n")?;
+        tee.both(body.as_bytes())?;
+        n += 1;
+        Ok(())
+    })?;
+    tee.both(b"]")?;
+    Ok(n)
+}
+
+fn json_string(s: &str) -> String {
+    Value::String(s.to_string()).to_string()
+}
+
+fn corrupt(key: SectionKey, e: serde_json::Error) -> Error {
+    Error::Invalid(format!(
+        "the stored value of {key} is not valid JSON ({e}); the database may be damaged"
+    ))
+}
+
+/// What to write in `_meta` besides the hashes.
+#[derive(Debug, Clone)]
+pub struct ExportInfo {
+    pub reason: String,
+    pub backup_id: Option<uuid::Uuid>,
+}
+
+/// Writes a consistent snapshot of the store as an export file to `out`,
+/// returning the `_meta` it wrote.
+pub fn export(store: &crate::Store, info: &ExportInfo, out: &mut dyn Write) -> Result<Meta> {
+    let conn = store.conn();
+    // One read transaction: the 16 sections are one instant.
+    let tx = conn.unchecked_transaction()?;
+    let mut out = out;
+    let digests = write_sections(&*tx, &mut out)?;
+    let meta = Meta::new(
+        crate::identity::device_id(&tx)?,
+        crate::identity::store_id(&tx)?,
+        info,
+        digests,
+    );
+    tx.commit()?;
+    let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Invalid(e.to_string()))?;
+    out.write_all(format!("\"_meta\":{meta_json}\n}}\n").as_bytes())
+        .map_err(|e| Error::io("writing the export", "(export stream)", e))?;
+    Ok(meta)
+}
+
+/// The digests of the store's sections as they are now.
+pub fn store_digests(store: &crate::Store) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+    let tx = store.conn().unchecked_transaction()?;
+    let digests = write_sections(&*tx, &mut std::io::sink())?;
+    tx.commit()?;
+    Ok(digests)
+}
+
+/// One hash over the 16 section hashes: equal snapshots, equal hash.
+pub fn snapshot_sha256(digests: &BTreeMap<SectionKey, SectionDigest>) -> String {
+    let mut hash = Sha256::new();
+    for (key, digest) in digests {
+        hash.update(format!("{}:{}\n", key.as_str(), digest.sha256).as_bytes());
+    }
+    hex::encode(hash.finalize())
+}

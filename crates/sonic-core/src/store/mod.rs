@@ -1,0 +1,236 @@
+//! The local SQLite store: where it lives, how it is opened, and the schema.
+//!
+//! **Invariant:** every change to the sections goes through one SQLite
+//! transaction; the connection runs in WAL mode with `synchronous=FULL`, so a
+//! change is on disk when the call that made it returns.
+
+mod migrations;
+pub use migrations::SCHEMA_VERSION;
+mod records;
+mod settings;
+
+pub use records::StoredRecord;
+
+use crate::error::{Error, Result};
+use crate::sections::{SectionKey, SectionKind, Table};
+use rusqlite::{Connection, OpenFlags};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The environment variable that names the data directory.
+pub const DATA_DIR_ENV: &str = "SONIC_DATA_DIR";
+
+/// The folder that holds the database and the local backups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// A data directory at an explicit path.
+    pub fn at(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    /// The data directory to use: `explicit` (the `--data-dir` flag) if given,
+    /// else `$SONIC_DATA_DIR`, else the platform's data directory
+    /// (`~/.local/share/sonic-pos` on Linux).
+    pub fn resolve(explicit: Option<&Path>) -> Result<DataDir> {
+        if let Some(path) = explicit {
+            return Ok(DataDir::at(path));
+        }
+        if let Some(path) = std::env::var_os(DATA_DIR_ENV).filter(|p| !p.is_empty()) {
+            return Ok(DataDir::at(PathBuf::from(path)));
+        }
+        directories::ProjectDirs::from("iq", "Sonic", "sonic-pos")
+            .map(|dirs| DataDir::at(dirs.data_dir()))
+            .ok_or(Error::NoDataDir)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The SQLite database file.
+    pub fn database(&self) -> PathBuf {
+        self.root.join("sonic-pos.db")
+    }
+
+    /// Where local backup files go.
+    pub fn backups(&self) -> PathBuf {
+        self.root.join("backups")
+    }
+}
+
+/// The open local store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    dir: DataDir,
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating the folder and the database if
+    /// needed, and migrating the schema forward.
+    pub fn open(dir: &DataDir) -> Result<Store> {
+        std::fs::create_dir_all(dir.root()).map_err(|e| Error::io("creating the data directory", dir.root(), e))?;
+        let path = dir.database();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| damaged_or(&path, e))?;
+        configure(&conn).map_err(|e| damaged_or(&path, e))?;
+        let mut store = Store { conn, dir: dir.clone() };
+        migrations::migrate(&mut store.conn).map_err(|e| match e {
+            Error::Sqlite(e) => damaged_or(&path, e),
+            other => other,
+        })?;
+        crate::identity::ensure_device_id(&store.conn)?;
+        Ok(store)
+    }
+
+    /// The data directory this store lives in.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// The connection, for the modules of this crate.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// `PRAGMA quick_check`: `Ok` if SQLite finds the file sound.
+    pub fn quick_check(&self) -> Result<()> {
+        check(&self.conn, "quick_check", &self.dir.database())
+    }
+
+    /// `PRAGMA integrity_check`: the thorough version of [`Store::quick_check`].
+    pub fn integrity_check(&self) -> Result<()> {
+        check(&self.conn, "integrity_check", &self.dir.database())
+    }
+
+    /// How many records each section holds (counters and rates count 1 when set).
+    pub fn counts(&self) -> Result<SectionCounts> {
+        let tx = self.conn.unchecked_transaction()?;
+        let counts = counts_in(&tx)?;
+        tx.commit()?;
+        Ok(counts)
+    }
+}
+
+/// Records per section, in section order.
+pub type SectionCounts = BTreeMap<SectionKey, u64>;
+
+pub(crate) fn counts_in(conn: &Connection) -> Result<SectionCounts> {
+    let mut out = SectionCounts::new();
+    for key in SectionKey::ALL {
+        let n = match key.kind() {
+            SectionKind::Collection(table) => records::count(conn, table)?,
+            SectionKind::Object(parts) => {
+                let mut n = 0;
+                for (_, table) in parts {
+                    n += records::count(conn, *table)?;
+                }
+                n
+            }
+            SectionKind::Counter | SectionKind::Rate => u64::from(section_value(conn, key)?.is_some()),
+        };
+        out.insert(key, n);
+    }
+    Ok(out)
+}
+
+/// Total records in all tables (counters and rates not counted).
+pub(crate) fn record_total(conn: &Connection) -> Result<u64> {
+    let mut n = 0;
+    for table in Table::ALL {
+        n += records::count(conn, table)?;
+    }
+    Ok(n)
+}
+
+pub(crate) use records::{append_record, clear_all, for_each_record, insert_record, section_value, set_section_value};
+pub(crate) use settings::{get_setting, set_setting};
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // WAL: readers (backups) never block the till; FULL: a returned commit is on disk.
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "could not switch the database to WAL mode");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn check(conn: &Connection, pragma: &str, path: &Path) -> Result<()> {
+    let mut stmt = conn.prepare(&format!("PRAGMA {pragma}"))?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| damaged_or(path, e))?;
+    if lines.len() == 1 && lines[0] == "ok" {
+        Ok(())
+    } else {
+        Err(Error::Damaged {
+            path: path.to_path_buf(),
+            detail: lines.join("; "),
+        })
+    }
+}
+
+/// SQLite's "not a database" and "malformed" errors mean a damaged file.
+fn damaged_or(path: &Path, err: rusqlite::Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: err.to_string(),
+        },
+        _ => Error::Sqlite(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_creates_the_database_in_wal_mode_with_full_sync() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(tmp.path().join("nested/data"));
+        let store = Store::open(&dir).unwrap();
+        assert!(dir.database().exists(), "the database file must be created");
+        let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = store.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "synchronous must be FULL (2)");
+        let fk: i64 = store.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        store.quick_check().unwrap();
+        assert!(store.counts().unwrap().values().all(|n| *n == 0));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_reported_as_damaged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(tmp.path());
+        std::fs::write(dir.database(), vec![0x5a; 8192]).unwrap();
+        let err = Store::open(&dir).unwrap_err();
+        assert!(matches!(err, Error::Damaged { .. }), "got {err:?}");
+        assert!(err.to_string().contains("restore the newest good backup"));
+    }
+
+    #[test]
+    fn explicit_data_dir_wins_over_the_environment() {
+        let dir = DataDir::resolve(Some(Path::new("/tmp/explicit"))).unwrap();
+        assert_eq!(dir.root(), Path::new("/tmp/explicit"));
+    }
+}

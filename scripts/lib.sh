@@ -1,0 +1,52 @@
+# Shared by scripts/run and scripts/test: install what a fresh Debian/Ubuntu
+# machine lacks, and keep cargo's build output outside the clone.
+# shellcheck shell=bash
+
+# Cargo's target directory lives outside the clone so that repeat runs are
+# incremental and a clean clone never contains build output.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sonic-pos/target}"
+# Two cores: be kind to the machine.
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# System packages the app, its build and its tests need.
+#   Tauri 2 / WebKitGTK build: libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
+#                              librsvg2-dev libxdo-dev libssl-dev pkg-config build-essential
+#   End-to-end tests:          xvfb webkit2gtk-driver (WebKitWebDriver) xauth
+#   PostgreSQL tests:          postgresql postgresql-common (pg_virtualenv)
+BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev curl file)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver postgresql postgresql-common)
+
+# install_packages PKG... : apt-get install the ones that are missing, saying which.
+install_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  say "installing missing system packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "error: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+      export PATH="$HOME/.cargo/bin:$PATH"
+    else
+      echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run this again." >&2
+      exit 1
+    fi
+  fi
+}

@@ -14,7 +14,7 @@ use rusqlite::params;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
@@ -103,28 +103,16 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
         id.simple()
     );
     let final_path = dir.join(&name);
-    let tmp_path = dir.join(format!(".tmp-{name}"));
-
-    let written = write_compressed(
-        store,
-        &tmp_path,
-        &ExportInfo {
-            reason: reason.to_string(),
-            backup_id: Some(id),
-        },
-    );
-    let meta = match written {
-        Ok(meta) => meta,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp_path);
-            return Err(e);
-        }
+    let info = ExportInfo {
+        reason: reason.to_string(),
+        backup_id: Some(id),
     };
-    if let Err(e) = std::fs::rename(&tmp_path, &final_path) {
-        let _ = std::fs::remove_file(&tmp_path);
-        return Err(Error::io("moving the backup into place", &final_path, e));
-    }
-    sync_dir(&dir)?;
+    let meta = write_atomically(&final_path, |out| {
+        let mut encoder = zstd::Encoder::new(out, 3).map_err(|e| Error::io("compressing", &final_path, e))?;
+        let meta = snapshot::export(store, &info, &mut encoder)?;
+        encoder.finish().map_err(|e| Error::io("compressing", &final_path, e))?;
+        Ok(meta)
+    })?;
     let size = std::fs::metadata(&final_path)
         .map_err(|e| Error::io("reading", &final_path, e))?
         .len();
@@ -158,21 +146,38 @@ fn check_reason(reason: &str) -> Result<()> {
     }
 }
 
-fn write_compressed(store: &Store, path: &Path, info: &ExportInfo) -> Result<snapshot::Meta> {
-    let file = File::create(path).map_err(|e| Error::io("creating", path, e))?;
-    let mut encoder = zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), 3)
-        .map_err(|e| Error::io("compressing", path, e))?;
-    let meta = snapshot::export(store, info, &mut encoder).map_err(|e| with_path(e, path))?;
-    let buffered = encoder.finish().map_err(|e| Error::io("compressing", path, e))?;
-    let mut file = buffered
-        .into_inner()
-        .map_err(|e| Error::io("writing", path, e.into_error()))?;
-    file.flush().map_err(|e| Error::io("writing", path, e))?;
-    file.sync_all().map_err(|e| Error::io("flushing to disk", path, e))?;
-    Ok(meta)
+/// Writes a file so that it is either complete or absent: into a temporary
+/// file beside it, flushed to disk, renamed into place, the folder flushed.
+/// On any error the temporary file is removed and the error names `path`.
+pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".tmp-{}-{name}", std::process::id()));
+    let result = (|| {
+        let file = File::create(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let value = write(&mut out).map_err(|e| with_path(e, path))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io("writing", path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io("flushing to disk", path, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io("moving into place", path, e))?;
+        sync_dir(&dir)?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
-/// Names the backup file in errors raised while streaming into it.
+/// Names the file in errors raised while streaming into it.
 fn with_path(err: Error, path: &Path) -> Error {
     match err {
         Error::Io { action, source, .. } => Error::io(action, path, source),

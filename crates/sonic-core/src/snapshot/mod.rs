@@ -243,6 +243,11 @@ pub fn export(store: &crate::Store, info: &ExportInfo, out: &mut dyn Write) -> R
     Ok(meta)
 }
 
+/// Writes an export file of the store at `path`, atomically.
+pub fn export_file(store: &crate::Store, path: &std::path::Path, info: &ExportInfo) -> Result<Meta> {
+    crate::backup::write_atomically(path, |out| export(store, info, out))
+}
+
 /// The digests of the store's sections as they are now.
 pub fn store_digests(store: &crate::Store) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let tx = store.conn().unchecked_transaction()?;

@@ -1,0 +1,360 @@
+//! `sonic-pos-admin`: the owner's and the technician's tool for a Sonic POS
+//! data directory. Each command is a few lines over `sonic-core`.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use sonic_core::backup::{self, BackupInfo};
+use sonic_core::restore::{self, ImportMode, Preview};
+use sonic_core::snapshot::{self, Document, ExportInfo};
+use sonic_core::{DataDir, SectionCounts, SectionKey, Store};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sonic-pos-admin",
+    version,
+    about = "Backup, restore, import and export for Sonic POS"
+)]
+struct Cli {
+    /// Data directory (default: $SONIC_DATA_DIR, else the platform data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write all 16 sections to a JSON export file.
+    Export { file: PathBuf },
+    /// Import an export file (this POS's or the old POS's) into the store.
+    Import {
+        file: PathBuf,
+        /// Check the file and show the counts; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace a store that already holds data (a safety backup is made first).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Check an export or backup file: parse, validate, and verify its hashes.
+    Verify { file: PathBuf },
+    /// Write a compressed local backup now.
+    Backup {
+        #[arg(long, default_value = backup::reason::MANUAL)]
+        reason: String,
+    },
+    /// List the local backups, newest first.
+    Backups,
+    /// Replace the store with a backup file or a local backup (by id).
+    Restore {
+        /// A file path, or a local backup id (or its first 8+ characters).
+        source: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Check the database file for damage (SQLite integrity_check).
+    Check,
+    /// Fill an empty store with realistic generated shop data.
+    Gen {
+        #[arg(long, default_value = "small")]
+        profile: sonic_core::gen::Profile,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SONIC_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if cli.json {
+                let code = err
+                    .downcast_ref::<sonic_core::Error>()
+                    .map_or("Error", sonic_core::Error::code);
+                let problems = match err.downcast_ref::<sonic_core::Error>() {
+                    Some(sonic_core::Error::Rejected(r)) => json!(r.problems),
+                    _ => json!([]),
+                };
+                println!(
+                    "{}",
+                    json!({ "error": { "code": code, "message": format!("{err:#}"), "problems": problems } })
+                );
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    let dir = DataDir::resolve(cli.data_dir.as_deref())?;
+    let out = Output { json: cli.json };
+    match &cli.command {
+        Command::Export { file } => {
+            let store = Store::open(&dir)?;
+            let info = ExportInfo {
+                reason: "export".into(),
+                backup_id: None,
+            };
+            let meta = snapshot::export_file(&store, file, &info)?;
+            out.counts(
+                &format!("exported to {}", file.display()),
+                &store.counts()?,
+                json!({ "file": file, "snapshotSha256": meta.snapshot_sha256 }),
+            );
+        }
+        Command::Import { file, dry_run, replace } => {
+            let doc = snapshot::read_file(file)?;
+            let mut store = Store::open(&dir)?;
+            let now = store.counts()?;
+            out.warnings(&doc.warnings);
+            out.import_table(&now, &doc.counts(), *dry_run);
+            if !dry_run {
+                let mode = if *replace {
+                    ImportMode::Replace
+                } else {
+                    ImportMode::IntoEmpty
+                };
+                let safety = restore::import(&mut store, &doc, mode, &file.display().to_string())?;
+                out.done(
+                    &format!("imported {}", file.display()),
+                    json!({ "imported": true, "safetyBackup": safety }),
+                );
+                if let Some(s) = safety {
+                    out.note(&format!("the data before the import is in backup {}", s.id));
+                }
+            }
+        }
+        Command::Verify { file } => {
+            let doc = snapshot::read_file(file)?;
+            out.warnings(&doc.warnings);
+            let hashed = doc.meta.is_some();
+            out.counts(
+                &format!(
+                    "{} is valid; {}",
+                    file.display(),
+                    if hashed {
+                        "all 16 section hashes match"
+                    } else {
+                        "an old POS file without hashes"
+                    }
+                ),
+                &doc.counts(),
+                json!({ "valid": true, "hashesChecked": hashed, "meta": doc.meta }),
+            );
+        }
+        Command::Backup { reason } => {
+            let store = Store::open(&dir)?;
+            let info = backup::create_backup(&store, reason)?;
+            out.backup(&info);
+        }
+        Command::Backups => {
+            let store = Store::open(&dir)?;
+            out.backup_list(&backup::list_backups(&store)?);
+        }
+        Command::Restore { source, yes } => {
+            let mut store = Store::open(&dir)?;
+            let (doc, label) = load_source(&store, source)?;
+            let preview = restore::preview(&store, &doc)?;
+            out.warnings(&doc.warnings);
+            out.preview(&preview);
+            if !yes && !confirm(&format!("Replace ALL data in {} with {label}?", dir.root().display()))? {
+                bail!("restore cancelled; nothing was changed");
+            }
+            let outcome = restore::restore(&mut store, &doc, &label, "admin")?;
+            out.done(
+                &format!("restored from {label}; the data before is in backup {}", outcome.safety_backup.id),
+                json!({ "restored": true, "source": label, "safetyBackup": outcome.safety_backup, "preview": outcome.preview }),
+            );
+        }
+        Command::Check => {
+            let store = Store::open(&dir)?;
+            store.integrity_check()?;
+            out.done(
+                &format!("{} is sound (integrity_check ok)", dir.database().display()),
+                json!({ "ok": true, "database": dir.database() }),
+            );
+        }
+        Command::Gen { profile, seed } => {
+            let mut store = Store::open(&dir)?;
+            let counts = sonic_core::gen::generate(&mut store, *profile, *seed)?;
+            out.counts(
+                &format!("generated {profile:?} shop (seed {seed}) in {}", dir.root().display()),
+                &counts,
+                json!({}),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A restore source: an existing file, else a local backup id.
+fn load_source(store: &Store, source: &str) -> Result<(Document, String)> {
+    let path = Path::new(source);
+    if path.exists() {
+        return Ok((snapshot::read_file(path)?, path.display().to_string()));
+    }
+    let info = backup::find_backup(store, source)?;
+    let doc = snapshot::read_file(&info.file).with_context(|| format!("reading backup {}", info.id))?;
+    Ok((doc, format!("backup {}", info.id)))
+}
+
+fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("restore replaces all data: pass --yes to confirm when not at a terminal; nothing was changed");
+    }
+    eprint!("{question} Type yes to continue: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// Prints results as text or as JSON.
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn counts(&self, headline: &str, counts: &SectionCounts, extra: serde_json::Value) {
+        if self.json {
+            let mut v = extra;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("counts".into(), counts_json(counts));
+            }
+            println!("{v}");
+        } else {
+            println!("{headline}");
+            for (key, n) in counts {
+                println!("  {:<24} {n:>9}", key.as_str());
+            }
+        }
+    }
+
+    fn import_table(&self, now: &SectionCounts, file: &SectionCounts, dry_run: bool) {
+        if self.json {
+            if dry_run {
+                println!(
+                    "{}",
+                    json!({ "dryRun": true, "now": counts_json(now), "inFile": counts_json(file), "after": counts_json(file) })
+                );
+            }
+            return;
+        }
+        println!("{:<24} {:>9} {:>9} {:>9}", "section", "now", "in file", "after");
+        for key in SectionKey::ALL {
+            let f = file.get(&key).copied().unwrap_or(0);
+            println!(
+                "{:<24} {:>9} {:>9} {:>9}",
+                key.as_str(),
+                now.get(&key).copied().unwrap_or(0),
+                f,
+                f
+            );
+        }
+        if dry_run {
+            println!("dry run: nothing was changed");
+        }
+    }
+
+    fn preview(&self, preview: &Preview) {
+        if self.json {
+            return;
+        }
+        println!(
+            "{:<24} {:>9} {:>9} {:>8} {:>8} {:>8}  {}",
+            "section", "now", "backup", "added", "removed", "changed", "dates in backup"
+        );
+        for s in &preview.sections {
+            let dates = match (s.first, s.last) {
+                (Some(a), Some(b)) => format!("{} … {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d")),
+                _ => String::new(),
+            };
+            println!(
+                "{:<24} {:>9} {:>9} {:>8} {:>8} {:>8}  {dates}",
+                s.key, s.now, s.backup, s.added, s.removed, s.changed
+            );
+        }
+    }
+
+    fn backup(&self, info: &BackupInfo) {
+        if self.json {
+            println!("{}", json!(info));
+            return;
+        }
+        println!("backup {} written ({}, {} bytes)", info.id, info.reason, info.size);
+        println!("  file: {}", info.file.display());
+        for (key, n) in &info.counts {
+            println!("  {key:<24} {n:>9}");
+        }
+    }
+
+    fn backup_list(&self, list: &[BackupInfo]) {
+        if self.json {
+            println!("{}", json!(list));
+            return;
+        }
+        if list.is_empty() {
+            println!("no local backups yet; `sonic-pos-admin backup` makes one");
+            return;
+        }
+        println!(
+            "{:<36}  {:<20}  {:<12} {:>12} {:>9}",
+            "id", "created (UTC)", "reason", "bytes", "records"
+        );
+        for b in list {
+            let records: u64 = b.counts.values().sum();
+            let missing = if b.file.exists() { "" } else { "  (file missing)" };
+            println!(
+                "{:<36}  {:<20}  {:<12} {:>12} {:>9}{missing}",
+                b.id,
+                b.created_at.format("%Y-%m-%d %H:%M:%S"),
+                b.reason,
+                b.size,
+                records
+            );
+        }
+    }
+
+    fn warnings(&self, warnings: &[String]) {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+
+    fn done(&self, text: &str, value: serde_json::Value) {
+        if self.json {
+            println!("{value}");
+        } else {
+            println!("{text}");
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if !self.json {
+            println!("{text}");
+        }
+    }
+}
+
+fn counts_json(counts: &SectionCounts) -> serde_json::Value {
+    counts
+        .iter()
+        .map(|(k, n)| (k.as_str().to_string(), json!(n)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}

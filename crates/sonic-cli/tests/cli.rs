@@ -1,0 +1,191 @@
+//! `sonic-pos-admin` as a user runs it: real processes on real data
+//! directories.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn admin(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("SONIC_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("sonic-pos-admin runs")
+}
+
+fn ok(data_dir: &Path, args: &[&str]) -> String {
+    let out = admin(data_dir, args);
+    assert!(
+        out.status.success(),
+        "`sonic-pos-admin {}` must succeed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn sections(file: &Path) -> serde_json::Map<String, Value> {
+    let mut v: serde_json::Map<String, Value> = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    v.remove("_meta");
+    v
+}
+
+#[test]
+fn gen_export_import_export_round_trips_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, e) = (tmp.path().join("D"), tmp.path().join("E"));
+    let (x, y) = (tmp.path().join("x.json"), tmp.path().join("y.json"));
+    ok(&d, &["gen", "--profile", "small"]);
+    ok(&d, &["export", x.to_str().unwrap()]);
+    ok(&e, &["import", x.to_str().unwrap()]);
+    ok(&e, &["export", y.to_str().unwrap()]);
+    let (sx, sy) = (sections(&x), sections(&y));
+    assert_eq!(sx.len(), 16, "an export holds the 16 sections");
+    assert_eq!(sx, sy, "x.json and y.json must hold the same 16 sections");
+    let verify: Value = serde_json::from_str(&ok(&e, &["--json", "verify", y.to_str().unwrap()])).unwrap();
+    assert_eq!(verify["valid"], Value::Bool(true));
+    assert_eq!(verify["hashesChecked"], Value::Bool(true));
+}
+
+#[test]
+fn import_dry_run_changes_nothing_and_prints_now_in_file_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/old-pos-export.json");
+    let out: Value = serde_json::from_str(&ok(tmp.path(), &["--json", "import", "--dry-run", fixture])).unwrap();
+    assert_eq!(out["now"]["sonic_invoices"], 0);
+    assert_eq!(out["inFile"]["sonic_invoices"], 2);
+    assert_eq!(out["after"]["sonic_invoices"], 2);
+    let counts: Value = serde_json::from_str(&ok(tmp.path(), &["--json", "export", "/dev/null"])).unwrap();
+    assert_eq!(counts["counts"]["sonic_invoices"], 0, "a dry run must not import");
+}
+
+#[test]
+fn a_bad_file_exits_non_zero_naming_key_record_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"sonic_invoices":[{"id":7,"number":1,"currency":"IQD","lines":[{"itemId":1,"qty":-3,"unitPrice":5}],"total":5}],"sonic_invoice_counter":1}"#,
+    )
+    .unwrap();
+    for cmd in ["import", "verify"] {
+        let out = admin(tmp.path(), &[cmd, bad.to_str().unwrap()]);
+        assert!(!out.status.success(), "{cmd} of a bad file must fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("sonic_invoices record 0 (id 7): field `lines[0].qty`"),
+            "{cmd}: {err}"
+        );
+    }
+    let out = admin(tmp.path(), &["--json", "verify", bad.to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "Rejected");
+    assert_eq!(v["error"]["problems"][0]["field"], "lines[0].qty");
+}
+
+#[test]
+fn backup_backups_and_restore_by_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("D");
+    ok(&d, &["gen"]);
+    let b: Value = serde_json::from_str(&ok(&d, &["--json", "backup"])).unwrap();
+    let id = b["id"].as_str().unwrap().to_string();
+    assert_eq!(b["counts"].as_object().unwrap().len(), 16);
+    let list: Value = serde_json::from_str(&ok(&d, &["--json", "backups"])).unwrap();
+    assert_eq!(list[0]["id"], id.as_str());
+
+    // Without --yes and without a terminal, restore refuses and changes nothing.
+    let out = admin(&d, &["restore", &id[..8]]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+
+    let r: Value = serde_json::from_str(&ok(&d, &["--json", "restore", &id[..8], "--yes"])).unwrap();
+    assert_eq!(r["restored"], true);
+    assert_eq!(r["safetyBackup"]["reason"], "pre_restore");
+    let list: Value = serde_json::from_str(&ok(&d, &["--json", "backups"])).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "the backup and the pre_restore safety backup"
+    );
+}
+
+fn digest(d: &Path, tmp: &Path, name: &str) -> String {
+    let file: PathBuf = tmp.join(name);
+    let v: Value = serde_json::from_str(&ok(d, &["--json", "export", file.to_str().unwrap()])).unwrap();
+    v["snapshotSha256"].as_str().unwrap().to_string()
+}
+
+/// A restore killed at any moment leaves the old state or the new one, never
+/// a mix, and the database stays sound.
+#[test]
+fn a_restore_killed_midway_leaves_the_old_or_the_new_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, src) = (tmp.path().join("D"), tmp.path().join("SRC"));
+    ok(&src, &["gen", "--seed", "99"]);
+    let file = tmp.path().join("new.json");
+    ok(&src, &["export", file.to_str().unwrap()]);
+    let new_state = digest(&src, tmp.path(), "n.json");
+    ok(&d, &["gen", "--seed", "1"]);
+    let old_state = digest(&d, tmp.path(), "o.json");
+    assert_ne!(old_state, new_state);
+
+    // How long a whole restore takes here, on a copy, to spread the kills over it.
+    let copy = tmp.path().join("COPY");
+    ok(&copy, &["import", tmp.path().join("o.json").to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    ok(&copy, &["restore", file.to_str().unwrap(), "--yes"]);
+    let full = started.elapsed();
+
+    let (mut saw_old, mut saw_new) = (0u32, 0u32);
+    const ATTEMPTS: u32 = 14;
+    for attempt in 0..ATTEMPTS {
+        // From 0 to 1.2x the full time, and a last one well after it.
+        let wait = if attempt + 1 == ATTEMPTS {
+            full * 3
+        } else {
+            full * 6 / 5 * attempt / (ATTEMPTS - 2)
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
+            .arg("--data-dir")
+            .arg(&d)
+            .args(["restore", file.to_str().unwrap(), "--yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(wait);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = digest(&d, tmp.path(), "check.json");
+        // A finished restore adds an activity entry, so "new" means: the new
+        // file's sections with one more activity line. Compare invoices instead.
+        let check = sections(&tmp.path().join("check.json"));
+        let newer = sections(&file);
+        if now == old_state {
+            saw_old += 1;
+        } else {
+            assert_eq!(
+                check["sonic_invoices"], newer["sonic_invoices"],
+                "attempt {attempt}: a mix of old and new"
+            );
+            assert_eq!(
+                check["sonic_shop_data"], newer["sonic_shop_data"],
+                "attempt {attempt}: a mix of old and new"
+            );
+            saw_new += 1;
+            // Put the old state back for the next attempt.
+            let o = tmp.path().join("o.json");
+            let _ = std::fs::remove_dir_all(&d);
+            ok(&d, &["import", o.to_str().unwrap()]);
+        }
+        let check: Value = serde_json::from_str(&ok(&d, &["--json", "check"])).unwrap();
+        assert_eq!(check["ok"], true, "attempt {attempt}: integrity_check must pass");
+    }
+    assert!(saw_old > 0, "a kill before the commit must leave the old state");
+    assert!(saw_new > 0, "a kill after the commit must leave the new state");
+    eprintln!("kills that left the old state: {saw_old}, the new state: {saw_new}");
+}

@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// The migrations, in order; schema version N is reached by running the first N.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_outbox.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -125,7 +125,12 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
         snapshot_sha256: meta.snapshot_sha256.clone(),
         counts: meta.sections.iter().map(|(k, d)| (k.clone(), d.records)).collect(),
     };
+    // Listed and queued for the server together: a listed backup is never
+    // missing from the outbox.
+    let tx = store.conn().unchecked_transaction()?;
     record(store, &info)?;
+    crate::outbox::enqueue_in(&tx, info.id)?;
+    tx.commit()?;
     tracing::info!(backup_id = %info.id, reason, size, "local backup written");
     apply_retention(store, store.retention()?, Utc::now())?;
     Ok(info)
@@ -276,12 +281,14 @@ pub fn find_backup(store: &Store, id_or_prefix: &str) -> Result<BackupInfo> {
 }
 
 /// Deletes the local backups that `retention` does not keep, returning them.
+/// A backup still waiting in the [outbox](crate::outbox) is always kept: it
+/// may be the only copy that will ever reach the server.
 pub fn apply_retention(store: &Store, retention: Retention, now: DateTime<Utc>) -> Result<Vec<BackupInfo>> {
     let all = list_backups(store)?; // newest first
     let keep = kept(&all, retention, now);
     let mut removed = Vec::new();
     for backup in all {
-        if keep.contains(&backup.id) {
+        if keep.contains(&backup.id) || crate::outbox::is_pending(store.conn(), backup.id)? {
             continue;
         }
         match std::fs::remove_file(&backup.file) {
@@ -366,6 +373,8 @@ mod tests {
         for day in 0..4i64 {
             for hour in 0..3i64 {
                 let info = create_backup(&store, reason::SCHEDULED).unwrap();
+                // On the server already: retention may remove it.
+                crate::outbox::mark_pushed(&store, info.id).unwrap();
                 let at = now - Duration::days(4 - day) + Duration::hours(hour);
                 store
                     .conn()

@@ -59,6 +59,70 @@ pub enum Error {
 
     #[error("{0}")]
     Invalid(String),
+
+    #[error("no {what} with id {id}")]
+    NotFound { what: &'static str, id: String },
+
+    #[error("not enough stock of {item} in store {store}: {have} in stock, {want} wanted")]
+    InsufficientStock {
+        item: String,
+        store: String,
+        have: i64,
+        want: i64,
+    },
+
+    #[error("cannot return {want} of {item}: {sold} sold on this invoice, {returned} already returned")]
+    OverReturn {
+        item: String,
+        sold: i64,
+        returned: i64,
+        want: i64,
+    },
+
+    #[error("wrong PIN for {user}; {attempts_left} attempts left before the account is locked")]
+    WrongPin { user: String, attempts_left: u32 },
+
+    #[error(
+        "{user} is locked after too many wrong PINs until {until}; a manager or the owner can wait or reset the PIN"
+    )]
+    Locked {
+        user: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
+
+    #[error("{action} needs a {needs} (or higher); {user} is a {has}. Ask a {needs} to enter their PIN")]
+    Forbidden {
+        action: &'static str,
+        needs: crate::sections::Role,
+        has: crate::sections::Role,
+        user: String,
+    },
+
+    #[error("{action} needs a manager's approval (manager PIN)")]
+    ApprovalRequired { action: &'static str },
+
+    #[error(
+        "credit limit of {customer} is {limit} IQD; they owe {owed} IQD and this would make {would_owe} IQD. \
+         Take more payment now or raise the limit"
+    )]
+    CreditLimit {
+        customer: String,
+        limit: i64,
+        owed: i64,
+        would_owe: i64,
+    },
+
+    #[error("{what} must be more than zero, found {found}")]
+    NotPositive { what: &'static str, found: i64 },
+
+    #[error("the {key} rate is not set; set it in Settings → Rates first")]
+    RateNotSet { key: crate::sections::SectionKey },
+
+    #[error("barcode {barcode} is already used by item {item}")]
+    DuplicateBarcode { barcode: String, item: String },
+
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl Error {
@@ -87,7 +151,18 @@ impl Error {
             Error::BackupNotFound(_) => "NotFound",
             Error::AmbiguousBackup { .. } => "Ambiguous",
             Error::StoreNotEmpty { .. } | Error::GenNeedsEmptyStore { .. } => "NotEmpty",
-            Error::Invalid(_) => "Validation",
+            Error::Invalid(_) | Error::NotPositive { .. } => "Validation",
+            Error::NotFound { .. } => "NotFound",
+            Error::InsufficientStock { .. } => "InsufficientStock",
+            Error::OverReturn { .. } => "OverReturn",
+            Error::WrongPin { .. } => "WrongPin",
+            Error::Locked { .. } => "Locked",
+            Error::Forbidden { .. } => "Forbidden",
+            Error::ApprovalRequired { .. } => "ApprovalRequired",
+            Error::CreditLimit { .. } => "CreditLimit",
+            Error::RateNotSet { .. } => "RateNotSet",
+            Error::DuplicateBarcode { .. } => "DuplicateBarcode",
+            Error::Conflict(_) => "Conflict",
         }
     }
 }

@@ -423,6 +423,7 @@ pub fn build(profile: Profile, seed: u64) -> Result<Document> {
                 unit_price: items[idx].price,
                 discount: None,
                 total: Some(total),
+                unit_cost: Some(items[idx].cost),
                 extra: Extra::new(),
             });
         }
@@ -441,6 +442,8 @@ pub fn build(profile: Profile, seed: u64) -> Result<Document> {
             total: subtotal,
             paid: Some(paid),
             change: Some(0),
+            change_currency: None,
+            payments: Vec::new(),
             customer_id: customer.map(|c| RecordId::Text(format!("cust-{}", c + 1))),
             store_id: Some(RecordId::Text(format!("store-{}", store + 1))),
             cashier: Some(CASHIERS[n % CASHIERS.len()].to_string()),

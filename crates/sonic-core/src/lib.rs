@@ -20,6 +20,7 @@
 //! - [`store`]: opening the database, migrations, record tables.
 //! - [`snapshot`]: the export format, reading and writing it.
 //! - [`backup`]: local compressed backup files and their retention.
+//! - [`outbox`]: the queue of backups waiting to reach the backup server.
 //! - [`restore`]: preview and replace-all from a file or a backup.
 //! - [`gen`]: deterministic shop data for tests and benchmarks.
 
@@ -30,6 +31,8 @@ pub mod error;
 pub mod gen;
 mod identity;
 pub mod money;
+pub mod ops;
+pub mod outbox;
 pub mod restore;
 pub mod sections;
 pub mod snapshot;

@@ -21,7 +21,7 @@ mod store;
 
 pub use activity::{ActivityEntry, InventoryRecord, ItemActivity};
 pub use common::{kind_of as kind_of_value, Currency, Extra, Rate, RecordId, Timestamp};
-pub use sales::{Invoice, InvoiceLine, ReturnLine, ReturnSale, Transfer, TransferDirection};
+pub use sales::{Invoice, InvoiceLine, ReturnLine, ReturnSale, Tender, Transfer, TransferDirection};
 pub use security::{Role, User};
 pub use service::{Debt, DebtPayment, ServicePart, ServiceStatus, ServiceStatusChange, ServiceTicket};
 pub use shop::{Customer, Item, ShopTransaction};

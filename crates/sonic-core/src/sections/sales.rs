@@ -26,8 +26,14 @@ pub struct Invoice {
     pub total: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid: Option<i64>,
+    /// Change given, in minor units of `changeCurrency` (the invoice's if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_currency: Option<Currency>,
+    /// Cash handed over, per currency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<Tender>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<RecordId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,6 +42,17 @@ pub struct Invoice {
     pub cashier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Cash handed over in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tender {
+    pub currency: Currency,
+    /// Minor units of `currency`.
+    pub amount: i64,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -58,6 +75,9 @@ pub struct InvoiceLine {
     /// Line total in minor units of the invoice's currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    /// The item's unit cost at the time of sale, minor units of the line's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost: Option<i64>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -85,7 +105,8 @@ impl Record for Invoice {
         non_negative("discount", self.discount)?;
         non_negative("total", Some(self.total))?;
         non_negative("paid", self.paid)?;
-        non_negative("change", self.change)
+        non_negative("change", self.change)?;
+        each("payments", &self.payments, |t| non_negative("amount", Some(t.amount)))
     }
 }
 

@@ -13,6 +13,16 @@ pub enum Role {
     Owner,
 }
 
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Cashier => "cashier",
+            Role::Manager => "manager",
+            Role::Owner => "owner",
+        })
+    }
+}
+
 /// A user of the POS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -61,6 +61,14 @@ impl Document {
         self.tables.get(&table).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// The canonical JSON of a counter or rate section, or of the members
+    /// of an object section that are not record lists (a JSON object), as
+    /// it is written to an export file. `None` when the section has no such
+    /// value (a rate not set yet, an object with only its lists).
+    pub fn value(&self, key: SectionKey) -> Option<&str> {
+        self.values.get(&key).map(String::as_str)
+    }
+
     /// The section digests (hash and record count) of this document.
     pub fn digests(&self) -> Result<BTreeMap<SectionKey, SectionDigest>> {
         let mut sink = std::io::sink();

@@ -10,6 +10,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_outbox.sql"),
+    include_str!("../../migrations/0003_domain.sql"),
 ];
 
 /// The schema version this build writes.

@@ -155,7 +155,9 @@ pub(crate) fn record_total(conn: &Connection) -> Result<u64> {
     Ok(n)
 }
 
-pub(crate) use records::{append_record, clear_all, for_each_record, insert_record, section_value, set_section_value};
+pub(crate) use records::{
+    append_record, clear_all, count as records_in, for_each_record, insert_record, section_value, set_section_value,
+};
 pub(crate) use settings::{get_setting, set_setting};
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -1,0 +1,225 @@
+//! Customer debts: opened by a sale or a repair left partly unpaid, or by
+//! hand; paid in either currency; settled when nothing is left. A customer's
+//! balance is always the sum of their debts minus what was paid on them.
+
+use super::{current_rate, find, insert, load, log, positive, save, OpCtx, Page};
+use crate::error::{Error, Result};
+use crate::money;
+use crate::sections::{Currency, Customer, Debt, DebtPayment, Extra, Rate, RecordId, Role, SectionKey, Table};
+use crate::store::Store;
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+/// What a customer owes, per currency (minor units).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Balance {
+    pub iqd: i64,
+    pub usd: i64,
+}
+
+impl Balance {
+    fn add(&mut self, currency: Currency, amount: i64) {
+        match currency {
+            Currency::Iqd => self.iqd += amount,
+            Currency::Usd => self.usd += amount,
+        }
+    }
+
+    /// The balance as IQD at `rate` (USD converted to the dinar, no step).
+    pub fn in_iqd(self, rate: Option<Rate>) -> i64 {
+        match rate {
+            Some(r) => self.iqd + money::convert(self.usd, Currency::Usd, Currency::Iqd, r, 1).unwrap_or(i64::MAX / 4),
+            None => self.iqd,
+        }
+    }
+}
+
+/// What is left to pay on a debt, in its currency.
+pub fn remaining(debt: &Debt) -> i64 {
+    debt.amount
+        - debt
+            .payments
+            .iter()
+            .map(|p| p.credited.unwrap_or(p.amount))
+            .sum::<i64>()
+}
+
+pub(crate) fn debts_of(conn: &Connection, customer_id: &str) -> Result<Vec<Debt>> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM debts WHERE customer_id = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([customer_id], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for body in rows {
+        out.push(super::parse(&body?, Table::Debts)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn balance_in(conn: &Connection, customer_id: &str) -> Result<Balance> {
+    let mut b = Balance::default();
+    for d in debts_of(conn, customer_id)? {
+        b.add(d.currency, remaining(&d));
+    }
+    Ok(b)
+}
+
+/// What a customer owes now.
+pub fn balance(store: &Store, customer_id: &str) -> Result<Balance> {
+    balance_in(store.conn(), customer_id)
+}
+
+/// A customer's debts, oldest first.
+pub fn customer_debts(store: &Store, customer_id: &str) -> Result<Vec<Debt>> {
+    debts_of(store.conn(), customer_id)
+}
+
+/// Debts with something left to pay, newest first.
+pub fn open_debts(store: &Store, page: Page) -> Result<Vec<Debt>> {
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT body FROM debts WHERE coalesce(json_extract(body, '$.status'), 'open') = 'open'
+         ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+    )?;
+    let rows = stmt.query_map(params![page.limit(), page.offset], |r| r.get::<_, String>(0))?;
+    rows.map(|b| super::parse(&b?, Table::Debts)).collect()
+}
+
+/// Refuses if `customer` would owe more than their credit limit (in IQD).
+pub(crate) fn check_credit(conn: &Connection, customer: &Customer, adding: i64, currency: Currency) -> Result<()> {
+    let Some(limit) = customer.credit_limit else {
+        return Ok(());
+    };
+    let rate = current_rate(conn, SectionKey::IqdPerUsd).ok();
+    let owed = balance_in(conn, &customer.id.key())?.in_iqd(rate);
+    let mut more = Balance::default();
+    more.add(currency, adding);
+    let would_owe = owed + more.in_iqd(rate);
+    if would_owe > limit {
+        return Err(Error::CreditLimit {
+            customer: customer.name.clone(),
+            limit,
+            owed,
+            would_owe,
+        });
+    }
+    Ok(())
+}
+
+/// Opens a debt inside a caller's transaction (a sale, a repair, or by hand).
+pub(crate) fn open_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    customer: &Customer,
+    currency: Currency,
+    amount: i64,
+    source: &str,
+    source_id: Option<RecordId>,
+) -> Result<Debt> {
+    positive("debt amount", amount)?;
+    check_credit(tx, customer, amount, currency)?;
+    let debt = Debt {
+        id: RecordId::Text(ctx.new_id("debt")),
+        customer_id: customer.id.clone(),
+        currency,
+        amount,
+        source: Some(source.to_string()),
+        source_id,
+        payments: Vec::new(),
+        status: Some("open".into()),
+        created_at: Some(ctx.timestamp()),
+        extra: Extra::new(),
+    };
+    insert(tx, Table::Debts, &debt)?;
+    log(
+        tx,
+        ctx,
+        "debt_open",
+        format!("{} owes {amount} {currency} ({source})", customer.name),
+        Extra::new(),
+    )?;
+    Ok(debt)
+}
+
+/// Opens a debt by hand (manager).
+pub fn open_debt(
+    store: &mut Store,
+    ctx: &OpCtx,
+    customer_id: &str,
+    currency: Currency,
+    amount: i64,
+    note: &str,
+) -> Result<Debt> {
+    ctx.actor.require(Role::Manager, "opening a debt by hand")?;
+    store.write(|tx| {
+        let customer: Customer = load(tx, Table::Customers, customer_id, "customer")?;
+        let mut debt = open_in(tx, ctx, &customer, currency, amount, "manual", None)?;
+        if !note.trim().is_empty() {
+            debt.extra.insert("note".into(), note.trim().into());
+            save(tx, Table::Debts, &debt)?;
+        }
+        Ok(debt)
+    })
+}
+
+/// Records a payment on a debt, in either currency; a payment in the other
+/// currency is credited at the current `sonic_iqd_per_usd` rate. More than
+/// what is left is refused. Returns the debt as it is after.
+pub fn pay(store: &mut Store, ctx: &OpCtx, debt_id: &str, currency: Currency, amount: i64) -> Result<Debt> {
+    store.write(|tx| pay_in(tx, ctx, debt_id, currency, amount))
+}
+
+pub(crate) fn pay_in(tx: &Connection, ctx: &OpCtx, debt_id: &str, currency: Currency, amount: i64) -> Result<Debt> {
+    positive("payment", amount)?;
+    let mut debt: Debt = load(tx, Table::Debts, debt_id, "debt")?;
+    let left = remaining(&debt);
+    if left <= 0 {
+        return Err(Error::Conflict(format!("debt {debt_id} is settled already")));
+    }
+    let (credited, rate) = if currency == debt.currency {
+        (amount, None)
+    } else {
+        let rate = current_rate(tx, SectionKey::IqdPerUsd)?;
+        let c = money::convert(amount, currency, debt.currency, rate, 1)
+            .ok_or_else(|| Error::Invalid("payment too large".into()))?;
+        (c, Some(rate))
+    };
+    if credited > left {
+        return Err(Error::Invalid(format!(
+            "the payment ({credited} {}) is more than what is left on the debt ({left} {}); take {left} {}",
+            debt.currency, debt.currency, debt.currency
+        )));
+    }
+    debt.payments.push(DebtPayment {
+        amount,
+        currency: Some(currency),
+        rate,
+        credited: Some(credited),
+        at: Some(ctx.timestamp()),
+        by: Some(ctx.actor.name.clone()),
+        extra: Extra::new(),
+    });
+    if remaining(&debt) == 0 {
+        debt.status = Some("settled".into());
+    }
+    save(tx, Table::Debts, &debt)?;
+    log(
+        tx,
+        ctx,
+        "debt_payment",
+        format!("{amount} {currency} paid on debt {debt_id}"),
+        Extra::new(),
+    )?;
+    Ok(debt)
+}
+
+/// Pays what is left on a debt, in its own currency.
+pub fn settle(store: &mut Store, ctx: &OpCtx, debt_id: &str) -> Result<Debt> {
+    store.write(|tx| {
+        let debt: Debt = load(tx, Table::Debts, debt_id, "debt")?;
+        let left = remaining(&debt);
+        pay_in(tx, ctx, debt_id, debt.currency, left)
+    })
+}
+
+/// A debt by id.
+pub fn debt(store: &Store, id: &str) -> Result<Option<Debt>> {
+    find(store.conn(), Table::Debts, id)
+}

@@ -1,0 +1,177 @@
+//! Reports: totals for a day or a range, per currency, per store and per
+//! cashier, with profit from the cost stored on each invoice line; open
+//! debts; repairs by status; and the shift close (Z report), which records
+//! its totals in the activity log.
+
+use super::{log, transfer, OpCtx};
+use crate::error::{Error, Result};
+use crate::money;
+use crate::sections::{Currency, Debt, Extra, Invoice, ReturnSale, Table};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Money totals per currency (minor units).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub invoices: u64,
+    pub sales_iqd: i64,
+    pub sales_usd: i64,
+    pub returns: u64,
+    pub refunds_iqd: i64,
+    pub refunds_usd: i64,
+    /// Sales minus the cost of what was sold, per invoice currency.
+    pub profit_iqd: i64,
+    pub profit_usd: i64,
+}
+
+impl Totals {
+    fn add_invoice(&mut self, inv: &Invoice) {
+        self.invoices += 1;
+        let cost: i64 = inv
+            .lines
+            .iter()
+            .map(|l| {
+                let cost = l.unit_cost.unwrap_or(0) * l.qty;
+                let from = l.currency.unwrap_or(inv.currency);
+                match inv.rate {
+                    Some(rate) => money::convert(cost, from, inv.currency, rate, 1).unwrap_or(0),
+                    None if from == inv.currency => cost,
+                    None => 0,
+                }
+            })
+            .sum();
+        match inv.currency {
+            Currency::Iqd => {
+                self.sales_iqd += inv.total;
+                self.profit_iqd += inv.total - cost;
+            }
+            Currency::Usd => {
+                self.sales_usd += inv.total;
+                self.profit_usd += inv.total - cost;
+            }
+        }
+    }
+
+    fn add_return(&mut self, r: &ReturnSale) {
+        self.returns += 1;
+        match r.currency {
+            Currency::Iqd => self.refunds_iqd += r.refund,
+            Currency::Usd => self.refunds_usd += r.refund,
+        }
+    }
+}
+
+/// A report over `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub totals: Totals,
+    pub by_store: BTreeMap<String, Totals>,
+    pub by_cashier: BTreeMap<String, Totals>,
+    pub transfers: transfer::TransferTotals,
+    /// What all customers owe now, per currency.
+    pub open_debts: super::debt::Balance,
+    /// Repair tickets per status, now.
+    pub services: BTreeMap<String, u64>,
+}
+
+/// Totals for `[from, to)`.
+pub fn report(store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Report> {
+    let conn = store.conn();
+    let tx = conn.unchecked_transaction()?;
+    let r = report_in(&tx, store, from, to)?;
+    tx.commit()?;
+    Ok(r)
+}
+
+fn report_in(conn: &Connection, store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Report> {
+    if to <= from {
+        return Err(Error::Invalid("a report's end must be after its start".into()));
+    }
+    let range = params![from.timestamp_millis(), to.timestamp_millis()];
+    let mut totals = Totals::default();
+    let mut by_store: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut by_cashier: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached("SELECT body FROM invoices WHERE created_ms >= ?1 AND created_ms < ?2")?;
+    for body in stmt.query_map(range, |r| r.get::<_, String>(0))? {
+        let inv: Invoice = super::parse(&body?, Table::Invoices)?;
+        totals.add_invoice(&inv);
+        by_store
+            .entry(inv.store_id.as_ref().map(|s| s.key()).unwrap_or_default())
+            .or_default()
+            .add_invoice(&inv);
+        by_cashier
+            .entry(inv.cashier.clone().unwrap_or_default())
+            .or_default()
+            .add_invoice(&inv);
+    }
+    let mut stmt = conn.prepare_cached("SELECT body FROM returns WHERE created_ms >= ?1 AND created_ms < ?2")?;
+    for body in stmt.query_map(range, |r| r.get::<_, String>(0))? {
+        let r: ReturnSale = super::parse(&body?, Table::Returns)?;
+        totals.add_return(&r);
+        by_store
+            .entry(r.store_id.as_ref().map(|s| s.key()).unwrap_or_default())
+            .or_default()
+            .add_return(&r);
+        by_cashier
+            .entry(r.cashier.clone().unwrap_or_default())
+            .or_default()
+            .add_return(&r);
+    }
+    let mut open_debts = super::debt::Balance::default();
+    let mut stmt = conn.prepare_cached("SELECT body FROM debts")?;
+    for body in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        let d: Debt = super::parse(&body?, Table::Debts)?;
+        let left = super::debt::remaining(&d);
+        match d.currency {
+            Currency::Iqd => open_debts.iqd += left,
+            Currency::Usd => open_debts.usd += left,
+        }
+    }
+    let mut services = BTreeMap::new();
+    let mut stmt = conn.prepare_cached("SELECT status, count(*) FROM services GROUP BY status")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?)))? {
+        let (status, n) = row?;
+        services.insert(status.unwrap_or_default(), n as u64);
+    }
+    Ok(Report {
+        from,
+        to,
+        totals,
+        by_store,
+        by_cashier,
+        transfers: transfer::totals(store, from, to)?,
+        open_debts,
+        services,
+    })
+}
+
+/// Closes a shift: the report since `since`, recorded in the activity log
+/// (action `shift_close`, the totals in the entry).
+pub fn shift_close(store: &mut Store, ctx: &OpCtx, since: DateTime<Utc>) -> Result<Report> {
+    let r = report(store, since, ctx.at)?;
+    let totals = serde_json::to_value(&r.totals).map_err(|e| Error::Invalid(e.to_string()))?;
+    store.write(|tx| {
+        let mut extra = Extra::new();
+        extra.insert("from".into(), since.to_rfc3339().into());
+        extra.insert("to".into(), ctx.at.to_rfc3339().into());
+        extra.insert("totals".into(), totals);
+        log(
+            tx,
+            ctx,
+            "shift_close",
+            format!(
+                "shift closed: {} invoices, {} IQD, {} USD cents",
+                r.totals.invoices, r.totals.sales_iqd, r.totals.sales_usd
+            ),
+            extra,
+        )
+    })?;
+    Ok(r)
+}

@@ -1,0 +1,172 @@
+//! Returns against an invoice: some or all lines, never more than was sold
+//! minus what was returned before, refunded at the rate stored on the
+//! invoice, stock put back, numbered from `sonic_return_counter`. A refund
+//! above the shop's threshold needs a manager's approval.
+
+use super::{insert, load, log, next_number, positive, stock, Actor, OpCtx};
+use crate::error::{Error, Result};
+use crate::money;
+use crate::sections::{Currency, Extra, Invoice, RecordId, ReturnLine, ReturnSale, Role, SectionKey, Table};
+use crate::store::Store;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One item to take back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnLineInput {
+    pub item_id: String,
+    pub qty: i64,
+}
+
+/// A return as the till sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnInput {
+    pub invoice_id: String,
+    pub lines: Vec<ReturnLineInput>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// How many of each item an invoice's earlier returns took back.
+pub(crate) fn returned_so_far(conn: &Connection, invoice_id: &str) -> Result<BTreeMap<String, i64>> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM returns WHERE invoice_id = ?1")?;
+    let rows = stmt.query_map([invoice_id], |r| r.get::<_, String>(0))?;
+    let mut out = BTreeMap::new();
+    for body in rows {
+        let r: ReturnSale = super::parse(&body?, Table::Returns)?;
+        for l in r.lines {
+            *out.entry(l.item_id.key()).or_default() += l.qty;
+        }
+    }
+    Ok(out)
+}
+
+/// Takes items back. `approval` is a manager who entered their PIN (see
+/// [`super::security::approve`]); it is needed when the refund is above the
+/// shop's threshold and the cashier is not a manager.
+pub fn return_sale(
+    store: &mut Store,
+    ctx: &OpCtx,
+    input: &ReturnInput,
+    approval: Option<&Actor>,
+) -> Result<ReturnSale> {
+    store.write(|tx| return_in(tx, ctx, input, approval))
+}
+
+pub(crate) fn return_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    input: &ReturnInput,
+    approval: Option<&Actor>,
+) -> Result<ReturnSale> {
+    if input.lines.is_empty() {
+        return Err(Error::Invalid("a return needs at least one line".into()));
+    }
+    let settings = super::settings::load(tx)?;
+    let invoice: Invoice = load(tx, Table::Invoices, &input.invoice_id, "invoice")?;
+    let before = returned_so_far(tx, &input.invoice_id)?;
+    let mut asked: BTreeMap<String, i64> = BTreeMap::new();
+    for l in &input.lines {
+        positive("quantity returned", l.qty)?;
+        *asked.entry(l.item_id.clone()).or_default() += l.qty;
+    }
+    let mut lines = Vec::new();
+    let mut refund = 0i64;
+    for (item_id, want) in &asked {
+        let sold_lines: Vec<_> = invoice.lines.iter().filter(|l| l.item_id.key() == *item_id).collect();
+        let sold: i64 = sold_lines.iter().map(|l| l.qty).sum();
+        if sold == 0 {
+            return Err(Error::NotFound {
+                what: "item on this invoice",
+                id: item_id.clone(),
+            });
+        }
+        let returned = before.get(item_id).copied().unwrap_or(0);
+        if returned + want > sold {
+            let name = sold_lines[0].name.clone().unwrap_or_else(|| item_id.clone());
+            return Err(Error::OverReturn {
+                item: name,
+                sold,
+                returned,
+                want: *want,
+            });
+        }
+        // The share of what was paid for these units, after the invoice
+        // discount, rounded down: a refund never exceeds what was paid.
+        let paid_for_item: i128 = sold_lines
+            .iter()
+            .map(|l| i128::from(l.total.unwrap_or(l.unit_price * l.qty)))
+            .sum();
+        let subtotal = i128::from(invoice.subtotal.unwrap_or(invoice.total).max(1));
+        let amount = paid_for_item * i128::from(*want) / i128::from(sold) * i128::from(invoice.total) / subtotal;
+        let amount = i64::try_from(amount).map_err(|_| Error::Invalid("refund too large".into()))?;
+        refund += amount;
+        lines.push(ReturnLine {
+            item_id: sold_lines[0].item_id.clone(),
+            qty: *want,
+            amount: Some(amount),
+            extra: Extra::new(),
+        });
+    }
+    let refund_iqd = match (invoice.currency, invoice.rate) {
+        (Currency::Iqd, _) => refund,
+        (Currency::Usd, Some(rate)) => {
+            money::convert(refund, Currency::Usd, Currency::Iqd, rate, 1).unwrap_or(i64::MAX)
+        }
+        (Currency::Usd, None) => i64::MAX,
+    };
+    let approver = if refund_iqd > settings.return_approval_above_iqd && ctx.actor.role < Role::Manager {
+        let a = approval.ok_or(Error::ApprovalRequired {
+            action: "a return of this size",
+        })?;
+        a.require(Role::Manager, "approving a return")?;
+        Some(a.name.clone())
+    } else {
+        approval.map(|a| a.name.clone())
+    };
+    let number = next_number(tx, SectionKey::ReturnCounter)?;
+    let ret = ReturnSale {
+        id: RecordId::Text(ctx.new_id("ret")),
+        number,
+        invoice_id: invoice.id.clone(),
+        currency: invoice.currency,
+        rate: invoice.rate,
+        lines,
+        refund,
+        reason: input.reason.clone().filter(|r| !r.trim().is_empty()),
+        store_id: Some(RecordId::Text(ctx.store_id.clone())),
+        cashier: Some(ctx.actor.name.clone()),
+        approved_by: approver,
+        created_at: Some(ctx.timestamp()),
+        extra: Extra::new(),
+    };
+    for line in &ret.lines {
+        stock::apply(
+            tx,
+            ctx,
+            stock::Movement {
+                item_id: &line.item_id.key(),
+                store_id: &ctx.store_id,
+                delta: line.qty,
+                reason: "return",
+                unit_cost: None,
+                reference: Some(ret.id.key()),
+            },
+        )?;
+    }
+    insert(tx, Table::Returns, &ret)?;
+    log(
+        tx,
+        ctx,
+        "return",
+        format!(
+            "return #{number} on invoice #{}: refund {refund} {}",
+            invoice.number, invoice.currency
+        ),
+        Extra::new(),
+    )?;
+    Ok(ret)
+}

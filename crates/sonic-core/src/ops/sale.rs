@@ -1,0 +1,292 @@
+//! A sale: one invoice, in one transaction. It takes the invoice number from
+//! `sonic_invoice_counter`, stores the current `sonic_iqd_per_usd` rate,
+//! converts each line to the invoice currency with the rounding rule of
+//! [`crate::money`], moves the stock, logs the activity and the per-item
+//! entries, computes the change, and opens a debt for what is left unpaid.
+
+use super::{current_rate, debt, load, log, next_number, positive, stock, OpCtx, Page};
+use crate::error::{Error, Result};
+use crate::money;
+use crate::sections::{
+    Currency, Customer, Debt, Extra, Invoice, InvoiceLine, Item, Rate, RecordId, SectionKey, Table, Tender,
+};
+use crate::store::Store;
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+/// One line the cashier rang up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaleLineInput {
+    pub item_id: String,
+    pub qty: i64,
+    /// Discount on the line, in minor units of the invoice currency.
+    #[serde(default)]
+    pub discount: i64,
+}
+
+/// Cash handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenderInput {
+    pub currency: Currency,
+    pub amount: i64,
+}
+
+/// A sale as the till sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaleInput {
+    pub lines: Vec<SaleLineInput>,
+    /// Currency of the invoice totals.
+    pub currency: Currency,
+    /// Discount on the whole invoice, minor units of `currency`.
+    #[serde(default)]
+    pub discount: i64,
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    #[serde(default)]
+    pub payments: Vec<TenderInput>,
+    /// Currency the change is given in (the invoice's if absent).
+    #[serde(default)]
+    pub change_currency: Option<Currency>,
+}
+
+/// What the till shows after a sale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaleReceipt {
+    pub invoice: Invoice,
+    /// Change to hand back, in `change_currency`.
+    pub change: i64,
+    pub change_currency: Currency,
+    /// The debt opened for what was not paid, if any.
+    pub debt: Option<Debt>,
+}
+
+/// Rings up a sale.
+pub fn sell(store: &mut Store, ctx: &OpCtx, input: &SaleInput) -> Result<SaleReceipt> {
+    store.write(|tx| sell_in(tx, ctx, input))
+}
+
+fn conversion_rate(tx: &Connection, needed: bool) -> Result<Option<Rate>> {
+    match current_rate(tx, SectionKey::IqdPerUsd) {
+        Ok(r) => Ok(Some(r)),
+        Err(e @ Error::RateNotSet { .. }) if needed => Err(e),
+        Err(Error::RateNotSet { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result<SaleReceipt> {
+    if input.lines.is_empty() {
+        return Err(Error::Invalid("a sale needs at least one line".into()));
+    }
+    let settings = super::settings::load(tx)?;
+    stock::require_store(tx, &ctx.store_id)?;
+    let mut items = Vec::with_capacity(input.lines.len());
+    for line in &input.lines {
+        positive("quantity", line.qty)?;
+        if line.discount < 0 {
+            return Err(Error::Invalid(format!(
+                "a discount must not be negative, found {}",
+                line.discount
+            )));
+        }
+        let item: Item = load(tx, Table::Items, &line.item_id, "item")?;
+        if item.archived {
+            return Err(Error::Invalid(format!(
+                "item {} is archived and cannot be sold",
+                item.name
+            )));
+        }
+        items.push(item);
+    }
+    let needs_rate = items
+        .iter()
+        .any(|i| i.currency.unwrap_or(Currency::Iqd) != input.currency)
+        || input.payments.iter().any(|p| p.currency != input.currency)
+        || input.change_currency.is_some_and(|c| c != input.currency);
+    let rate = conversion_rate(tx, needs_rate)?;
+    let convert = |amount: i64, from: Currency, to: Currency| -> Result<i64> {
+        if from == to {
+            return Ok(amount);
+        }
+        let rate = rate.ok_or(Error::RateNotSet {
+            key: SectionKey::IqdPerUsd,
+        })?;
+        money::convert(amount, from, to, rate, settings.iqd_step)
+            .ok_or_else(|| Error::Invalid("amount too large".into()))
+    };
+
+    let mut lines = Vec::with_capacity(items.len());
+    let mut subtotal = 0i64;
+    for (line, item) in input.lines.iter().zip(&items) {
+        let item_currency = item.currency.unwrap_or(Currency::Iqd);
+        let unit_price = item.price.unwrap_or(0);
+        let gross = unit_price
+            .checked_mul(line.qty)
+            .ok_or_else(|| Error::Invalid("quantity too large".into()))?;
+        let converted = convert(gross, item_currency, input.currency)?;
+        if line.discount > converted {
+            return Err(Error::Invalid(format!(
+                "the discount on {} ({}) is more than the line ({converted})",
+                item.name, line.discount
+            )));
+        }
+        let total = converted - line.discount;
+        subtotal += total;
+        lines.push(InvoiceLine {
+            item_id: item.id.clone(),
+            name: Some(item.name.clone()),
+            qty: line.qty,
+            currency: Some(item_currency),
+            unit_price,
+            discount: (line.discount > 0).then_some(line.discount),
+            total: Some(total),
+            unit_cost: item.cost,
+            extra: Extra::new(),
+        });
+    }
+    if input.discount < 0 || input.discount > subtotal {
+        return Err(Error::Invalid(format!(
+            "the invoice discount must be between 0 and the subtotal {subtotal}, found {}",
+            input.discount
+        )));
+    }
+    let total = subtotal - input.discount;
+
+    let mut tendered = 0i64;
+    for p in &input.payments {
+        if p.amount < 0 {
+            return Err(Error::Invalid(format!(
+                "a payment must not be negative, found {}",
+                p.amount
+            )));
+        }
+        tendered += convert_exact(p.amount, p.currency, input.currency, rate)?;
+    }
+    let paid = tendered.min(total);
+    let change_currency = input.change_currency.unwrap_or(input.currency);
+    let change = convert(tendered - paid, input.currency, change_currency)?;
+
+    let customer: Option<Customer> = input
+        .customer_id
+        .as_deref()
+        .map(|id| load(tx, Table::Customers, id, "customer"))
+        .transpose()?;
+    let number = next_number(tx, SectionKey::InvoiceCounter)?;
+    let invoice = Invoice {
+        id: RecordId::Text(ctx.new_id("inv")),
+        number,
+        currency: input.currency,
+        rate,
+        lines,
+        subtotal: Some(subtotal),
+        discount: (input.discount > 0).then_some(input.discount),
+        total,
+        paid: Some(paid),
+        change: Some(change),
+        change_currency: (change_currency != input.currency).then_some(change_currency),
+        payments: input
+            .payments
+            .iter()
+            .map(|p| Tender {
+                currency: p.currency,
+                amount: p.amount,
+                extra: Extra::new(),
+            })
+            .collect(),
+        customer_id: customer.as_ref().map(|c| c.id.clone()),
+        store_id: Some(RecordId::Text(ctx.store_id.clone())),
+        cashier: Some(ctx.actor.name.clone()),
+        created_at: Some(ctx.timestamp()),
+        extra: Extra::new(),
+    };
+    let invoice_id = invoice.id.key();
+    for line in &invoice.lines {
+        stock::apply(
+            tx,
+            ctx,
+            stock::Movement {
+                item_id: &line.item_id.key(),
+                store_id: &ctx.store_id,
+                delta: -line.qty,
+                reason: "sale",
+                unit_cost: None,
+                reference: Some(invoice_id.clone()),
+            },
+        )?;
+    }
+    super::insert(tx, Table::Invoices, &invoice)?;
+    let debt = if paid < total {
+        let customer = customer.as_ref().ok_or_else(|| {
+            Error::Invalid(format!(
+                "{} of {total} {} is unpaid: choose a customer to open a debt, or take the full amount",
+                total - paid,
+                input.currency
+            ))
+        })?;
+        Some(debt::open_in(
+            tx,
+            ctx,
+            customer,
+            input.currency,
+            total - paid,
+            "sale",
+            Some(invoice.id.clone()),
+        )?)
+    } else {
+        None
+    };
+    log(
+        tx,
+        ctx,
+        "sale",
+        format!("invoice #{number}: {total} {}", input.currency),
+        Extra::new(),
+    )?;
+    Ok(SaleReceipt {
+        invoice,
+        change,
+        change_currency,
+        debt,
+    })
+}
+
+/// Converts a payment exactly enough to compare with a total: to the cent or
+/// the dinar (no IQD step, which is for prices, not for cash counted).
+fn convert_exact(amount: i64, from: Currency, to: Currency, rate: Option<Rate>) -> Result<i64> {
+    if from == to {
+        return Ok(amount);
+    }
+    let rate = rate.ok_or(Error::RateNotSet {
+        key: SectionKey::IqdPerUsd,
+    })?;
+    money::convert(amount, from, to, rate, 1).ok_or_else(|| Error::Invalid("payment too large".into()))
+}
+
+/// An invoice by id.
+pub fn invoice(store: &Store, id: &str) -> Result<Option<Invoice>> {
+    super::find(store.conn(), Table::Invoices, id)
+}
+
+/// An invoice by its number.
+pub fn invoice_by_number(store: &Store, number: u64) -> Result<Option<Invoice>> {
+    let body: Option<String> = rusqlite::OptionalExtension::optional(
+        store
+            .conn()
+            .prepare_cached("SELECT body FROM invoices WHERE number = ?1")?
+            .query_row([number as i64], |r| r.get(0)),
+    )?;
+    body.map(|b| super::parse(&b, Table::Invoices)).transpose()
+}
+
+/// Invoices, newest first, a page at a time.
+pub fn invoices(store: &Store, page: Page) -> Result<Vec<Invoice>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached("SELECT body FROM invoices ORDER BY seq DESC LIMIT ?1 OFFSET ?2")?;
+    let rows = stmt.query_map(params![page.limit(), page.offset], |r| r.get::<_, String>(0))?;
+    rows.map(|b| super::parse(&b?, Table::Invoices)).collect()
+}

@@ -1,0 +1,234 @@
+//! Repair tickets. The status flow is received → diagnosing → waiting for
+//! parts → ready → delivered; any open ticket can be cancelled. Each change is
+//! timestamped with who made it. Parts come out of stock; delivery settles
+//! the balance and can leave the rest as a debt.
+
+use super::{debt, insert, load, log, positive, save, stock, OpCtx, Page};
+use crate::error::{Error, Result};
+use crate::sections::{
+    Currency, Customer, Extra, Item, RecordId, ServicePart, ServiceStatus, ServiceStatusChange, ServiceTicket, Table,
+};
+use crate::store::Store;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+/// A new ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketInput {
+    pub customer_id: String,
+    pub device: String,
+    #[serde(default)]
+    pub fault: Option<String>,
+    /// Estimate in IQD dinars.
+    #[serde(default)]
+    pub estimate: i64,
+    /// Deposit taken now, IQD dinars.
+    #[serde(default)]
+    pub deposit: i64,
+}
+
+/// Whether a ticket may go from `from` to `to`.
+pub fn allowed(from: ServiceStatus, to: ServiceStatus) -> bool {
+    use ServiceStatus::*;
+    matches!(
+        (from, to),
+        (Received, Diagnosing)
+            | (Diagnosing, WaitingForParts)
+            | (Diagnosing, Ready)
+            | (WaitingForParts, Ready)
+            | (Ready, Delivered)
+            | (Received | Diagnosing | WaitingForParts | Ready, Cancelled)
+    )
+}
+
+/// Opens a ticket.
+pub fn open_ticket(store: &mut Store, ctx: &OpCtx, input: &TicketInput) -> Result<ServiceTicket> {
+    store.write(|tx| {
+        let customer: Customer = load(tx, Table::Customers, &input.customer_id, "customer")?;
+        if input.device.trim().is_empty() {
+            return Err(Error::Invalid("a ticket needs the device".into()));
+        }
+        if input.estimate < 0 || input.deposit < 0 {
+            return Err(Error::Invalid("estimate and deposit must not be negative".into()));
+        }
+        let number: u64 = tx.query_row("SELECT count(*) + 1 FROM services", [], |r| r.get::<_, i64>(0))? as u64;
+        let t = ServiceTicket {
+            id: RecordId::Text(ctx.new_id("svc")),
+            number: Some(number),
+            customer_id: Some(customer.id.clone()),
+            device: input.device.trim().to_string(),
+            fault: input.fault.clone(),
+            status: ServiceStatus::Received,
+            currency: Some(Currency::Iqd),
+            estimate: Some(input.estimate),
+            deposit: Some(input.deposit),
+            history: vec![change(ctx, ServiceStatus::Received)],
+            parts: Vec::new(),
+            store_id: Some(RecordId::Text(ctx.store_id.clone())),
+            created_at: Some(ctx.timestamp()),
+            extra: Extra::new(),
+        };
+        insert(tx, Table::Services, &t)?;
+        log(
+            tx,
+            ctx,
+            "service_open",
+            format!("ticket #{number}: {} for {}", t.device, customer.name),
+            Extra::new(),
+        )?;
+        Ok(t)
+    })
+}
+
+fn change(ctx: &OpCtx, status: ServiceStatus) -> ServiceStatusChange {
+    ServiceStatusChange {
+        status,
+        at: ctx.timestamp(),
+        by: Some(ctx.actor.name.clone()),
+        extra: Extra::new(),
+    }
+}
+
+/// Moves a ticket to the next status (not to delivered: see [`deliver`]).
+pub fn advance(store: &mut Store, ctx: &OpCtx, ticket_id: &str, to: ServiceStatus) -> Result<ServiceTicket> {
+    if to == ServiceStatus::Delivered {
+        return Err(Error::Invalid("delivery settles the bill: use deliver".into()));
+    }
+    store.write(|tx| {
+        let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
+        if !allowed(t.status, to) {
+            return Err(Error::Conflict(format!(
+                "a ticket that is {:?} cannot become {to:?}",
+                t.status
+            )));
+        }
+        t.status = to;
+        t.history.push(change(ctx, to));
+        save(tx, Table::Services, &t)?;
+        log(
+            tx,
+            ctx,
+            "service_status",
+            format!("ticket {ticket_id} is now {to:?}"),
+            Extra::new(),
+        )?;
+        Ok(t)
+    })
+}
+
+/// Takes a part out of stock for a ticket; its price is added to the bill.
+pub fn use_part(store: &mut Store, ctx: &OpCtx, ticket_id: &str, item_id: &str, qty: i64) -> Result<ServiceTicket> {
+    positive("part quantity", qty)?;
+    store.write(|tx| {
+        let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
+        if matches!(t.status, ServiceStatus::Delivered | ServiceStatus::Cancelled) {
+            return Err(Error::Conflict(format!("ticket {ticket_id} is closed")));
+        }
+        let item: Item = load(tx, Table::Items, item_id, "item")?;
+        let m = stock::Movement {
+            item_id,
+            store_id: &ctx.store_id,
+            delta: -qty,
+            reason: "service_part",
+            unit_cost: None,
+            reference: Some(ticket_id.to_string()),
+        };
+        stock::apply(tx, ctx, m)?;
+        t.parts.push(ServicePart {
+            item_id: item.id,
+            qty,
+            unit_price: item.price,
+            extra: Extra::new(),
+        });
+        save(tx, Table::Services, &t)?;
+        log(
+            tx,
+            ctx,
+            "service_part",
+            format!("{qty} of {} used on ticket {ticket_id}", item.name),
+            Extra::new(),
+        )?;
+        Ok(t)
+    })
+}
+
+/// What delivering a ticket did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub ticket: ServiceTicket,
+    /// What was due at delivery: the charge minus the deposit (IQD).
+    pub due: i64,
+    pub paid: i64,
+    pub debt: Option<crate::sections::Debt>,
+}
+
+/// Hands the device back: the bill is `charge` (IQD; the estimate if none)
+/// minus the deposit; what is not paid now becomes a debt.
+pub fn deliver(store: &mut Store, ctx: &OpCtx, ticket_id: &str, charge: Option<i64>, paid: i64) -> Result<Delivery> {
+    store.write(|tx| {
+        let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
+        if !allowed(t.status, ServiceStatus::Delivered) {
+            return Err(Error::Conflict(format!(
+                "a ticket that is {:?} cannot be delivered; mark it ready first",
+                t.status
+            )));
+        }
+        let charge = charge.or(t.estimate).unwrap_or(0);
+        if charge < 0 || paid < 0 {
+            return Err(Error::Invalid("charge and payment must not be negative".into()));
+        }
+        let due = (charge - t.deposit.unwrap_or(0)).max(0);
+        if paid > due {
+            return Err(Error::Invalid(format!(
+                "{paid} IQD is more than what is due ({due} IQD)"
+            )));
+        }
+        t.status = ServiceStatus::Delivered;
+        t.history.push(change(ctx, ServiceStatus::Delivered));
+        t.extra.insert("charge".into(), charge.into());
+        t.extra.insert("paidAtDelivery".into(), paid.into());
+        save(tx, Table::Services, &t)?;
+        let debt = if paid < due {
+            let customer_id = t.customer_id.as_ref().map(RecordId::key).unwrap_or_default();
+            let customer: Customer = load(tx, Table::Customers, &customer_id, "customer")?;
+            Some(debt::open_in(
+                tx,
+                ctx,
+                &customer,
+                Currency::Iqd,
+                due - paid,
+                "service",
+                Some(t.id.clone()),
+            )?)
+        } else {
+            None
+        };
+        log(
+            tx,
+            ctx,
+            "service_delivered",
+            format!("ticket {ticket_id} delivered, {paid} of {due} IQD paid"),
+            Extra::new(),
+        )?;
+        Ok(Delivery {
+            ticket: t,
+            due,
+            paid,
+            debt,
+        })
+    })
+}
+
+/// Tickets with a status, newest first.
+pub fn tickets(store: &Store, status: ServiceStatus, page: Page) -> Result<Vec<ServiceTicket>> {
+    let status = serde_json::to_value(status).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut stmt = store
+        .conn()
+        .prepare_cached("SELECT body FROM services WHERE status = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3")?;
+    let rows = stmt.query_map(params![status.as_str(), page.limit(), page.offset], |r| {
+        r.get::<_, String>(0)
+    })?;
+    rows.map(|b| super::parse(&b?, Table::Services)).collect()
+}

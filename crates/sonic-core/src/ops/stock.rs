@@ -1,0 +1,240 @@
+//! Stock: every change is a movement in `sonic_inventory_data`, and the level
+//! of an item in a store is always the sum of its movements (an indexed sum,
+//! never a stored number that could drift). Each movement also writes a
+//! per-item entry in `sonic_items_data`.
+
+use super::{insert, load, log, positive, OpCtx};
+use crate::error::{Error, Result};
+use crate::sections::{Extra, InventoryRecord, Item, ItemActivity, RecordId, Role, StoreLocation, Table};
+use crate::store::Store;
+use rusqlite::{params, Connection};
+
+/// The stock of an item in a store.
+pub fn level(store: &Store, item_id: &str, store_id: &str) -> Result<i64> {
+    level_in(store.conn(), item_id, store_id)
+}
+
+pub(crate) fn level_in(conn: &Connection, item_id: &str, store_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(sum(delta), 0) FROM inventory WHERE item_id = ?1 AND store_id = ?2")?
+        .query_row(params![item_id, store_id], |r| r.get(0))?)
+}
+
+/// The stock of an item in every store that has had any.
+pub fn levels(store: &Store, item_id: &str) -> Result<Vec<(String, i64)>> {
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT store_id, sum(delta) FROM inventory WHERE item_id = ?1 AND store_id IS NOT NULL GROUP BY store_id ORDER BY store_id",
+    )?;
+    let rows = stmt.query_map([item_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One stock movement, with its per-item entry. Refuses to take stock below
+/// zero unless the store allows it.
+pub(crate) struct Movement<'a> {
+    pub item_id: &'a str,
+    pub store_id: &'a str,
+    pub delta: i64,
+    pub reason: &'a str,
+    pub unit_cost: Option<i64>,
+    pub reference: Option<String>,
+}
+
+pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<()> {
+    let item: Item = load(tx, Table::Items, m.item_id, "item")?;
+    let location: StoreLocation = load(tx, Table::Stores, m.store_id, "store")?;
+    if m.delta < 0 && !location.allow_negative_stock {
+        let have = level_in(tx, m.item_id, m.store_id)?;
+        if have + m.delta < 0 {
+            return Err(Error::InsufficientStock {
+                item: item.name,
+                store: location.name,
+                have,
+                want: -m.delta,
+            });
+        }
+    }
+    let movement = InventoryRecord {
+        id: Some(RecordId::Text(ctx.new_id("mv"))),
+        item_id: item.id.clone(),
+        store_id: location.id.clone(),
+        delta: Some(m.delta),
+        quantity: None,
+        reason: Some(m.reason.to_string()),
+        unit_cost: m.unit_cost,
+        reference: m.reference.clone(),
+        at: Some(ctx.timestamp()),
+        extra: Extra::new(),
+    };
+    insert(tx, Table::Inventory, &movement)?;
+    let kind = match m.reason {
+        "sale" | "service_part" => "sold",
+        "return" => "returned",
+        "receive" => "restocked",
+        other => other,
+    };
+    let entry = ItemActivity {
+        id: Some(RecordId::Text(ctx.new_id("ia"))),
+        item_id: item.id,
+        kind: kind.to_string(),
+        qty: Some(m.delta),
+        reference: m.reference,
+        store_id: Some(location.id),
+        at: Some(ctx.timestamp()),
+        extra: Extra::new(),
+    };
+    insert(tx, Table::ItemActivity, &entry)
+}
+
+/// Receives stock into the till's store, at a unit cost (IQD dinars or the
+/// item's currency's minor units).
+pub fn receive(store: &mut Store, ctx: &OpCtx, item_id: &str, qty: i64, unit_cost: i64) -> Result<()> {
+    ctx.actor.require(Role::Manager, "receiving stock")?;
+    store.write(|tx| receive_in(tx, ctx, item_id, &ctx.store_id, qty, unit_cost))
+}
+
+pub(crate) fn receive_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    item_id: &str,
+    store_id: &str,
+    qty: i64,
+    unit_cost: i64,
+) -> Result<()> {
+    positive("quantity received", qty)?;
+    if unit_cost < 0 {
+        return Err(Error::Invalid(format!(
+            "a unit cost must not be negative, found {unit_cost}"
+        )));
+    }
+    apply(
+        tx,
+        ctx,
+        Movement {
+            item_id,
+            store_id,
+            delta: qty,
+            reason: "receive",
+            unit_cost: Some(unit_cost),
+            reference: None,
+        },
+    )?;
+    log(
+        tx,
+        ctx,
+        "stock_receive",
+        format!("received {qty} of {item_id}"),
+        Extra::new(),
+    )
+}
+
+/// Adjusts stock by `delta` (not zero) with a reason (manager).
+pub fn adjust(store: &mut Store, ctx: &OpCtx, item_id: &str, delta: i64, reason: &str) -> Result<()> {
+    ctx.actor.require(Role::Manager, "adjusting stock")?;
+    if delta == 0 {
+        return Err(Error::Invalid("an adjustment must change the stock (delta 0)".into()));
+    }
+    if reason.trim().is_empty() {
+        return Err(Error::Invalid("an adjustment needs a reason".into()));
+    }
+    store.write(|tx| {
+        apply(
+            tx,
+            ctx,
+            Movement {
+                item_id,
+                store_id: &ctx.store_id,
+                delta,
+                reason: "adjust",
+                unit_cost: None,
+                reference: Some(reason.trim().to_string()),
+            },
+        )?;
+        log(
+            tx,
+            ctx,
+            "stock_adjust",
+            format!("{item_id} adjusted by {delta}: {}", reason.trim()),
+            Extra::new(),
+        )
+    })
+}
+
+/// Moves stock from one store to another: two movements, one transaction.
+pub fn transfer(store: &mut Store, ctx: &OpCtx, item_id: &str, from: &str, to: &str, qty: i64) -> Result<()> {
+    ctx.actor.require(Role::Manager, "moving stock between stores")?;
+    positive("quantity moved", qty)?;
+    if from == to {
+        return Err(Error::Invalid("a stock transfer needs two different stores".into()));
+    }
+    store.write(|tx| {
+        let reference = Some(ctx.new_id("st"));
+        let out = Movement {
+            item_id,
+            store_id: from,
+            delta: -qty,
+            reason: "transfer_out",
+            unit_cost: None,
+            reference: reference.clone(),
+        };
+        apply(tx, ctx, out)?;
+        apply(
+            tx,
+            ctx,
+            Movement {
+                item_id,
+                store_id: to,
+                delta: qty,
+                reason: "transfer_in",
+                unit_cost: None,
+                reference,
+            },
+        )?;
+        log(
+            tx,
+            ctx,
+            "stock_transfer",
+            format!("{qty} of {item_id} moved from {from} to {to}"),
+            Extra::new(),
+        )
+    })
+}
+
+/// Records a stock count: the level becomes `counted` through one
+/// adjusting movement (none if it already matches). Returns the difference.
+pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Result<i64> {
+    ctx.actor.require(Role::Manager, "counting stock")?;
+    if counted < 0 {
+        return Err(Error::Invalid(format!(
+            "a counted quantity must not be negative, found {counted}"
+        )));
+    }
+    store.write(|tx| {
+        let have = level_in(tx, item_id, &ctx.store_id)?;
+        let delta = counted - have;
+        if delta != 0 {
+            let m = Movement {
+                item_id,
+                store_id: &ctx.store_id,
+                delta,
+                reason: "count",
+                unit_cost: None,
+                reference: None,
+            };
+            apply(tx, ctx, m)?;
+        }
+        log(
+            tx,
+            ctx,
+            "stock_count",
+            format!("{item_id}: counted {counted}, had {have}"),
+            Extra::new(),
+        )?;
+        Ok(delta)
+    })
+}
+
+/// A store location's id must exist.
+pub(crate) fn require_store(tx: &Connection, store_id: &str) -> Result<StoreLocation> {
+    load(tx, Table::Stores, store_id, "store")
+}

@@ -1,0 +1,440 @@
+//! Cutting a backup into content-addressed pages, and putting it back together.
+//!
+//! Each record list of a section (a collection's records; the `items`,
+//! `customers` and `transactions` of `sonic_shop_data`; the `users` of
+//! `sonic_security_state`) is cut, in the till's stored order (`seq`), into
+//! pages of [`PAGE_RECORDS`] records: page 0 holds records 0‥255, page 1
+//! holds 256‥511, and so on. Appending a record changes only the last page of
+//! its list (or starts a new one), so a backup after one sale uploads one or
+//! two new pages per changed section, not the shop. Editing a record changes
+//! the one page that holds it; deleting one shifts the pages after it (rare in
+//! a POS: its lists are append-mostly).
+//!
+//! **Why 256:** a page of invoices is then roughly 50–150 KB of JSON: small
+//! enough that resending a changed page is cheap, large enough that a
+//! five-year shop (~250k invoices) is about a thousand rows, not a million.
+//!
+//! A page's JSON is the canonical JSON of its records (compact, object keys
+//! sorted: exactly what the till stores), joined as an array. Its hash is
+//! SHA-256 over `sonic-page-v1\n{section}\n{list}\n` followed by that JSON, so
+//! the same records in another list are another page. The server keeps the
+//! page as JSONB (queryable); on pull the JSONB is put back into canonical
+//! form and hashed again, so any change to a page on the server is caught.
+//!
+//! Counters, rates and the members of object sections that are not record
+//! lists are small: they travel inline in the manifest.
+
+use crate::error::{Error, ListName, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sonic_core::sections::{SectionKind, Table};
+use sonic_core::snapshot::{Document, Meta};
+use sonic_core::SectionKey;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Records per page.
+pub const PAGE_RECORDS: usize = 256;
+
+/// The manifest format this build writes.
+const MANIFEST_VERSION: u32 = 1;
+
+/// One page: up to [`PAGE_RECORDS`] records of one list of one section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub hash: String,
+    pub section: SectionKey,
+    /// The list inside an object section (`items`); empty for a collection.
+    pub list: &'static str,
+    pub records: usize,
+    /// Canonical JSON array of the records.
+    pub json: String,
+}
+
+/// Section → its hash, record count, pages and inline value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub version: u32,
+    pub page_records: usize,
+    pub sections: BTreeMap<String, SectionEntry>,
+}
+
+/// One section in a [`Manifest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionEntry {
+    /// The section's SHA-256, as in the export's `_meta`.
+    pub sha256: String,
+    pub records: u64,
+    /// Page hashes of a collection, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<String>,
+    /// Page hashes of each record list of an object section, in order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lists: BTreeMap<String, Vec<String>>,
+    /// A counter's or rate's value, or an object section's other members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+impl Manifest {
+    /// Every page hash, in section order (a hash may repeat).
+    pub fn page_hashes(&self) -> impl Iterator<Item = &String> {
+        self.sections
+            .values()
+            .flat_map(|s| s.pages.iter().chain(s.lists.values().flatten()))
+    }
+
+    /// The page hashes of one section.
+    pub fn section_pages(&self, key: SectionKey) -> usize {
+        self.sections
+            .get(key.as_str())
+            .map_or(0, |s| s.pages.len() + s.lists.values().map(Vec::len).sum::<usize>())
+    }
+}
+
+/// A backup cut into pages.
+#[derive(Debug, Clone)]
+pub struct Paged {
+    pub manifest: Manifest,
+    pub pages: Vec<Page>,
+}
+
+/// Cuts a validated backup document into pages. `meta` is the document's
+/// `_meta` (its section hashes go into the manifest).
+pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
+    let mut sections = BTreeMap::new();
+    let mut pages = Vec::new();
+    for key in SectionKey::ALL {
+        let digest = meta.sections.get(key.as_str()).ok_or_else(|| {
+            Error::Core(sonic_core::Error::Invalid(format!(
+                "the backup's _meta has no hash for {key}"
+            )))
+        })?;
+        let value = match doc.value(key) {
+            Some(json) => Some(serde_json::from_str::<Value>(json).map_err(|e| {
+                Error::Core(sonic_core::Error::Invalid(format!(
+                    "the value of {key} is not JSON: {e}"
+                )))
+            })?),
+            None => None,
+        };
+        let mut entry = SectionEntry {
+            sha256: digest.sha256.clone(),
+            records: digest.records,
+            pages: Vec::new(),
+            lists: BTreeMap::new(),
+            value,
+        };
+        match key.kind() {
+            SectionKind::Collection(table) => {
+                entry.pages = cut(key, "", doc, table, &mut pages);
+            }
+            SectionKind::Object(parts) => {
+                for (name, table) in parts {
+                    let hashes = cut(key, name, doc, *table, &mut pages);
+                    entry.lists.insert((*name).to_string(), hashes);
+                }
+            }
+            SectionKind::Counter | SectionKind::Rate => {}
+        }
+        sections.insert(key.as_str().to_string(), entry);
+    }
+    Ok(Paged {
+        manifest: Manifest {
+            version: MANIFEST_VERSION,
+            page_records: PAGE_RECORDS,
+            sections,
+        },
+        pages,
+    })
+}
+
+fn cut(key: SectionKey, list: &'static str, doc: &Document, table: Table, out: &mut Vec<Page>) -> Vec<String> {
+    let mut hashes = Vec::new();
+    for chunk in doc.records(table).chunks(PAGE_RECORDS) {
+        let mut json = String::with_capacity(chunk.iter().map(|r| r.body.len() + 1).sum::<usize>() + 2);
+        json.push('[');
+        for (i, record) in chunk.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&record.body);
+        }
+        json.push(']');
+        let hash = page_hash(key.as_str(), list, &json);
+        hashes.push(hash.clone());
+        out.push(Page {
+            hash,
+            section: key,
+            list,
+            records: chunk.len(),
+            json,
+        });
+    }
+    hashes
+}
+
+/// The hash of a page's canonical JSON in its place.
+pub fn page_hash(section: &str, list: &str, json: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(format!("sonic-page-v1\n{section}\n{list}\n").as_bytes());
+    hash.update(json.as_bytes());
+    hex::encode(hash.finalize())
+}
+
+/// Writes `value` as canonical JSON: compact, object keys sorted (whatever
+/// order the parser kept them in), numbers and strings as serde_json writes
+/// them. This is the form the till stores records in.
+pub fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Puts a backup back together as an export file (the format `sonic-core`
+/// reads), verifying every page against its hash on the way. `pages` maps
+/// hash → the page's records as the server returned them (JSON text);
+/// `meta_json` is the backup's `_meta`.
+pub fn rebuild_export(
+    backup_id: Uuid,
+    manifest: &Manifest,
+    meta_json: &str,
+    pages: &HashMap<String, String>,
+) -> Result<Vec<u8>> {
+    let corrupt = |detail: String| Error::CorruptBackup { backup_id, detail };
+    if manifest.version > MANIFEST_VERSION {
+        return Err(corrupt(format!(
+            "its manifest is version {}, newer than this Sonic POS reads ({MANIFEST_VERSION}); update Sonic POS",
+            manifest.version
+        )));
+    }
+    let mut out = String::with_capacity(pages.values().map(String::len).sum::<usize>() + 4096);
+    out.push_str("{\n");
+    for key in SectionKey::ALL {
+        let entry = manifest
+            .sections
+            .get(key.as_str())
+            .ok_or_else(|| corrupt(format!("its manifest lacks {key}")))?;
+        let mut section = String::new();
+        match key.kind() {
+            SectionKind::Collection(_) => {
+                assemble(backup_id, key, "", &entry.pages, pages, &mut section)?;
+            }
+            SectionKind::Object(parts) => {
+                let extra = match &entry.value {
+                    Some(Value::Object(map)) => map.clone(),
+                    Some(_) => return Err(corrupt(format!("the other members of {key} are not an object"))),
+                    None => serde_json::Map::new(),
+                };
+                let mut names: Vec<&str> = parts
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .chain(extra.keys().map(String::as_str))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                section.push('{');
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        section.push(',');
+                    }
+                    section.push_str(&Value::String((*name).to_string()).to_string());
+                    section.push(':');
+                    if parts.iter().any(|(n, _)| n == name) {
+                        let hashes = entry.lists.get(*name).map(Vec::as_slice).unwrap_or(&[]);
+                        assemble(backup_id, key, name, hashes, pages, &mut section)?;
+                    } else {
+                        write_canonical(&extra[*name], &mut section);
+                    }
+                }
+                section.push('}');
+            }
+            SectionKind::Counter => match &entry.value {
+                Some(v) => write_canonical(v, &mut section),
+                // Absent in the backup: leave the key out, as it was.
+                None => continue,
+            },
+            SectionKind::Rate => match &entry.value {
+                Some(v) => write_canonical(v, &mut section),
+                None => section.push_str("null"),
+            },
+        }
+        out.push_str(&Value::String(key.as_str().to_string()).to_string());
+        out.push(':');
+        out.push_str(&section);
+        out.push_str(",\n");
+    }
+    out.push_str("\"_meta\":");
+    out.push_str(meta_json);
+    out.push_str("\n}\n");
+    Ok(out.into_bytes())
+}
+
+/// Appends the records of a list's pages as one JSON array, checking each
+/// page against its hash.
+fn assemble(
+    backup_id: Uuid,
+    key: SectionKey,
+    list: &str,
+    hashes: &[String],
+    pages: &HashMap<String, String>,
+    out: &mut String,
+) -> Result<()> {
+    let page_error = |index: usize, hash: &str, problem: String| Error::CorruptPage {
+        backup_id,
+        section: key.as_str().to_string(),
+        list: ListName(list.to_string()),
+        index,
+        hash: hash.to_string(),
+        problem,
+    };
+    out.push('[');
+    let mut first = true;
+    for (index, hash) in hashes.iter().enumerate() {
+        let text = pages
+            .get(hash)
+            .ok_or_else(|| page_error(index, hash, "is missing from the server".into()))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| page_error(index, hash, format!("is not valid JSON ({e})")))?;
+        let Value::Array(records) = value else {
+            return Err(page_error(index, hash, "is not a JSON array of records".into()));
+        };
+        let mut json = String::with_capacity(text.len());
+        write_canonical(&Value::Array(records), &mut json);
+        if page_hash(key.as_str(), list, &json) != *hash {
+            return Err(page_error(
+                index,
+                hash,
+                "does not match its hash: it was changed or damaged on the server".into(),
+            ));
+        }
+        let inner = &json[1..json.len() - 1];
+        if !inner.is_empty() {
+            if !first {
+                out.push(',');
+            }
+            out.push_str(inner);
+            first = false;
+        }
+    }
+    out.push(']');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sonic_core::snapshot::{self, ExportInfo};
+    use sonic_core::{DataDir, Store};
+
+    fn small_shop() -> (tempfile::TempDir, Vec<u8>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(tmp.path())).unwrap();
+        sonic_core::gen::generate(&mut store, sonic_core::gen::Profile::Small, 3).unwrap();
+        let mut bytes = Vec::new();
+        let info = ExportInfo {
+            reason: "test".into(),
+            backup_id: Some(Uuid::now_v7()),
+        };
+        snapshot::export(&store, &info, &mut bytes).unwrap();
+        (tmp, bytes)
+    }
+
+    #[test]
+    fn pages_put_back_together_give_the_same_sections_and_hashes() {
+        let (_tmp, bytes) = small_shop();
+        let doc = snapshot::parse_bytes(&bytes, "test").unwrap();
+        let meta = doc.meta.clone().unwrap();
+        let paged = page_document(&doc, &meta).unwrap();
+        assert!(paged.pages.iter().all(|p| p.records <= PAGE_RECORDS));
+        assert!(paged.pages.len() > 10, "a small shop spans several pages");
+        // Reorder keys inside records, as JSONB does, before putting back.
+        let stored: HashMap<String, String> = paged
+            .pages
+            .iter()
+            .map(|p| {
+                let v: Value = serde_json::from_str(&p.json).unwrap();
+                (p.hash.clone(), serde_json::to_string_pretty(&v).unwrap())
+            })
+            .collect();
+        let meta_json = serde_json::to_string(&meta).unwrap();
+        let rebuilt = rebuild_export(Uuid::nil(), &paged.manifest, &meta_json, &stored).unwrap();
+        let back = snapshot::parse_bytes(&rebuilt, "rebuilt").unwrap();
+        assert_eq!(back.digests().unwrap(), doc.digests().unwrap());
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+    }
+
+    #[test]
+    fn a_changed_page_is_named() {
+        let (_tmp, bytes) = small_shop();
+        let doc = snapshot::parse_bytes(&bytes, "test").unwrap();
+        let meta = doc.meta.clone().unwrap();
+        let paged = page_document(&doc, &meta).unwrap();
+        let mut stored: HashMap<String, String> =
+            paged.pages.iter().map(|p| (p.hash.clone(), p.json.clone())).collect();
+        let victim = paged.pages.iter().find(|p| p.section == SectionKey::Invoices).unwrap();
+        let changed = victim.json.replacen("\"total", "\"totaL", 1);
+        stored.insert(victim.hash.clone(), changed);
+        let err = rebuild_export(Uuid::nil(), &paged.manifest, "{}", &stored).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&victim.hash) && text.contains("sonic_invoices"), "{text}");
+    }
+
+    #[test]
+    fn appending_a_record_changes_only_the_last_page_of_its_list() {
+        let (_tmp, bytes) = small_shop();
+        let doc = snapshot::parse_bytes(&bytes, "test").unwrap();
+        let mut value: Value = serde_json::from_slice(&bytes).unwrap();
+        let invoices = value["sonic_invoices"].as_array_mut().unwrap();
+        let mut extra = invoices.last().unwrap().clone();
+        extra["id"] = Value::from("inv-extra");
+        let number = invoices.len() as u64 + 1;
+        extra["number"] = Value::from(number);
+        invoices.push(extra);
+        value["sonic_invoice_counter"] = Value::from(number);
+        value.as_object_mut().unwrap().remove("_meta");
+        let after = snapshot::parse_bytes(value.to_string().as_bytes(), "test").unwrap();
+        let before_pages = page_document(&doc, doc.meta.as_ref().unwrap()).unwrap();
+        let fake_meta = {
+            let mut m = doc.meta.clone().unwrap();
+            m.sections = after
+                .digests()
+                .unwrap()
+                .into_iter()
+                .map(|(k, d)| (k.as_str().to_string(), d))
+                .collect();
+            m
+        };
+        let after_pages = page_document(&after, &fake_meta).unwrap();
+        let old: std::collections::HashSet<&String> = before_pages.pages.iter().map(|p| &p.hash).collect();
+        let new: Vec<&Page> = after_pages.pages.iter().filter(|p| !old.contains(&p.hash)).collect();
+        assert_eq!(new.len(), 1, "one appended invoice makes exactly one new page");
+        assert_eq!(new[0].section, SectionKey::Invoices);
+    }
+}

@@ -78,12 +78,31 @@ fn conversion_rate(tx: &Connection, needed: bool) -> Result<Option<Rate>> {
     }
 }
 
-pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result<SaleReceipt> {
+/// A priced cart: what the sale would be, before any payment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub lines: Vec<InvoiceLine>,
+    pub subtotal: i64,
+    pub discount: i64,
+    /// In the invoice currency.
+    pub total: i64,
+    /// The total in the other currency at the current rate (IQD rounded to the step).
+    pub other_total: Option<(Currency, i64)>,
+    pub rate: Option<Rate>,
+}
+
+/// Prices a cart without writing anything (the till shows it as the cashier
+/// rings items up).
+pub fn quote(store: &Store, input: &SaleInput) -> Result<Quote> {
+    quote_in(store.conn(), input)
+}
+
+pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
     if input.lines.is_empty() {
         return Err(Error::Invalid("a sale needs at least one line".into()));
     }
     let settings = super::settings::load(tx)?;
-    stock::require_store(tx, &ctx.store_id)?;
     let mut items = Vec::with_capacity(input.lines.len());
     for line in &input.lines {
         positive("quantity", line.qty)?;
@@ -155,6 +174,43 @@ pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result
         )));
     }
     let total = subtotal - input.discount;
+    let other = match input.currency {
+        Currency::Iqd => Currency::Usd,
+        Currency::Usd => Currency::Iqd,
+    };
+    let other_total = rate
+        .and_then(|r| money::convert(total, input.currency, other, r, settings.iqd_step))
+        .map(|t| (other, t));
+    Ok(Quote {
+        lines,
+        subtotal,
+        discount: input.discount,
+        total,
+        other_total,
+        rate,
+    })
+}
+
+pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result<SaleReceipt> {
+    stock::require_store(tx, &ctx.store_id)?;
+    let Quote {
+        lines,
+        subtotal,
+        total,
+        rate,
+        ..
+    } = quote_in(tx, input)?;
+    let settings = super::settings::load(tx)?;
+    let convert = |amount: i64, from: Currency, to: Currency| -> Result<i64> {
+        if from == to {
+            return Ok(amount);
+        }
+        let rate = rate.ok_or(Error::RateNotSet {
+            key: SectionKey::IqdPerUsd,
+        })?;
+        money::convert(amount, from, to, rate, settings.iqd_step)
+            .ok_or_else(|| Error::Invalid("amount too large".into()))
+    };
 
     let mut tendered = 0i64;
     for p in &input.payments {

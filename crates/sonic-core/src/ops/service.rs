@@ -9,7 +9,7 @@ use crate::sections::{
     Currency, Customer, Extra, Item, RecordId, ServicePart, ServiceStatus, ServiceStatusChange, ServiceTicket, Table,
 };
 use crate::store::Store;
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 /// A new ticket.
@@ -44,7 +44,11 @@ pub fn allowed(from: ServiceStatus, to: ServiceStatus) -> bool {
 
 /// Opens a ticket.
 pub fn open_ticket(store: &mut Store, ctx: &OpCtx, input: &TicketInput) -> Result<ServiceTicket> {
-    store.write(|tx| {
+    store.write(|tx| open_ticket_in(tx, ctx, input))
+}
+
+pub(crate) fn open_ticket_in(tx: &Connection, ctx: &OpCtx, input: &TicketInput) -> Result<ServiceTicket> {
+    {
         let customer: Customer = load(tx, Table::Customers, &input.customer_id, "customer")?;
         if input.device.trim().is_empty() {
             return Err(Error::Invalid("a ticket needs the device".into()));
@@ -78,7 +82,7 @@ pub fn open_ticket(store: &mut Store, ctx: &OpCtx, input: &TicketInput) -> Resul
             Extra::new(),
         )?;
         Ok(t)
-    })
+    }
 }
 
 fn change(ctx: &OpCtx, status: ServiceStatus) -> ServiceStatusChange {
@@ -92,10 +96,14 @@ fn change(ctx: &OpCtx, status: ServiceStatus) -> ServiceStatusChange {
 
 /// Moves a ticket to the next status (not to delivered: see [`deliver`]).
 pub fn advance(store: &mut Store, ctx: &OpCtx, ticket_id: &str, to: ServiceStatus) -> Result<ServiceTicket> {
+    store.write(|tx| advance_in(tx, ctx, ticket_id, to))
+}
+
+pub(crate) fn advance_in(tx: &Connection, ctx: &OpCtx, ticket_id: &str, to: ServiceStatus) -> Result<ServiceTicket> {
     if to == ServiceStatus::Delivered {
         return Err(Error::Invalid("delivery settles the bill: use deliver".into()));
     }
-    store.write(|tx| {
+    {
         let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
         if !allowed(t.status, to) {
             return Err(Error::Conflict(format!(
@@ -114,13 +122,24 @@ pub fn advance(store: &mut Store, ctx: &OpCtx, ticket_id: &str, to: ServiceStatu
             Extra::new(),
         )?;
         Ok(t)
-    })
+    }
 }
 
 /// Takes a part out of stock for a ticket; its price is added to the bill.
 pub fn use_part(store: &mut Store, ctx: &OpCtx, ticket_id: &str, item_id: &str, qty: i64) -> Result<ServiceTicket> {
     positive("part quantity", qty)?;
-    store.write(|tx| {
+    store.write(|tx| use_part_in(tx, ctx, ticket_id, item_id, qty))
+}
+
+pub(crate) fn use_part_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    ticket_id: &str,
+    item_id: &str,
+    qty: i64,
+) -> Result<ServiceTicket> {
+    positive("part quantity", qty)?;
+    {
         let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
         if matches!(t.status, ServiceStatus::Delivered | ServiceStatus::Cancelled) {
             return Err(Error::Conflict(format!("ticket {ticket_id} is closed")));
@@ -150,7 +169,7 @@ pub fn use_part(store: &mut Store, ctx: &OpCtx, ticket_id: &str, item_id: &str, 
             Extra::new(),
         )?;
         Ok(t)
-    })
+    }
 }
 
 /// What delivering a ticket did.
@@ -167,7 +186,17 @@ pub struct Delivery {
 /// Hands the device back: the bill is `charge` (IQD; the estimate if none)
 /// minus the deposit; what is not paid now becomes a debt.
 pub fn deliver(store: &mut Store, ctx: &OpCtx, ticket_id: &str, charge: Option<i64>, paid: i64) -> Result<Delivery> {
-    store.write(|tx| {
+    store.write(|tx| deliver_in(tx, ctx, ticket_id, charge, paid))
+}
+
+pub(crate) fn deliver_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    ticket_id: &str,
+    charge: Option<i64>,
+    paid: i64,
+) -> Result<Delivery> {
+    {
         let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
         if !allowed(t.status, ServiceStatus::Delivered) {
             return Err(Error::Conflict(format!(
@@ -218,7 +247,7 @@ pub fn deliver(store: &mut Store, ctx: &OpCtx, ticket_id: &str, charge: Option<i
             paid,
             debt,
         })
-    })
+    }
 }
 
 /// Tickets with a status, newest first.

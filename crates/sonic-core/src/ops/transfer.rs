@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::sections::{Currency, Extra, RecordId, SectionKey, Table, Transfer, TransferDirection};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 /// A transfer as the till sends it.
@@ -27,7 +27,11 @@ pub struct TransferInput {
 
 /// Records a money transfer.
 pub fn record_transfer(store: &mut Store, ctx: &OpCtx, input: &TransferInput) -> Result<Transfer> {
-    store.write(|tx| {
+    store.write(|tx| record_transfer_in(tx, ctx, input))
+}
+
+pub(crate) fn record_transfer_in(tx: &Connection, ctx: &OpCtx, input: &TransferInput) -> Result<Transfer> {
+    {
         positive("transfer amount", input.amount)?;
         if input.fee < 0 {
             return Err(Error::Invalid(format!(
@@ -69,7 +73,7 @@ pub fn record_transfer(store: &mut Store, ctx: &OpCtx, input: &TransferInput) ->
             Extra::new(),
         )?;
         Ok(t)
-    })
+    }
 }
 
 /// Transfer totals over a time range, per direction and currency.

@@ -1,0 +1,47 @@
+//! Cash in or out of the drawer that is not a sale: expenses, deposits,
+//! owner draws (`sonic_shop_data.transactions`).
+
+use super::{insert, log, OpCtx};
+use crate::error::{Error, Result};
+use crate::sections::{Currency, Extra, RecordId, Role, ShopTransaction, Table};
+use crate::store::Store;
+use rusqlite::Connection;
+
+/// Records cash moved in (`amount` > 0) or out (`amount` < 0) of the drawer.
+pub fn record_cash(
+    store: &mut Store,
+    ctx: &OpCtx,
+    kind: &str,
+    currency: Currency,
+    amount: i64,
+    note: &str,
+) -> Result<ShopTransaction> {
+    ctx.actor.require(Role::Manager, "recording cash in or out")?;
+    store.write(|tx| record_cash_in(tx, ctx, kind, currency, amount, note))
+}
+
+pub(crate) fn record_cash_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    kind: &str,
+    currency: Currency,
+    amount: i64,
+    note: &str,
+) -> Result<ShopTransaction> {
+    if amount == 0 {
+        return Err(Error::Invalid("a cash movement of 0 changes nothing".into()));
+    }
+    let t = ShopTransaction {
+        id: RecordId::Text(ctx.new_id("txn")),
+        kind: Some(kind.to_string()),
+        currency,
+        amount,
+        note: Some(note.to_string()).filter(|n| !n.trim().is_empty()),
+        store_id: Some(RecordId::Text(ctx.store_id.clone())),
+        created_at: Some(ctx.timestamp()),
+        extra: Extra::new(),
+    };
+    insert(tx, Table::ShopTransactions, &t)?;
+    log(tx, ctx, "cash", format!("{kind}: {amount} {currency}"), Extra::new())?;
+    Ok(t)
+}

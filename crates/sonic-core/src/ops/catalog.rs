@@ -147,42 +147,63 @@ pub fn item(store: &Store, id: &str) -> Result<Option<Item>> {
     find(store.conn(), Table::Items, id)
 }
 
-/// Finds items for the sale screen: an exact barcode first, then names or
-/// barcodes containing the text (3+ characters, trigram index) or starting
-/// with it (shorter text). Archived items are left out. Never a full scan.
+/// Finds items for the sale screen: an item whose barcode is exactly the
+/// text first, then items whose name or barcode contains the text (3+
+/// characters, trigram index) or whose name starts with it (shorter text).
+/// Archived items are left out. Pages never overlap: the exact barcode is
+/// row 0 of the same ordered list the later pages continue. Never a full scan.
 pub fn search_items(store: &Store, text: &str, page: Page) -> Result<Vec<Item>> {
-    let text = text.trim();
-    let conn = store.conn();
-    let mut bodies: Vec<String> = Vec::new();
-    if text.is_empty() {
-        let mut stmt =
-            conn.prepare_cached("SELECT body FROM items WHERE archived = 0 ORDER BY seq LIMIT ?1 OFFSET ?2")?;
-        for b in stmt.query_map(params![page.limit(), page.offset], |r| r.get(0))? {
-            bodies.push(b?);
-        }
-    } else if page.offset == 0 && barcode_owner(conn, text)?.is_some() {
-        let mut stmt = conn.prepare_cached("SELECT body FROM items WHERE barcode = ?1 AND archived = 0")?;
-        for b in stmt.query_map([text], |r| r.get(0))? {
-            bodies.push(b?);
-        }
-    } else if text.chars().count() >= 3 {
-        let mut stmt = conn.prepare_cached(
-            "SELECT items.body FROM items_fts JOIN items ON items.seq = items_fts.rowid
-             WHERE items_fts MATCH ?1 AND items.archived = 0 ORDER BY rank LIMIT ?2 OFFSET ?3",
-        )?;
-        for b in stmt.query_map(params![fts_phrase(text), page.limit(), page.offset], |r| r.get(0))? {
-            bodies.push(b?);
-        }
-    } else {
-        let mut stmt = conn.prepare_cached(
-            "SELECT body FROM items WHERE name >= ?1 AND name < ?1 || char(1114111) AND archived = 0
-             ORDER BY name LIMIT ?2 OFFSET ?3",
-        )?;
-        for b in stmt.query_map(params![text, page.limit(), page.offset], |r| r.get(0))? {
-            bodies.push(b?);
-        }
-    }
+    let (sql, params) = item_search_query(text, page);
+    let mut stmt = store.conn().prepare_cached(sql)?;
+    let bodies = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     bodies.iter().map(|b| super::parse(b, Table::Items)).collect()
+}
+
+/// The `EXPLAIN QUERY PLAN` lines of the query [`search_items`] runs for
+/// `text`, so a test can check that the search never scans the items table.
+#[doc(hidden)]
+pub fn search_plan(store: &Store, text: &str, page: Page) -> Result<Vec<String>> {
+    let (sql, params) = item_search_query(text, page);
+    let mut stmt = store.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn item_search_query(text: &str, page: Page) -> (&'static str, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let text = text.trim();
+    let (limit, offset) = (Value::Integer(page.limit()), Value::Integer(i64::from(page.offset)));
+    if text.is_empty() {
+        // Streams rows in `seq` order and stops at the limit.
+        return (
+            "SELECT body FROM items WHERE archived = 0 ORDER BY seq LIMIT ?1 OFFSET ?2",
+            vec![limit, offset],
+        );
+    }
+    let t = Value::Text(text.to_string());
+    if text.chars().count() >= 3 {
+        (
+            "SELECT body FROM (
+                 SELECT body, 0 AS grp, 0.0 AS score, seq FROM items WHERE barcode = ?1 AND archived = 0
+                 UNION ALL
+                 SELECT items.body, 1, items_fts.rank, items.seq FROM items_fts JOIN items ON items.seq = items_fts.rowid
+                 WHERE items_fts MATCH ?2 AND items.archived = 0 AND items.barcode IS NOT ?1
+             ) ORDER BY grp, score, seq LIMIT ?3 OFFSET ?4",
+            vec![t, Value::Text(fts_phrase(text)), limit, offset],
+        )
+    } else {
+        (
+            "SELECT body FROM (
+                 SELECT body, 0 AS grp, '' AS k, seq FROM items WHERE barcode = ?1 AND archived = 0
+                 UNION ALL
+                 SELECT body, 1, name, seq FROM items
+                 WHERE name >= ?1 AND name < ?1 || char(1114111) AND archived = 0 AND barcode IS NOT ?1
+             ) ORDER BY grp, k, seq LIMIT ?2 OFFSET ?3",
+            vec![t, limit, offset],
+        )
+    }
 }
 
 /// The text as one FTS5 phrase (quotes doubled), so user input is never syntax.

@@ -181,6 +181,9 @@ pub(crate) fn pay_in(tx: &Connection, ctx: &OpCtx, debt_id: &str, currency: Curr
             .ok_or_else(|| Error::Invalid("payment too large".into()))?;
         (c, Some(rate))
     };
+    // A payment in the other currency can round to nothing (5 IQD on a USD
+    // debt); taking the cash and crediting 0 would lose it.
+    positive("amount credited", credited)?;
     if credited > left {
         return Err(Error::Invalid(format!(
             "the payment ({credited} {}) is more than what is left on the debt ({left} {}); take {left} {}",

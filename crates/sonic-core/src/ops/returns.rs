@@ -94,14 +94,19 @@ pub(crate) fn return_in(
                 want: *want,
             });
         }
-        // The share of what was paid for these units, after the invoice
-        // discount, rounded down: a refund never exceeds what was paid.
+        // What was paid for the first `n` units of this item, after the
+        // invoice discount, rounded down once. A return refunds the share of
+        // the units it takes back (`returned..returned + want`), so returns
+        // in parts add up to exactly what one return of all would refund,
+        // and never to more than was paid.
         let paid_for_item: i128 = sold_lines
             .iter()
             .map(|l| i128::from(l.total.unwrap_or(l.unit_price * l.qty)))
             .sum();
         let subtotal = i128::from(invoice.subtotal.unwrap_or(invoice.total).max(1));
-        let amount = paid_for_item * i128::from(*want) / i128::from(sold) * i128::from(invoice.total) / subtotal;
+        let paid_for =
+            |units: i64| paid_for_item * i128::from(units) * i128::from(invoice.total) / (i128::from(sold) * subtotal);
+        let amount = paid_for(returned + want) - paid_for(returned);
         let amount = i64::try_from(amount).map_err(|_| Error::Invalid("refund too large".into()))?;
         refund += amount;
         lines.push(ReturnLine {

@@ -210,6 +210,8 @@ pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Res
         )));
     }
     store.write(|tx| {
+        // A count of an item that does not exist would log a count of nothing.
+        let _: Item = load(tx, Table::Items, item_id, "item")?;
         let have = level_in(tx, item_id, &ctx.store_id)?;
         let delta = counted - have;
         if delta != 0 {

@@ -53,8 +53,16 @@ fn iqd_sale_moves_stock_numbers_the_invoice_logs_and_gives_change() {
     assert_eq!(r.change, 10_000, "60,000 handed over for 50,000");
     assert_eq!(r.change_currency, Currency::Iqd);
     assert_eq!(r.debt, None, "a fully paid sale opens no debt");
-    assert_eq!(r.invoice.rate, Some(rate(common::RATE)), "the current rate is stored on the invoice");
-    assert_eq!(r.invoice.lines[0].unit_cost, Some(20_000), "the cost at the time of sale is kept");
+    assert_eq!(
+        r.invoice.rate,
+        Some(rate(common::RATE)),
+        "the current rate is stored on the invoice"
+    );
+    assert_eq!(
+        r.invoice.lines[0].unit_cost,
+        Some(20_000),
+        "the cost at the time of sale is kept"
+    );
     assert_eq!(shop.level(&phone), 8, "two of ten sold");
 
     let export = shop.export();
@@ -93,7 +101,10 @@ fn usd_price_on_an_iqd_invoice_is_rounded_to_the_iqd_step() {
     )
     .unwrap();
     assert_eq!(r.invoice.lines[0].total, Some(16_250));
-    assert_eq!(r.invoice.lines[0].unit_price, 1234, "the unit price stays in the item's currency");
+    assert_eq!(
+        r.invoice.lines[0].unit_price, 1234,
+        "the unit price stays in the item's currency"
+    );
     assert_eq!(r.invoice.lines[0].currency, Some(Currency::Usd));
     assert_eq!(r.invoice.total, 16_250);
     assert_eq!(r.change, 0);
@@ -270,7 +281,10 @@ fn selling_below_zero_is_allowed_where_the_store_allows_negative_stock() {
     let ctx = shop.ctx();
     let input = sale(vec![line(&item, 1)], Currency::Iqd, vec![cash(Currency::Iqd, 5_000)]);
     let err = shop.refused(|s| sale::sell(s, &ctx, &input));
-    assert!(matches!(err, Error::InsufficientStock { have: 0, want: 1, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::InsufficientStock { have: 0, want: 1, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -290,7 +304,10 @@ fn zero_or_negative_quantity_is_refused() {
     for qty in [0, -1] {
         let input = sale(vec![line(&item, qty)], Currency::Iqd, vec![cash(Currency::Iqd, 1_000)]);
         let err = shop.refused(|s| sale::sell(s, &ctx, &input));
-        assert!(matches!(err, Error::NotPositive { found, .. } if found == qty), "{err:?}");
+        assert!(
+            matches!(err, Error::NotPositive { found, .. } if found == qty),
+            "{err:?}"
+        );
     }
     assert_eq!(shop.level(&item), 5);
 }
@@ -365,7 +382,10 @@ fn a_rate_must_be_positive() {
     assert!(Rate::new(Decimal::from(-1310)).is_err(), "a negative is not a rate");
     assert!(Rate::from_str("abc").is_err());
     assert!(Rate::from_str("0").is_err());
-    assert_eq!(Rate::new(Decimal::from_str("1310.50").unwrap()).unwrap().to_string(), "1310.5");
+    assert_eq!(
+        Rate::new(Decimal::from_str("1310.50").unwrap()).unwrap().to_string(),
+        "1310.5"
+    );
 }
 
 #[test]
@@ -375,13 +395,19 @@ fn a_cashier_cannot_set_a_rate_and_a_change_is_in_the_history() {
     let ctx = shop.ctx_as(&cashier, &shop.main.clone());
     let err = shop.refused(|s| rates::set_rate(s, &ctx, RateKind::IqdPerUsd, rate("1500")));
     assert!(matches!(err, Error::Forbidden { has: Role::Cashier, .. }), "{err:?}");
-    assert_eq!(rates::rate(&shop.store, RateKind::IqdPerUsd).unwrap(), Some(rate("1310")));
+    assert_eq!(
+        rates::rate(&shop.store, RateKind::IqdPerUsd).unwrap(),
+        Some(rate("1310"))
+    );
 
     let manager = actor("Omar", Role::Manager);
     let ctx = shop.ctx_as(&manager, &shop.main.clone());
     rates::set_rate(&mut shop.store, &ctx, RateKind::IqdPerUsd, rate("1500")).unwrap();
     rates::set_rate(&mut shop.store, &ctx, RateKind::Transfer, rate("1480")).unwrap();
-    assert_eq!(rates::rate(&shop.store, RateKind::IqdPerUsd).unwrap(), Some(rate("1500")));
+    assert_eq!(
+        rates::rate(&shop.store, RateKind::IqdPerUsd).unwrap(),
+        Some(rate("1500"))
+    );
     let h = rates::rate_history(&shop.store, RateKind::IqdPerUsd, Page::FIRST).unwrap();
     assert_eq!(h.len(), 2, "the owner's first setting and the manager's change: {h:?}");
     assert_eq!(h[0].old.as_deref(), Some("1310"));
@@ -423,7 +449,14 @@ fn credit_limit_refuses_a_sale_with_partial_payment_that_would_pass_it() {
     input.customer_id = Some(ali.clone());
     let err = shop.refused(|s| sale::sell(s, &ctx, &input));
     assert!(
-        matches!(err, Error::CreditLimit { owed: 30_000, would_owe: 31_310, .. }),
+        matches!(
+            err,
+            Error::CreditLimit {
+                owed: 30_000,
+                would_owe: 31_310,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // Paying in full needs no credit.

@@ -39,7 +39,9 @@ pub struct Shop {
 }
 
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).single().expect("a valid date")
+    Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0)
+        .single()
+        .expect("a valid date")
 }
 
 pub fn rate(s: &str) -> Rate {
@@ -129,7 +131,14 @@ impl Shop {
         ctx
     }
 
-    pub fn item_with(&mut self, name: &str, barcode: Option<&str>, currency: Currency, price: i64, cost: i64) -> String {
+    pub fn item_with(
+        &mut self,
+        name: &str,
+        barcode: Option<&str>,
+        currency: Currency,
+        price: i64,
+        cost: i64,
+    ) -> String {
         let ctx = self.ctx();
         catalog::create_item(
             &mut self.store,

@@ -60,8 +60,16 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Check the database file for damage (SQLite integrity_check).
+    /// Check the database for damage (SQLite integrity_check) and the shop's
+    /// rules (gapless numbers, stock = movements, …).
     Check,
+    /// Make sales one by one, printing each invoice number once it is on
+    /// disk (for crash tests; needs a store made by `gen`).
+    #[command(hide = true)]
+    SellStream {
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+    },
     /// Fill an empty store with realistic generated shop data.
     Gen {
         #[arg(long, default_value = "small")]
@@ -184,11 +192,27 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Check => {
             let store = Store::open(&dir)?;
             store.integrity_check()?;
+            let problems = sonic_core::ops::audit::audit(&store)?;
+            if !problems.is_empty() {
+                out.done(
+                    &format!(
+                        "the database is sound, but {} rule(s) do not hold:\n  {}",
+                        problems.len(),
+                        problems.join("\n  ")
+                    ),
+                    json!({ "ok": false, "database": dir.database(), "problems": problems }),
+                );
+                bail!("{} rule(s) of the shop do not hold", problems.len());
+            }
             out.done(
-                &format!("{} is sound (integrity_check ok)", dir.database().display()),
+                &format!(
+                    "{} is sound (integrity_check ok, all rules hold)",
+                    dir.database().display()
+                ),
                 json!({ "ok": true, "database": dir.database() }),
             );
         }
+        Command::SellStream { count } => sell_stream(&dir, *count)?,
         Command::Gen { profile, seed } => {
             let mut store = Store::open(&dir)?;
             let counts = sonic_core::gen::generate(&mut store, *profile, *seed)?;
@@ -198,6 +222,48 @@ fn run(cli: &Cli) -> Result<()> {
                 json!({}),
             );
         }
+    }
+    Ok(())
+}
+
+/// Sells one unit of an item in stock, `count` times, as the generated
+/// cashier in store-1, printing `sold N` after each commit.
+fn sell_stream(dir: &DataDir, count: u32) -> Result<()> {
+    use sonic_core::ops::{sale, stock, Actor, OpCtx, Page};
+    let mut store = Store::open(dir)?;
+    let items = sonic_core::ops::catalog::search_items(&store, "", Page { offset: 0, limit: 200 })?;
+    let cashier = Actor {
+        user_id: "user-3".into(),
+        name: "cashier1".into(),
+        role: sonic_core::sections::Role::Cashier,
+    };
+    let stdout = std::io::stdout();
+    for n in 0..count as usize {
+        let item = &items[n % items.len()];
+        let id = item.id.key();
+        if stock::level(&store, &id, "store-1")? < 1 {
+            continue;
+        }
+        let currency = item.currency.unwrap_or(sonic_core::sections::Currency::Iqd);
+        let input = sale::SaleInput {
+            lines: vec![sale::SaleLineInput {
+                item_id: id,
+                qty: 1,
+                discount: 0,
+            }],
+            currency,
+            discount: 0,
+            customer_id: None,
+            payments: vec![sale::TenderInput {
+                currency,
+                amount: item.price.unwrap_or(0),
+            }],
+            change_currency: None,
+        };
+        let receipt = sale::sell(&mut store, &OpCtx::now(cashier.clone(), "store-1"), &input)?;
+        let mut lock = stdout.lock();
+        writeln!(lock, "sold {}", receipt.invoice.number)?;
+        lock.flush()?;
     }
     Ok(())
 }

@@ -39,6 +39,8 @@ fn gen_export_import_export_round_trips_through_the_cli() {
     let (d, e) = (tmp.path().join("D"), tmp.path().join("E"));
     let (x, y) = (tmp.path().join("x.json"), tmp.path().join("y.json"));
     ok(&d, &["gen", "--profile", "small"]);
+    let check: Value = serde_json::from_str(&ok(&d, &["--json", "check"])).unwrap();
+    assert_eq!(check["ok"], true, "generated data must obey every rule: {check}");
     ok(&d, &["export", x.to_str().unwrap()]);
     ok(&e, &["import", x.to_str().unwrap()]);
     ok(&e, &["export", y.to_str().unwrap()]);

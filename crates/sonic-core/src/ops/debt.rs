@@ -218,6 +218,9 @@ pub fn settle(store: &mut Store, ctx: &OpCtx, debt_id: &str) -> Result<Debt> {
     store.write(|tx| {
         let debt: Debt = load(tx, Table::Debts, debt_id, "debt")?;
         let left = remaining(&debt);
+        if left <= 0 {
+            return Err(Error::Conflict(format!("debt {debt_id} is settled already")));
+        }
         pay_in(tx, ctx, debt_id, debt.currency, left)
     })
 }

@@ -1,0 +1,52 @@
+//! The one path that writes a local backup from the app. The Backup Now
+//! button (a command), the Backup menu item and the close hook all come
+//! here, so they write the same file the same way and the UI hears about
+//! every one of them through the same events.
+
+use tauri::{AppHandle, Emitter as _, Manager as _};
+
+use crate::dto::BackupDto;
+use crate::error::UiError;
+use crate::{lock_store, AppState};
+
+/// Event sent to the webview after a backup was written; payload [`BackupDto`].
+pub(crate) const FINISHED: &str = "backup-finished";
+/// Event sent to the webview when a backup failed; payload [`UiError`].
+pub(crate) const FAILED: &str = "backup-failed";
+/// Event sent when a backup starts, so the UI can show it is busy; payload the reason.
+pub(crate) const STARTED: &str = "backup-started";
+
+/// Writes a backup of the whole store, tells the webview, and returns it.
+/// `reason` is one of `sonic_core::backup::reason`.
+pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupDto, UiError> {
+    let state = app.state::<AppState>();
+    let store = state.store();
+    emit(app, STARTED, reason);
+    let written =
+        tauri::async_runtime::spawn_blocking(move || sonic_core::backup::create_backup(&lock_store(&store), reason))
+            .await;
+    let result = match written {
+        Ok(Ok(info)) => Ok(BackupDto::from(&info)),
+        Ok(Err(err)) => Err(UiError::from(err)),
+        Err(join) => Err(UiError::from(join)),
+    };
+    match &result {
+        Ok(backup) => {
+            tracing::info!(id = %backup.id, reason = reason, file = %backup.file, "backup written");
+            emit(app, FINISHED, backup);
+        }
+        Err(err) => {
+            tracing::error!(reason = reason, "backup failed: {}", err.message);
+            emit(app, FAILED, err);
+        }
+    }
+    result
+}
+
+/// Sends an event to the webview. A window that is already gone (during
+/// close) cannot hear it, which is not an error worth more than a log line.
+pub(crate) fn emit<S: serde::Serialize + Clone>(app: &AppHandle, event: &str, payload: S) {
+    if let Err(err) = app.emit(event, payload) {
+        tracing::warn!("could not send the {event} event to the window: {err}");
+    }
+}

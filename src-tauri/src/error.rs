@@ -1,0 +1,108 @@
+//! The one error shape that crosses to the webview: `{"code": "…", "message": "…"}`.
+//!
+//! The front end switches on `code` (a closed set, [`Code`]) and shows
+//! `message`, which says what went wrong and what to do next. It never
+//! matches on message text.
+
+use serde::Serialize;
+
+/// What kind of failure this is, for the UI to choose how to show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Code {
+    /// The input was refused; the message names the field.
+    Validation,
+    /// What was asked for does not exist.
+    NotFound,
+    /// The disk is full; nothing was changed.
+    DiskFull,
+    /// The database or a file could not be read or written.
+    Storage,
+    /// The database is damaged; restore a backup.
+    Damaged,
+    /// The data was written by a newer Sonic POS.
+    SchemaTooNew,
+    /// A file (backup, export) was refused; nothing was changed.
+    Rejected,
+    /// The operation would replace existing data.
+    NotEmpty,
+    /// Something in the shell itself failed (a worker thread, an event).
+    Internal,
+}
+
+/// An error as the webview receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct UiError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        UiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sonic_core::Error> for UiError {
+    fn from(err: sonic_core::Error) -> Self {
+        let code = match err.code() {
+            "Validation" => Code::Validation,
+            "NotFound" | "Ambiguous" => Code::NotFound,
+            "DiskFull" => Code::DiskFull,
+            "Damaged" => Code::Damaged,
+            "SchemaTooNew" => Code::SchemaTooNew,
+            "Rejected" => Code::Rejected,
+            "NotEmpty" => Code::NotEmpty,
+            _ => Code::Storage,
+        };
+        UiError::new(code, err.to_string())
+    }
+}
+
+impl From<tauri::Error> for UiError {
+    fn from(err: tauri::Error) -> Self {
+        UiError::new(Code::Internal, format!("{err}; restart Sonic POS and try again"))
+    }
+}
+
+impl From<tokio::task::JoinError> for UiError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        // A panic inside a blocking task: the store's transaction rolled back,
+        // so nothing half-written is left behind.
+        UiError::new(
+            Code::Internal,
+            format!("the operation stopped unexpectedly ({err}); nothing was changed, try again"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errors_cross_to_the_webview_as_code_and_message() {
+        let err = UiError::new(Code::Validation, "quantity must be more than zero");
+        assert_eq!(
+            serde_json::to_value(&err).expect("UiError serialises"),
+            json!({"code": "Validation", "message": "quantity must be more than zero"})
+        );
+    }
+
+    #[test]
+    fn core_errors_keep_their_message_and_get_a_stable_code() {
+        let err: UiError = sonic_core::Error::BackupNotFound("0193".into()).into();
+        assert_eq!(err.code, Code::NotFound);
+        assert!(
+            err.message.contains("0193"),
+            "the message names the missing backup: {}",
+            err.message
+        );
+        let full: UiError = sonic_core::Error::io("writing", "/d/x", std::io::Error::from_raw_os_error(28)).into();
+        assert_eq!(full.code, Code::DiskFull);
+    }
+}

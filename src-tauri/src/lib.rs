@@ -1,0 +1,145 @@
+//! Sonic POS desktop shell: a thin Tauri 2 layer over `sonic-core`.
+//!
+//! What lives here: the Tauri builder and the state it manages (this file),
+//! the commands the webview may call ([`commands`]), the native menu
+//! ([`menu`]), the close hook ([`lifecycle`]), the one backup path shared by
+//! all three ([`backup`]), the wire types ([`dto`]) and the `{code, message}`
+//! error ([`error`]).
+//!
+//! What does not: any business rule, SQL or file format. Each command is one
+//! `sonic-core` call run on a blocking thread; this crate only translates.
+//!
+//! **Architecture invariant:** the webview can reach nothing but the commands
+//! listed in `build.rs` and granted in `capabilities/default.json`.
+
+mod backup;
+mod commands;
+mod dto;
+mod error;
+mod instance;
+mod lifecycle;
+mod menu;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use anyhow::Context as _;
+use clap::Parser;
+use sonic_core::{DataDir, Store};
+
+/// Command line of the desktop app.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sonic-pos",
+    version,
+    about = "Sonic POS: point of sale with local and server backups"
+)]
+struct Args {
+    /// Where the database, backups and logs live (default: the platform data
+    /// directory, e.g. ~/.local/share/sonic-pos on Linux). `SONIC_DATA_DIR`
+    /// is used when the flag is not given.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+/// What the commands, the menu and the close hook share.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    data_dir: Arc<DataDir>,
+    store: Arc<Mutex<Store>>,
+    /// Set once a close has started, so a second close request (the user
+    /// clicking X twice, or Quit during the on-close backup) does not start a
+    /// second backup.
+    closing: AtomicBool,
+}
+
+impl AppState {
+    pub(crate) fn data_dir(&self) -> Arc<DataDir> {
+        Arc::clone(&self.data_dir)
+    }
+
+    pub(crate) fn store(&self) -> Arc<Mutex<Store>> {
+        Arc::clone(&self.store)
+    }
+}
+
+/// Locks the store for one operation. A panic in an earlier operation only
+/// poisons the mutex after SQLite has rolled its transaction back, so the
+/// store behind a poisoned lock is still consistent and can be used.
+pub(crate) fn lock_store(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts the app and returns its exit code.
+pub fn run() -> ExitCode {
+    let args = Args::parse();
+    match start(args) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("sonic-pos: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn start(args: Args) -> anyhow::Result<i32> {
+    let data_dir = DataDir::resolve(args.data_dir.as_deref())?;
+    let log_path = init_logging(&data_dir);
+    // Held until the event loop has returned: a second Sonic POS on the same
+    // data directory would otherwise write backups beside ours.
+    let _instance = instance::InstanceLock::acquire(data_dir.root())?;
+    tracing::info!(data_dir = %data_dir.root().display(), log = ?log_path, "starting Sonic POS {}", env!("CARGO_PKG_VERSION"));
+
+    let store = Store::open(&data_dir)?;
+    let state = AppState {
+        data_dir: Arc::new(data_dir),
+        store: Arc::new(Mutex::new(store)),
+        closing: AtomicBool::new(false),
+    };
+
+    let app = tauri::Builder::default()
+        .manage(state)
+        .menu(menu::build)
+        .on_menu_event(menu::handle_event)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::section_counts,
+            commands::backup_now,
+            commands::list_backups,
+        ])
+        .build(tauri::generate_context!())
+        .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;
+    Ok(app.run_return(lifecycle::on_run_event))
+}
+
+/// Logs to stderr and to `<data dir>/logs/sonic-pos.log`. A log file that
+/// cannot be opened is reported on stderr and the app runs on without it.
+fn init_logging(data_dir: &DataDir) -> Option<PathBuf> {
+    use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+
+    let filter = EnvFilter::try_from_env("SONIC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let path = data_dir.root().join("logs").join("sonic-pos.log");
+    let file = std::fs::create_dir_all(data_dir.root().join("logs"))
+        .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&path));
+    let file_layer = match file {
+        Ok(file) => Some(fmt::layer().with_ansi(false).with_writer(Mutex::new(file))),
+        Err(err) => {
+            eprintln!(
+                "sonic-pos: cannot write the log file {}: {err}; logging to stderr only",
+                path.display()
+            );
+            None
+        }
+    };
+    let logged_to_file = file_layer.is_some();
+    // A second init (only in tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_writer(std::io::stderr))
+        .with(file_layer)
+        .try_init();
+    logged_to_file.then_some(path)
+}

@@ -1,0 +1,73 @@
+//! The close hook: a till is never closed without a backup.
+//!
+//! Closing the window, Quit in the menu (Ctrl+Q) and the last window going
+//! away all end here. The exit is held, an `on_close` backup is written on a
+//! blocking thread with a bounded wait, any failure is logged, and only then
+//! does the app exit — from the spawned task, not from inside the event-loop
+//! handler, which must return for the loop to keep running.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager as _, RunEvent, WindowEvent};
+
+use crate::{backup, AppState};
+
+/// Longest the close waits for the `on_close` backup. The backup is written
+/// atomically (temp file, fsync, rename), so exiting while a slow disk is
+/// still writing leaves the previous backups intact, never a half file.
+const CLOSE_BACKUP_WAIT: Duration = Duration::from_secs(30);
+
+/// Event sent to the webview when the close has begun, so it can say
+/// "Backing up before closing…".
+const CLOSING: &str = "app-closing";
+
+/// The run-loop callback given to `App::run_return`.
+pub(crate) fn on_run_event(app: &AppHandle, event: RunEvent) {
+    match event {
+        // `code: None` is a close by the user or the system (last window
+        // closed); `Some(_)` is our own `app.exit(0)` after the backup.
+        RunEvent::ExitRequested { code: None, api, .. } => {
+            api.prevent_exit();
+            request_close(app);
+        }
+        RunEvent::WindowEvent {
+            event: WindowEvent::CloseRequested { api, .. },
+            ..
+        } => {
+            api.prevent_close();
+            request_close(app);
+        }
+        RunEvent::Exit => tracing::info!("Sonic POS exited"),
+        _ => {}
+    }
+}
+
+/// Starts the close: backup, then exit. Calling it again while a close is
+/// under way does nothing.
+pub(crate) fn request_close(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    if state.closing.swap(true, Ordering::SeqCst) {
+        tracing::debug!("close already under way");
+        return;
+    }
+    backup::emit(app, CLOSING, ());
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let written = tokio::time::timeout(
+            CLOSE_BACKUP_WAIT,
+            backup::run(&app, sonic_core::backup::reason::ON_CLOSE),
+        )
+        .await;
+        match written {
+            Ok(Ok(_)) => {}
+            // `backup::run` has logged the error itself.
+            Ok(Err(_)) => tracing::warn!("closing without an on_close backup; the last good backup is kept"),
+            Err(_) => tracing::error!(
+                "the on_close backup took longer than {}s; closing anyway (earlier backups are intact)",
+                CLOSE_BACKUP_WAIT.as_secs()
+            ),
+        }
+        app.exit(0);
+    });
+}

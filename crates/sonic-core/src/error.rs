@@ -25,7 +25,7 @@ pub enum Error {
     DiskFull { path: PathBuf },
 
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
 
     #[error(
         "the database {path} is damaged ({detail}); restore the newest good backup \
@@ -143,7 +143,6 @@ impl Error {
             Error::NoDataDir => "NoDataDir",
             Error::Io { .. } => "Io",
             Error::DiskFull { .. } => "DiskFull",
-            Error::Sqlite(e) if is_sqlite_full(e) => "DiskFull",
             Error::Sqlite(_) => "Database",
             Error::Damaged { .. } => "Damaged",
             Error::SchemaTooNew { .. } => "SchemaTooNew",
@@ -163,6 +162,18 @@ impl Error {
             Error::RateNotSet { .. } => "RateNotSet",
             Error::DuplicateBarcode { .. } => "DuplicateBarcode",
             Error::Conflict(_) => "Conflict",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Error {
+        if is_sqlite_full(&err) {
+            Error::DiskFull {
+                path: PathBuf::from("the database (sonic-pos.db)"),
+            }
+        } else {
+            Error::Sqlite(err)
         }
     }
 }

@@ -37,7 +37,7 @@ pub(crate) fn record_cash_in(
         currency,
         amount,
         note: Some(note.to_string()).filter(|n| !n.trim().is_empty()),
-        store_id: Some(RecordId::Text(ctx.store_id.clone())),
+        store_id: ctx.store_ref(),
         created_at: Some(ctx.timestamp()),
         extra: Extra::new(),
     };

@@ -98,6 +98,12 @@ impl OpCtx {
         }
     }
 
+    /// The till's store as a record reference; none before a store exists
+    /// (setting up the first user and store).
+    pub(crate) fn store_ref(&self) -> Option<RecordId> {
+        (!self.store_id.trim().is_empty()).then(|| RecordId::Text(self.store_id.clone()))
+    }
+
     pub(crate) fn timestamp(&self) -> Timestamp {
         Timestamp::Rfc3339(self.at)
     }
@@ -190,7 +196,7 @@ pub(crate) fn log(conn: &Connection, ctx: &OpCtx, action: &str, details: String,
         action: action.to_string(),
         user: Some(ctx.actor.name.clone()),
         details: Some(details),
-        store_id: Some(RecordId::Text(ctx.store_id.clone())),
+        store_id: ctx.store_ref(),
         at: Some(ctx.timestamp()),
         extra,
     };

@@ -69,7 +69,7 @@ pub(crate) fn open_ticket_in(tx: &Connection, ctx: &OpCtx, input: &TicketInput) 
             deposit: Some(input.deposit),
             history: vec![change(ctx, ServiceStatus::Received)],
             parts: Vec::new(),
-            store_id: Some(RecordId::Text(ctx.store_id.clone())),
+            store_id: ctx.store_ref(),
             created_at: Some(ctx.timestamp()),
             extra: Extra::new(),
         };

@@ -118,7 +118,7 @@ fn ticket(shop: &mut Shop, customer: &str, estimate: i64, deposit: i64) -> Strin
             deposit,
         },
     )
-    .unwrap()
+    .expect("a ticket opens")
     .id
     .key()
 }
@@ -216,8 +216,8 @@ fn parts_come_out_of_stock_and_not_beyond_it() {
 
 fn ready(shop: &mut Shop, id: &str) {
     let ctx = shop.ctx();
-    service::advance(&mut shop.store, &ctx, id, ServiceStatus::Diagnosing).unwrap();
-    service::advance(&mut shop.store, &ctx, id, ServiceStatus::Ready).unwrap();
+    service::advance(&mut shop.store, &ctx, id, ServiceStatus::Diagnosing).expect("received → diagnosing");
+    service::advance(&mut shop.store, &ctx, id, ServiceStatus::Ready).expect("diagnosing → ready");
 }
 
 #[test]

@@ -32,7 +32,9 @@ fn sell(shop: &mut Shop, lines: &[(&str, i64)], currency: Currency, discount: i6
         }],
         change_currency: None,
     };
-    sale::sell(&mut shop.store, &ctx, &input).unwrap().invoice
+    sale::sell(&mut shop.store, &ctx, &input)
+        .expect("the sale goes through")
+        .invoice
 }
 
 fn ret(invoice: &Invoice, lines: &[(&str, i64)]) -> ReturnInput {

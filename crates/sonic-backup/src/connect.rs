@@ -172,6 +172,13 @@ impl ServerConfig {
         self
     }
 
+    /// The same server, trusting the root certificate(s) in a PEM file for
+    /// `verify-full` (libpq's `sslrootcert`).
+    pub fn with_root_cert(mut self, pem_file: impl Into<PathBuf>) -> ServerConfig {
+        self.root_cert = Some(pem_file.into());
+        self
+    }
+
     /// The same server, another database on it.
     pub fn with_dbname(mut self, dbname: &str) -> ServerConfig {
         self.pg.dbname(dbname);
@@ -266,7 +273,7 @@ impl ServerConfig {
         Ok(Remote {
             client: started.0,
             server,
-            task: started.1,
+            _task: started.1,
         })
     }
 }
@@ -282,18 +289,13 @@ where
     }
 }
 
-/// An open connection to the backup server.
+/// An open connection to the backup server. Dropping it closes the
+/// connection politely (the driver task sends Terminate and ends).
 #[derive(Debug)]
 pub struct Remote {
     client: Client,
     server: String,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Remote {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _task: tokio::task::JoinHandle<()>,
 }
 
 impl Remote {

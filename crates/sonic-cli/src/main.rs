@@ -12,6 +12,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod server;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sonic-pos-admin",
@@ -59,7 +61,22 @@ enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
+        /// SOURCE is a backup on the backup server (its id, 8+ characters, or `latest`).
+        #[arg(long)]
+        from_server: bool,
+        /// Backup server for --from-server (default: the PG* variables).
+        #[arg(long, env = "SONIC_SERVER_URL", value_name = "URL", hide_env_values = true)]
+        server: Option<String>,
     },
+    /// The PostgreSQL backup server: create its tables, list its backups.
+    Server {
+        #[command(subcommand)]
+        command: server::ServerCommand,
+    },
+    /// Push the backups waiting in the outbox to the backup server.
+    Push(server::PushArgs),
+    /// Download a server backup, verified, as an export file.
+    Pull(server::PullArgs),
     /// Check the database for damage (SQLite integrity_check) and the shop's
     /// rules (gapless numbers, stock = movements, …).
     Check,
@@ -91,7 +108,9 @@ fn main() -> ExitCode {
             if cli.json {
                 let code = err
                     .downcast_ref::<sonic_core::Error>()
-                    .map_or("Error", sonic_core::Error::code);
+                    .map(sonic_core::Error::code)
+                    .or_else(|| err.downcast_ref::<sonic_backup::Error>().map(sonic_backup::Error::code))
+                    .unwrap_or("Error");
                 let problems = match err.downcast_ref::<sonic_core::Error>() {
                     Some(sonic_core::Error::Rejected(r)) => json!(r.problems),
                     _ => json!([]),
@@ -174,9 +193,18 @@ fn run(cli: &Cli) -> Result<()> {
             let store = Store::open(&dir)?;
             out.backup_list(&backup::list_backups(&store)?);
         }
-        Command::Restore { source, yes } => {
+        Command::Restore {
+            source,
+            yes,
+            from_server,
+            server,
+        } => {
             let mut store = Store::open(&dir)?;
-            let (doc, label) = load_source(&store, source)?;
+            let (doc, label) = if *from_server {
+                server::load_from_server(server.as_deref(), source)?
+            } else {
+                load_source(&store, source)?
+            };
             let preview = restore::preview(&store, &doc)?;
             out.warnings(&doc.warnings);
             out.preview(&preview);
@@ -189,6 +217,9 @@ fn run(cli: &Cli) -> Result<()> {
                 json!({ "restored": true, "source": label, "safetyBackup": outcome.safety_backup, "preview": outcome.preview }),
             );
         }
+        Command::Server { command } => server::server(command, &out)?,
+        Command::Push(args) => server::push(&dir, args, &out)?,
+        Command::Pull(args) => server::pull(args, &out)?,
         Command::Check => {
             let store = Store::open(&dir)?;
             store.integrity_check()?;

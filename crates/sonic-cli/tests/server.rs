@@ -1,0 +1,173 @@
+//! The backup-server commands as a DBA and an owner run them, against a real
+//! PostgreSQL (`pg_virtualenv -- cargo test -p sonic-cli --test server`).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const ROLE_PASSWORD: &str = "Cli-Role-Pw-42";
+
+/// The PG* server, or a loud failure saying how to get one.
+fn pg() -> Option<(String, String)> {
+    match (std::env::var("PGHOST"), std::env::var("PGPORT")) {
+        (Ok(host), Ok(port)) => Some((host, port)),
+        _ if std::env::var("SONIC_SKIP_PG").is_ok_and(|v| v == "1")
+            && std::env::var("SONIC_REQUIRE_PG").is_err()
+            && std::env::var("CI").is_err() =>
+        {
+            eprintln!("SKIPPED: PostgreSQL test (SONIC_SKIP_PG=1)");
+            None
+        }
+        _ => panic!(
+            "this test needs a real PostgreSQL (PGHOST/PGPORT/PGUSER/PGPASSWORD are not set): \
+             run `pg_virtualenv -- cargo test -p sonic-cli --test server`, or set SONIC_SKIP_PG=1 to skip it knowingly"
+        ),
+    }
+}
+
+fn psql(db: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args(["-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn admin(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("SONIC_DATA_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::null()).output().expect("sonic-pos-admin runs")
+}
+
+fn ok(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = admin(data_dir, args, env);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "`sonic-pos-admin {}` must succeed:\n{stderr}",
+        args.join(" ")
+    );
+    for secret in [
+        ROLE_PASSWORD.to_string(),
+        std::env::var("PGPASSWORD").unwrap_or_default(),
+    ] {
+        if !secret.is_empty() {
+            assert!(
+                !stdout.contains(&secret) && !stderr.contains(&secret),
+                "the password must never be printed"
+            );
+        }
+    }
+    stdout
+}
+
+fn sections(file: &Path) -> serde_json::Map<String, Value> {
+    let mut v: serde_json::Map<String, Value> = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    v.remove("_meta");
+    v
+}
+
+#[test]
+fn a_new_pc_restores_the_shop_from_the_server_and_a_damaged_page_restores_nothing() {
+    let Some((host, port)) = pg() else { return };
+    let db = format!("sonic_cli_{}", std::process::id());
+    psql("postgres", &format!("DROP DATABASE IF EXISTS {db}"));
+    psql("postgres", &format!("CREATE DATABASE {db}"));
+    let role = format!("sonic_cli_role_{}", std::process::id());
+    let owner_url = format!("host={host} port={port} dbname={db}");
+    let role_url = format!("postgresql://{role}@{host}:{port}/{db}");
+    let as_role = [("PGPASSWORD", ROLE_PASSWORD)];
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (shop, new_pc, other) = (
+        tmp.path().join("shop"),
+        tmp.path().join("new"),
+        tmp.path().join("other"),
+    );
+    let init = ok(
+        &shop,
+        &["--json", "server", "init", "--role", &role, "--server", &owner_url],
+        &[("SONIC_ROLE_PASSWORD", ROLE_PASSWORD)],
+    );
+    let init: Value = serde_json::from_str(&init).unwrap();
+    assert_eq!(init["schemaVersion"], 1);
+
+    ok(&shop, &["gen", "--profile", "small"], &[]);
+    ok(&shop, &["backup"], &[]);
+    let pushed: Value = serde_json::from_str(&ok(&shop, &["--json", "push", "--server", &role_url], &as_role)).unwrap();
+    assert_eq!(pushed["pushed"].as_array().unwrap().len(), 1, "{pushed}");
+    assert_eq!(pushed["pending"], 0);
+    let id = pushed["pushed"][0]["backupId"].as_str().unwrap().to_string();
+
+    // The new PC knows only the server settings.
+    let list: Value = serde_json::from_str(&ok(
+        &new_pc,
+        &["--json", "server", "list", "--server", &role_url],
+        &as_role,
+    ))
+    .unwrap();
+    assert_eq!(list[0]["backupId"], id.as_str());
+    let pulled = tmp.path().join("pulled.json");
+    ok(
+        &new_pc,
+        &["pull", &id[..8], pulled.to_str().unwrap(), "--server", &role_url],
+        &as_role,
+    );
+    ok(&new_pc, &["verify", pulled.to_str().unwrap()], &[]);
+    ok(
+        &new_pc,
+        &["restore", "--from-server", "latest", "--yes", "--server", &role_url],
+        &as_role,
+    );
+    let (a, b) = (tmp.path().join("a.json"), tmp.path().join("b.json"));
+    ok(&shop, &["export", a.to_str().unwrap()], &[]);
+    ok(&new_pc, &["export", b.to_str().unwrap()], &[]);
+    let (mut sa, mut sb) = (sections(&a), sections(&b));
+    let (acts_a, acts_b) = (
+        sa.remove("sonic_activity_data").unwrap(),
+        sb.remove("sonic_activity_data").unwrap(),
+    );
+    assert_eq!(sa, sb, "the new PC holds the shop's sections");
+    assert_eq!(
+        acts_b.as_array().unwrap().len(),
+        acts_a.as_array().unwrap().len() + 1,
+        "plus the restore's own activity entry"
+    );
+
+    // A page changed on the server: restore refuses, names the page, changes nothing.
+    psql(
+        &db,
+        "UPDATE sonic_backup_pages SET records = jsonb_set(records, '{0,name}', '\"tampered\"') \
+         WHERE hash = (SELECT hash FROM sonic_backup_pages WHERE section = 'sonic_shop_data' ORDER BY hash LIMIT 1)",
+    );
+    ok(&other, &["gen", "--profile", "small", "--seed", "5"], &[]);
+    let (c, d) = (tmp.path().join("c.json"), tmp.path().join("d.json"));
+    ok(&other, &["export", c.to_str().unwrap()], &[]);
+    let out = admin(
+        &other,
+        &["restore", "--from-server", &id, "--yes", "--server", &role_url],
+        &as_role,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a damaged server backup must not restore");
+    assert!(
+        stderr.contains("page ") && stderr.contains("sonic_shop_data"),
+        "{stderr}"
+    );
+    ok(&other, &["export", d.to_str().unwrap()], &[]);
+    assert_eq!(sections(&c), sections(&d), "nothing was restored");
+    let backups: Value = serde_json::from_str(&ok(&other, &["--json", "backups"], &[])).unwrap();
+    assert!(
+        backups.as_array().unwrap().iter().all(|b| b["reason"] != "pre_restore"),
+        "not even a safety backup was made"
+    );
+}

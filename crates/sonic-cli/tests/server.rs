@@ -1,6 +1,9 @@
 //! The backup-server commands as a DBA and an owner run them, against a real
 //! PostgreSQL (`pg_virtualenv -- cargo test -p sonic-cli --test server`).
 
+// Test helpers outside #[test] fns may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

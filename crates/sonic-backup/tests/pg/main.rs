@@ -1,6 +1,9 @@
 //! sonic-backup against a real PostgreSQL (`pg_virtualenv -- cargo test -p sonic-backup`).
 //! Every test makes its own database, so they run in parallel.
 
+// Test helpers outside #[test] fns may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use sonic_backup::{

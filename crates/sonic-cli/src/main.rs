@@ -373,8 +373,8 @@ impl Output {
             return;
         }
         println!(
-            "{:<24} {:>9} {:>9} {:>8} {:>8} {:>8}  {}",
-            "section", "now", "backup", "added", "removed", "changed", "dates in backup"
+            "{:<24} {:>9} {:>9} {:>8} {:>8} {:>8}  dates in backup",
+            "section", "now", "backup", "added", "removed", "changed"
         );
         for s in &preview.sections {
             let dates = match (s.first, s.last) {

@@ -2,6 +2,9 @@
 //! times: every sale it acknowledged is there, no sale is half-written, the
 //! numbers stay gapless and SQLite finds the file sound.
 
+// Test helpers outside #[test] fns: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use sonic_core::ops::{audit, sale};
 use sonic_core::{DataDir, Store};
 use std::io::{BufRead, BufReader};

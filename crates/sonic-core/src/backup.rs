@@ -155,6 +155,19 @@ fn check_reason(reason: &str) -> Result<()> {
 /// file beside it, flushed to disk, renamed into place, the folder flushed.
 /// On any error the temporary file is removed and the error names `path`.
 pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
+    // A device or a pipe (`/dev/stdout`, a FIFO) is written straight through:
+    // renaming a temporary file over it would replace the device with a file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io("opening", path, e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let value = write(&mut out).map_err(|e| with_path(e, path))?;
+        out.into_inner()
+            .map_err(|e| Error::io("writing", path, e.into_error()))?;
+        return Ok(value);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -350,6 +363,19 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty(), "no temporary file may be left behind");
         assert_eq!(find_backup(&store, &info.id.to_string()[..8]).unwrap().id, info.id);
+    }
+
+    #[test]
+    fn writing_to_a_device_never_replaces_it_with_a_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let n = write_atomically(Path::new("/dev/null"), |out| {
+            std::io::Write::write_all(out, b"{}").map_err(|e| Error::io("writing", "/dev/null", e))?;
+            Ok(2)
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+        let kind = std::fs::metadata("/dev/null").unwrap().file_type();
+        assert!(kind.is_char_device(), "/dev/null must still be a device");
     }
 
     #[test]

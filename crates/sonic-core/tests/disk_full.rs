@@ -2,6 +2,9 @@
 //! database stays sound, no partial backup file is left, and work resumes
 //! when space returns. Uses a small tmpfs (needs root, as CI runs).
 
+// Test helpers outside #[test] fns: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::Shop;

@@ -1,6 +1,9 @@
 //! Export, import and restore against real database files in temporary
 //! directories.
 
+// Test helpers outside #[test] fns: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde_json::{json, Value};
 use sonic_core::backup;
 use sonic_core::restore::{self, ImportMode};

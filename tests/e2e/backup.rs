@@ -1,0 +1,65 @@
+//! Backup Now from the Backup screen.
+
+use fantoccini::Locator;
+use sonic_core::{DataDir, SectionKey, Store};
+use sonic_e2e::{backup_files, App};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_now_shows_the_id_and_the_16_sections_and_writes_the_file() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    // A small generated shop, so the counts on screen mean something.
+    let stored = {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        sonic_core::gen::generate(&mut store, sonic_core::gen::Profile::Small, 11)?;
+        store.counts()?
+    };
+    let app = App::launch(dir.path()).await?;
+    assert!(backup_files(dir.path())?.is_empty(), "no backup before Backup Now");
+
+    app.testid("backup-now").await?.click().await?;
+    let id = app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
+    let id = id.trim().to_string();
+
+    let rows = app
+        .client
+        .find_all(Locator::Css(
+            "[data-testid='backup-sections'] [data-testid='section-row']",
+        ))
+        .await?;
+    let mut shown = Vec::new();
+    for row in &rows {
+        let key = row.attr("data-key").await?.unwrap_or_default();
+        let count = row
+            .find(Locator::Css("[data-testid='section-count']"))
+            .await?
+            .text()
+            .await?;
+        shown.push((key, count.replace([',', '\u{a0}'], "")));
+    }
+    let expected: Vec<(String, String)> = SectionKey::ALL
+        .iter()
+        .map(|key| {
+            (
+                key.as_str().to_string(),
+                stored.get(key).copied().unwrap_or(0).to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown, expected,
+        "the result lists the 16 sections in table order with the stored counts"
+    );
+
+    let files = backup_files(dir.path())?;
+    let simple_id = id.replace('-', "");
+    assert!(
+        files
+            .iter()
+            .any(|name| name.contains("-manual-") && name.contains(&simple_id)),
+        "a manual backup file named after {id} is in <data dir>/backups: {files:?}"
+    );
+
+    app.wait_for_text("status-last-backup", |text| text.contains(&id[..8]))
+        .await?;
+    app.quit().await
+}

@@ -1,0 +1,53 @@
+//! The close hook: closing the window writes an `on_close` backup, then exits.
+
+use sonic_e2e::{backup_files, App};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_window_writes_an_on_close_backup_then_exits() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(dir.path()).await?;
+    assert!(
+        backup_files(dir.path())?.is_empty(),
+        "a fresh data directory has no backups"
+    );
+
+    app.close_window()?;
+    app.wait_for_exit().await?;
+
+    let files = backup_files(dir.path())?;
+    let on_close: Vec<_> = files.iter().filter(|name| name.contains("-on_close-")).collect();
+    assert_eq!(
+        on_close.len(),
+        1,
+        "exactly one on_close backup after closing the window: {files:?}"
+    );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_app_on_the_same_data_dir_is_refused_and_the_first_keeps_working() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(dir.path()).await?;
+
+    let second = tokio::process::Command::new(sonic_e2e::app_binary()?)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("DISPLAY", &app.display.name)
+        .kill_on_drop(true)
+        .output();
+    let second = tokio::time::timeout(sonic_e2e::PATIENCE, second).await??;
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        !second.status.success(),
+        "the second app must not start; it exited with {}",
+        second.status
+    );
+    assert!(
+        stderr.contains("already running"),
+        "the second app says why it stopped: {stderr}"
+    );
+
+    app.testid("backup-now").await?.click().await?;
+    app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
+    app.quit().await
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the real Sonic POS app, one module per part of the
+//! shell. Each test starts its own app on an empty temporary data directory.
+//!
+//! Before running: `bash scripts/e2e-deps.sh` (Xvfb, WebKitWebDriver,
+//! tauri-driver) and `cargo build -p sonic-pos`.
+
+mod backup;
+mod lifecycle;
+mod security;

@@ -1,0 +1,54 @@
+//! What the webview may call: the app's own commands, nothing else.
+
+use serde_json::json;
+use sonic_e2e::App;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webview_cannot_call_commands_outside_its_capability() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(dir.path()).await?;
+
+    // A granted command works, so the refusals below are the ACL at work,
+    // not a broken IPC.
+    let info = app.invoke("app_info", json!({})).await?;
+    let info = info.unwrap_or_else(|err| panic!("app_info is granted and must work, got {err}"));
+    assert_eq!(
+        info["dataDir"],
+        json!(dir.path()),
+        "app_info reports the data dir the app was started with"
+    );
+
+    let refused = [
+        // Plugins this app does not have at all.
+        ("plugin:fs|read_file", json!({ "path": "/etc/passwd" })),
+        (
+            "plugin:shell|execute",
+            json!({ "program": "sh", "args": ["-c", "true"] }),
+        ),
+        ("plugin:http|fetch", json!({ "url": "http://127.0.0.1:1/" })),
+        // Core commands that exist but are not granted to the window.
+        ("plugin:app|version", json!({})),
+        ("plugin:path|resolve_directory", json!({ "directory": 1 })),
+        ("plugin:window|close", json!({ "label": "main" })),
+        (
+            "plugin:webview|create_webview_window",
+            json!({ "options": { "label": "x", "url": "https://example.com" } }),
+        ),
+    ];
+    for (command, args) in refused {
+        let refusal = match app.invoke(command, args).await? {
+            Ok(value) => panic!("{command} must be refused to the webview, but it returned {value}"),
+            Err(err) => err.to_string(),
+        };
+        // Refused by the ACL or unknown, not merely failing on its arguments.
+        assert!(
+            refusal.contains("not allowed") || refusal.contains("not found"),
+            "{command} must be refused for lack of permission, not for another reason: {refusal}"
+        );
+        eprintln!("{command}: {refusal}");
+    }
+
+    // The refused window|close really did nothing: the app still answers.
+    app.testid("backup-now").await?;
+    app.quit().await
+}

@@ -1,0 +1,266 @@
+//! Harness for the end-to-end tests: starts the real, already built
+//! `sonic-pos` binary in a real WebKitGTK webview and drives it through
+//! WebDriver, the way a cashier would use it.
+//!
+//! The chain is: this test → `tauri-driver` (WebDriver proxy) →
+//! `WebKitWebDriver` → `sonic-pos --data-dir <temp dir>`, on an X display
+//! (a private `Xvfb` per app, or `$DISPLAY` when `SONIC_E2E_USE_DISPLAY=1`).
+//!
+//! What it does not do: build the app. Cargo cannot build another package's
+//! binary for a test, so run `cargo build -p sonic-pos` first; a missing
+//! binary or tool fails the test with the command that fixes it.
+
+mod display;
+mod driver;
+mod window;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+pub use display::Display;
+pub use driver::TauriDriver;
+
+/// How long a test waits for something the app should do by itself (a
+/// screen to appear, a backup to be written). Generous: two cores shared
+/// with a compiler make WebKit slow to start.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The `sonic-pos` binary under test: `$SONIC_POS_APP`, else the one beside
+/// this test binary's target directory, else under `$CARGO_TARGET_DIR` (or
+/// `~/.cache/sonic-pos/target`).
+pub fn app_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("SONIC_POS_APP") {
+        let path = PathBuf::from(path);
+        if path.is_file() {
+            return Ok(path);
+        }
+        bail!(
+            "SONIC_POS_APP={} is not a file; unset it or point it at a built sonic-pos",
+            path.display()
+        );
+    }
+    let mut candidates = Vec::new();
+    // A test runs as <target>/<profile>/deps/e2e-<hash>, a bin of this crate
+    // as <target>/<profile>/screenshot; the app is <target>/<profile>/sonic-pos.
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1).take(2) {
+            candidates.push(dir.join("sonic-pos"));
+        }
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            home.join(".cache/sonic-pos/target")
+        });
+    candidates.push(target.join("debug/sonic-pos"));
+    candidates.push(target.join("release/sonic-pos"));
+    candidates.iter().find(|p| p.is_file()).cloned().with_context(|| {
+        format!(
+            "the Sonic POS app binary is not built (looked at {}); build it first with \
+                 `cargo build -p sonic-pos` (same CARGO_TARGET_DIR as the tests), or set SONIC_POS_APP",
+            candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+/// One running Sonic POS under WebDriver, with its own data directory.
+///
+/// Dropping it ends the WebDriver session's processes (tauri-driver, and the
+/// private Xvfb, which takes the app with it); call [`App::quit`] to end the
+/// session politely first.
+#[derive(Debug)]
+pub struct App {
+    pub client: Client,
+    pub data_dir: PathBuf,
+    pub display: Display,
+    // Field order is drop order: the driver goes before the display.
+    _driver: TauriDriver,
+}
+
+impl App {
+    /// Starts the app on `data_dir` and waits until its first screen is ready.
+    pub async fn launch(data_dir: &Path) -> anyhow::Result<App> {
+        let binary = app_binary()?;
+        let display = Display::start()?;
+        let driver = TauriDriver::start(&display)?;
+        driver.wait_until_listening(PATIENCE).await?;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": binary, "args": ["--data-dir", data_dir] }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url())
+            .await
+            .with_context(|| {
+                format!(
+                    "WebDriver could not start {} (tauri-driver log: {})",
+                    binary.display(),
+                    driver.log_tail()
+                )
+            })?;
+        let app = App {
+            client,
+            data_dir: data_dir.to_path_buf(),
+            display,
+            _driver: driver,
+        };
+        app.wait_for_ready().await?;
+        Ok(app)
+    }
+
+    async fn wait_for_ready(&self) -> anyhow::Result<()> {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css("body[data-ready='true']"))
+            .await
+            .context("the app's window opened but its screen never became ready (body[data-ready])")?;
+        Ok(())
+    }
+
+    /// Waits for the element with `data-testid="<id>"` and returns it.
+    pub async fn testid(&self, id: &str) -> anyhow::Result<Element> {
+        let css = format!("[data-testid='{id}']");
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&css))
+            .await
+            .with_context(|| format!("no element [data-testid='{id}'] appeared within {PATIENCE:?}"))
+    }
+
+    /// Waits until the text of `data-testid="<id>"` satisfies `ok`, and returns it.
+    pub async fn wait_for_text(&self, id: &str, ok: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(&format!("[data-testid='{id}']"))).await {
+                if let Ok(text) = el.text().await {
+                    if ok(&text) {
+                        return Ok(text);
+                    }
+                    last = text;
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("[data-testid='{id}'] never showed the expected text; last seen: {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Runs `invoke(command, args)` in the webview, as page script would,
+    /// and returns `Ok(value)` or `Err(error as the webview saw it)`.
+    pub async fn invoke(&self, command: &str, args: Value) -> anyhow::Result<Result<Value, Value>> {
+        const SCRIPT: &str = r#"
+            const [command, args, done] = arguments;
+            window.__TAURI__.core.invoke(command, args).then(
+                (value) => done({ ok: value === undefined ? null : value }),
+                (error) => done({ err: typeof error === 'string' ? error : (error ?? null) }),
+            );
+        "#;
+        let out = self
+            .client
+            .execute_async(SCRIPT, vec![json!(command), args])
+            .await
+            .with_context(|| format!("running invoke('{command}') in the webview"))?;
+        match (out.get("ok"), out.get("err")) {
+            (Some(v), _) => Ok(Ok(v.clone())),
+            (_, Some(e)) => Ok(Err(e.clone())),
+            _ => bail!("invoke('{command}') gave neither a value nor an error: {out}"),
+        }
+    }
+
+    /// Closes the main window the way a user does (the window manager's
+    /// close button: `WM_DELETE_WINDOW`), not through WebDriver, which would
+    /// only destroy the webview.
+    pub fn close_window(&self) -> anyhow::Result<()> {
+        window::request_close(&self.display, "Sonic POS")
+    }
+
+    /// Saves a PNG of the app's window, menu bar included.
+    pub fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
+        window::capture(&self.display, "Sonic POS", path)
+    }
+
+    /// Waits until the app has exited (its data-directory lock is free).
+    pub async fn wait_for_exit(&self) -> anyhow::Result<()> {
+        let lock = self.data_dir.join("sonic-pos.lock");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if lock_is_free(&lock)? {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the app did not exit within {PATIENCE:?} after its window was closed");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Ends the WebDriver session (which closes the app) and its helpers.
+    pub async fn quit(self) -> anyhow::Result<()> {
+        // After the app exited by itself the session is already gone, and
+        // closing it fails; that is fine.
+        let _ = self.client.close().await;
+        Ok(())
+    }
+}
+
+fn lock_is_free(path: &Path) -> anyhow::Result<bool> {
+    use fs4::fs_std::FileExt as _;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let free = file
+        .try_lock_exclusive()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(free)
+}
+
+/// The backup files in `<data dir>/backups`, by file name (temporary files
+/// of a backup being written are not counted).
+pub fn backup_files(data_dir: &Path) -> anyhow::Result<Vec<String>> {
+    let dir = data_dir.join("backups");
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json.zst") && !name.starts_with('.') {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Waits until `probe` returns `Some`, polling; fails after [`PATIENCE`] with `what`.
+pub async fn eventually<T>(what: &str, mut probe: impl FnMut() -> anyhow::Result<Option<T>>) -> anyhow::Result<T> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(found) = probe()? {
+            return Ok(found);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out after {PATIENCE:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

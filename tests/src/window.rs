@@ -1,0 +1,134 @@
+//! Talking to the app's window as the window manager would. Xvfb runs no
+//! window manager, so the tests send the close request themselves: the
+//! `WM_DELETE_WINDOW` client message that a click on the title bar's close
+//! button sends. GTK turns it into a close request, which is exactly the
+//! path the app's close hook guards.
+
+use anyhow::{bail, Context as _};
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, Window};
+use x11rb::rust_connection::RustConnection;
+
+use crate::display::Display;
+
+struct Atoms {
+    wm_protocols: u32,
+    wm_delete_window: u32,
+    net_wm_name: u32,
+    utf8_string: u32,
+}
+
+/// Asks the top-level window titled `title` to close.
+pub(crate) fn request_close(display: &Display, title: &str) -> anyhow::Result<()> {
+    let (conn, screen) =
+        x11rb::connect(Some(&display.name)).with_context(|| format!("connecting to X display {}", display.name))?;
+    let root = conn
+        .setup()
+        .roots
+        .get(screen)
+        .context("the X display has no screen")?
+        .root;
+    let atom = |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
+    let atoms = Atoms {
+        wm_protocols: atom(b"WM_PROTOCOLS")?,
+        wm_delete_window: atom(b"WM_DELETE_WINDOW")?,
+        net_wm_name: atom(b"_NET_WM_NAME")?,
+        utf8_string: atom(b"UTF8_STRING")?,
+    };
+    let windows = find_titled(&conn, &atoms, root, title)?;
+    let Some(&window) = windows.first() else {
+        bail!("no window titled {title:?} on display {}", display.name);
+    };
+    let event = ClientMessageEvent::new(
+        32,
+        window,
+        atoms.wm_protocols,
+        [atoms.wm_delete_window, x11rb::CURRENT_TIME, 0, 0, 0],
+    );
+    conn.send_event(false, window, EventMask::NO_EVENT, event)?;
+    conn.flush()?;
+    Ok(())
+}
+
+fn find_titled(conn: &RustConnection, atoms: &Atoms, root: Window, title: &str) -> anyhow::Result<Vec<Window>> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(window) = stack.pop() {
+        if window_title(conn, atoms, window)?.as_deref() == Some(title) && accepts_delete(conn, atoms, window)? {
+            found.push(window);
+        }
+        stack.extend(conn.query_tree(window)?.reply()?.children);
+    }
+    Ok(found)
+}
+
+fn window_title(conn: &RustConnection, atoms: &Atoms, window: Window) -> anyhow::Result<Option<String>> {
+    let utf8 = conn
+        .get_property(false, window, atoms.net_wm_name, atoms.utf8_string, 0, 256)?
+        .reply()?;
+    if !utf8.value.is_empty() {
+        return Ok(Some(String::from_utf8_lossy(&utf8.value).into_owned()));
+    }
+    let latin1 = conn
+        .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 256)?
+        .reply()?;
+    Ok((!latin1.value.is_empty()).then(|| String::from_utf8_lossy(&latin1.value).into_owned()))
+}
+
+fn accepts_delete(conn: &RustConnection, atoms: &Atoms, window: Window) -> anyhow::Result<bool> {
+    let protocols = conn
+        .get_property(false, window, atoms.wm_protocols, AtomEnum::ATOM, 0, 32)?
+        .reply()?;
+    Ok(protocols
+        .value32()
+        .is_some_and(|mut atoms_iter| atoms_iter.any(|a| a == atoms.wm_delete_window)))
+}
+
+/// Saves a PNG of the top-level window titled `title` (menu bar included),
+/// as it is on the X display.
+pub(crate) fn capture(display: &Display, title: &str, path: &std::path::Path) -> anyhow::Result<()> {
+    use x11rb::protocol::xproto::ImageFormat;
+
+    let (conn, screen) =
+        x11rb::connect(Some(&display.name)).with_context(|| format!("connecting to X display {}", display.name))?;
+    let root = conn
+        .setup()
+        .roots
+        .get(screen)
+        .context("the X display has no screen")?
+        .root;
+    let atom = |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
+    let atoms = Atoms {
+        wm_protocols: atom(b"WM_PROTOCOLS")?,
+        wm_delete_window: atom(b"WM_DELETE_WINDOW")?,
+        net_wm_name: atom(b"_NET_WM_NAME")?,
+        utf8_string: atom(b"UTF8_STRING")?,
+    };
+    let window = *find_titled(&conn, &atoms, root, title)?
+        .first()
+        .with_context(|| format!("no window titled {title:?} to capture"))?;
+    let geometry = conn.get_geometry(window)?.reply()?;
+    let (width, height) = (geometry.width, geometry.height);
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, window, 0, 0, width, height, u32::MAX)?
+        .reply()?;
+    if image.depth != 24 || image.data.len() != usize::from(width) * usize::from(height) * 4 {
+        bail!(
+            "unexpected X image format (depth {}, {} bytes); run Xvfb with a 24-bit screen",
+            image.depth,
+            image.data.len()
+        );
+    }
+    // 24-bit Z pixmaps come as little-endian BGRX.
+    let rgb: Vec<u8> = image
+        .data
+        .chunks_exact(4)
+        .flat_map(|px| [px[2], px[1], px[0]])
+        .collect();
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), u32::from(width), u32::from(height));
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&rgb)?;
+    Ok(())
+}

@@ -195,3 +195,50 @@ fn a_restore_killed_midway_leaves_the_old_or_the_new_state() {
     assert!(saw_new > 0, "a kill after the commit must leave the new state");
     eprintln!("kills that left the old state: {saw_old}, the new state: {saw_new}");
 }
+
+/// A backup killed at any moment never leaves a damaged file under a
+/// backup's name, every listed backup verifies, and the next backup clears
+/// the temporary files the killed ones left.
+#[test]
+fn a_backup_killed_midway_never_leaves_a_damaged_backup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("D");
+    ok(&d, &["gen"]);
+    let started = std::time::Instant::now();
+    ok(&d, &["backup"]);
+    let full = started.elapsed();
+    for attempt in 0..10u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
+            .arg("--data-dir")
+            .arg(&d)
+            .arg("backup")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full * attempt / 8);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let list: Value = serde_json::from_str(&ok(&d, &["--json", "backups"])).unwrap();
+    for b in list.as_array().unwrap() {
+        let file = b["file"].as_str().unwrap();
+        ok(&d, &["verify", file]);
+    }
+    for entry in std::fs::read_dir(d.join("backups")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.starts_with(".tmp-") {
+            ok(&d, &["verify", d.join("backups").join(&name).to_str().unwrap()]);
+        }
+    }
+    ok(&d, &["backup"]);
+    let leftovers: Vec<String> = std::fs::read_dir(d.join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "stale temporary files must be cleared: {leftovers:?}"
+    );
+}

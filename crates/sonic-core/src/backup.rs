@@ -95,6 +95,7 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
     check_reason(reason)?;
     let dir = store.data_dir().backups();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
+    remove_stale_temp_files(&dir);
     let id = Uuid::now_v7();
     let created_at = Utc::now();
     let name = format!(
@@ -193,6 +194,34 @@ pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>)
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes temporary files left by a backup or export whose process died
+/// (killed, power cut) before it could rename them into place. The writer's
+/// process id is in the name; a file is stale when that process is gone.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(".tmp-") else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let alive = match pid {
+            Some(pid) if Path::new("/proc/self").exists() => Path::new(&format!("/proc/{pid}")).exists(),
+            // Without /proc, only files older than a day are surely stale.
+            _ => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().map_or(true, |age| age.as_secs() < 86_400)),
+        };
+        if !alive {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(file = %name, "removed a stale temporary backup file"),
+                Err(e) => tracing::warn!(file = %name, error = %e, "could not remove a stale temporary file"),
+            }
+        }
+    }
 }
 
 /// Names the file in errors raised while streaming into it.

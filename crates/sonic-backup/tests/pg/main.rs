@@ -125,7 +125,12 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
     let via_proxy = db.config.clone().with_address("127.0.0.1", proxy.port);
     let mut made = Vec::new();
     let mut cut_points = Vec::new();
-    for round in 0..20u64 {
+    // SONIC_CUTS runs the long form (scripts/reliability uses 500).
+    let rounds: u64 = std::env::var("SONIC_CUTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    for round in 0..rounds {
         if round > 0 {
             one_more_sale(&dir);
         }
@@ -148,7 +153,7 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
 
         // Cut the real push at a different fraction of it each round: from the
         // login (2.5 %) through the pages to the commit and read-back (97.5 %).
-        let at = (total as f64 * (round as f64 + 0.5) / 20.0) as u64;
+        let at = (total as f64 * (round as f64 + 0.5) / rounds as f64) as u64;
         cut_points.push((at, total));
         proxy.cut_after(Some(at.max(1)));
         let result = push_pending(&via_proxy, &dir).await;
@@ -161,7 +166,8 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
             "round {round}: a cut push leaves its backups queued"
         );
     }
-    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 20);
+    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), rounds);
+    eprintln!("{rounds} cuts mid-upload");
 
     proxy.cut_after(None);
     let pass = push_pending(&via_proxy, &dir).await.unwrap();

@@ -64,6 +64,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A sale of one 5,000 IQD cable, paid exactly.
+fn one_cable(item: &str) -> sale::SaleInput {
+    sale::SaleInput {
+        lines: vec![sale::SaleLineInput {
+            item_id: item.to_string(),
+            qty: 1,
+            discount: 0,
+        }],
+        currency: Currency::Iqd,
+        discount: 0,
+        customer_id: None,
+        payments: vec![sale::TenderInput {
+            currency: Currency::Iqd,
+            amount: 5000,
+        }],
+        change_currency: None,
+    }
+}
+
 #[test]
 fn a_full_disk_refuses_sales_and_backups_cleanly_and_work_resumes_after() {
     let tmp = tempfile::tempdir().unwrap();
@@ -89,21 +108,7 @@ fn a_full_disk_refuses_sales_and_backups_cleanly_and_work_resumes_after() {
 
     let mut sold = Vec::new();
     let err = loop {
-        let input = sale::SaleInput {
-            lines: vec![sale::SaleLineInput {
-                item_id: item.clone(),
-                qty: 1,
-                discount: 0,
-            }],
-            currency: Currency::Iqd,
-            discount: 0,
-            customer_id: None,
-            payments: vec![sale::TenderInput {
-                currency: Currency::Iqd,
-                amount: 5000,
-            }],
-            change_currency: None,
-        };
+        let input = one_cable(&item);
         match sale::sell(&mut store, &ctx, &input) {
             Ok(r) => sold.push(r.invoice.number),
             Err(e) => break e,
@@ -139,21 +144,7 @@ fn a_full_disk_refuses_sales_and_backups_cleanly_and_work_resumes_after() {
 
     // Space comes back: selling and backing up work again.
     disk.resize(64 * 1024 * 1024);
-    let input = sale::SaleInput {
-        lines: vec![sale::SaleLineInput {
-            item_id: item.clone(),
-            qty: 1,
-            discount: 0,
-        }],
-        currency: Currency::Iqd,
-        discount: 0,
-        customer_id: None,
-        payments: vec![sale::TenderInput {
-            currency: Currency::Iqd,
-            amount: 5000,
-        }],
-        change_currency: None,
-    };
+    let input = one_cable(&item);
     let r = sale::sell(&mut store, &ctx, &input).unwrap();
     assert_eq!(
         r.invoice.number,

@@ -127,16 +127,7 @@ pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
         || input.payments.iter().any(|p| p.currency != input.currency)
         || input.change_currency.is_some_and(|c| c != input.currency);
     let rate = conversion_rate(tx, needs_rate)?;
-    let convert = |amount: i64, from: Currency, to: Currency| -> Result<i64> {
-        if from == to {
-            return Ok(amount);
-        }
-        let rate = rate.ok_or(Error::RateNotSet {
-            key: SectionKey::IqdPerUsd,
-        })?;
-        money::convert(amount, from, to, rate, settings.iqd_step)
-            .ok_or_else(|| Error::Invalid("amount too large".into()))
-    };
+    let convert = |amount: i64, from: Currency, to: Currency| convert_at(rate, settings.iqd_step, amount, from, to);
 
     let mut lines = Vec::with_capacity(items.len());
     let mut subtotal = 0i64;
@@ -201,16 +192,7 @@ pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result
         ..
     } = quote_in(tx, input)?;
     let settings = super::settings::load(tx)?;
-    let convert = |amount: i64, from: Currency, to: Currency| -> Result<i64> {
-        if from == to {
-            return Ok(amount);
-        }
-        let rate = rate.ok_or(Error::RateNotSet {
-            key: SectionKey::IqdPerUsd,
-        })?;
-        money::convert(amount, from, to, rate, settings.iqd_step)
-            .ok_or_else(|| Error::Invalid("amount too large".into()))
-    };
+    let convert = |amount: i64, from: Currency, to: Currency| convert_at(rate, settings.iqd_step, amount, from, to);
 
     let mut tendered = 0i64;
     for p in &input.payments {
@@ -220,7 +202,7 @@ pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result
                 p.amount
             )));
         }
-        tendered += convert_exact(p.amount, p.currency, input.currency, rate)?;
+        tendered += convert_at(rate, 1, p.amount, p.currency, input.currency)?;
     }
     let paid = tendered.min(total);
     let change_currency = input.change_currency.unwrap_or(input.currency);
@@ -310,16 +292,17 @@ pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result
     })
 }
 
-/// Converts a payment exactly enough to compare with a total: to the cent or
-/// the dinar (no IQD step, which is for prices, not for cash counted).
-fn convert_exact(amount: i64, from: Currency, to: Currency, rate: Option<Rate>) -> Result<i64> {
+/// Converts at `rate` (needed only when the currencies differ), rounding
+/// IQD to `iqd_step`. Payments are converted with step 1: the step is for
+/// prices, not for cash counted.
+fn convert_at(rate: Option<Rate>, iqd_step: i64, amount: i64, from: Currency, to: Currency) -> Result<i64> {
     if from == to {
         return Ok(amount);
     }
     let rate = rate.ok_or(Error::RateNotSet {
         key: SectionKey::IqdPerUsd,
     })?;
-    money::convert(amount, from, to, rate, 1).ok_or_else(|| Error::Invalid("payment too large".into()))
+    money::convert(amount, from, to, rate, iqd_step).ok_or_else(|| Error::Invalid("amount too large".into()))
 }
 
 /// An invoice by id.

@@ -12,6 +12,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench;
 mod server;
 
 #[derive(Debug, Parser)]
@@ -87,6 +88,9 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
+    /// Measure sales, search, backup, push and restore against the machine's
+    /// limits and the old way (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
     /// Fill an empty store with realistic generated shop data.
     Gen {
         #[arg(long, default_value = "small")]
@@ -244,6 +248,7 @@ fn run(cli: &Cli) -> Result<()> {
             );
         }
         Command::SellStream { count } => sell_stream(&dir, *count)?,
+        Command::Bench(args) => bench::run(args, cli.json)?,
         Command::Gen { profile, seed } => {
             let mut store = Store::open(&dir)?;
             let counts = sonic_core::gen::generate(&mut store, *profile, *seed)?;

@@ -273,12 +273,18 @@ fn sell_stream(dir: &DataDir, count: u32) -> Result<()> {
         name: "cashier1".into(),
         role: sonic_core::sections::Role::Cashier,
     };
+    let manager = Actor {
+        user_id: "user-2".into(),
+        name: "manager".into(),
+        role: sonic_core::sections::Role::Manager,
+    };
     let stdout = std::io::stdout();
     for n in 0..count as usize {
         let item = &items[n % items.len()];
         let id = item.id.key();
         if stock::level(&store, &id, "store-1")? < 1 {
-            continue;
+            // A long stream sells everything: restock as the manager would.
+            stock::receive(&mut store, &OpCtx::now(manager.clone(), "store-1"), &id, 50, 0)?;
         }
         let currency = item.currency.unwrap_or(sonic_core::sections::Currency::Iqd);
         let input = sale::SaleInput {

@@ -102,6 +102,10 @@ fn start(args: Args) -> anyhow::Result<i32> {
 
     let app = tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            lifecycle::close_on_signals(app.handle());
+            Ok(())
+        })
         .menu(menu::build)
         .on_menu_event(menu::handle_event)
         .invoke_handler(tauri::generate_handler![

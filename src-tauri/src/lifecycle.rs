@@ -1,7 +1,7 @@
 //! The close hook: a till is never closed without a backup.
 //!
-//! Closing the window, Quit in the menu (Ctrl+Q) and the last window going
-//! away all end here. The exit is held, an `on_close` backup is written on a
+//! Closing the window, Quit in the menu (Ctrl+Q), the last window going
+//! away and SIGTERM/SIGINT (a system shutdown, `kill`) all end here. The exit is held, an `on_close` backup is written on a
 //! blocking thread with a bounded wait, any failure is logged, and only then
 //! does the app exit — from the spawned task, not from inside the event-loop
 //! handler, which must return for the loop to keep running.
@@ -47,6 +47,7 @@ pub(crate) fn on_run_event(app: &AppHandle, event: RunEvent) {
 /// under way does nothing.
 pub(crate) fn request_close(app: &AppHandle) {
     let state = app.state::<AppState>();
+    tracing::info!("close requested");
     if state.closing.swap(true, Ordering::SeqCst) {
         tracing::debug!("close already under way");
         return;
@@ -71,3 +72,31 @@ pub(crate) fn request_close(app: &AppHandle) {
         app.exit(0);
     });
 }
+
+/// Turns SIGTERM and SIGINT into the same close as the window's close
+/// button, so a shutdown or a `kill` still writes the `on_close` backup.
+#[cfg(unix)]
+pub(crate) fn close_on_signals(app: &AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let (mut term, mut int) = match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(term), Ok(int)) => (term, int),
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::warn!("cannot watch for SIGTERM/SIGINT ({err}); a kill will skip the on_close backup");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: closing"),
+                _ = int.recv() => tracing::info!("SIGINT: closing"),
+            }
+            request_close(&app);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+pub(crate) fn close_on_signals(_app: &AppHandle) {}

@@ -63,3 +63,23 @@ async fn backup_now_shows_the_id_and_the_16_sections_and_writes_the_file() -> an
         .await?;
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_b_runs_the_menus_backup_now_and_the_screen_shows_its_result() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(dir.path()).await?;
+
+    // The page has no Ctrl+B handler of its own: only the native menu's
+    // accelerator (Backup → Backup Now) can start this backup, and its result
+    // reaches the screen only through the backup-finished event.
+    app.press_ctrl('b')?;
+    let id = app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
+    let id = id.trim().replace('-', "");
+
+    let files = backup_files(dir.path())?;
+    assert!(
+        files.iter().any(|name| name.contains("-manual-") && name.contains(&id)),
+        "the menu's backup {id} is in <data dir>/backups: {files:?}"
+    );
+    app.quit().await
+}

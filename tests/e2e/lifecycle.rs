@@ -11,15 +11,14 @@ async fn closing_the_window_writes_an_on_close_backup_then_exits() -> anyhow::Re
         "a fresh data directory has no backups"
     );
 
-    app.close_window()?;
-    app.wait_for_exit().await?;
+    let requests = app.close_window_and_wait_for_exit().await?;
 
     let files = backup_files(dir.path())?;
     let on_close: Vec<_> = files.iter().filter(|name| name.contains("-on_close-")).collect();
     assert_eq!(
         on_close.len(),
         1,
-        "exactly one on_close backup after closing the window: {files:?}"
+        "exactly one on_close backup after closing the window ({requests} close request(s)): {files:?}"
     );
     app.quit().await
 }
@@ -49,5 +48,26 @@ async fn a_second_app_on_the_same_data_dir_is_refused_and_the_first_keeps_workin
 
     app.testid("backup-now").await?.click().await?;
     app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_like_the_window_button_with_an_on_close_backup() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(dir.path()).await?;
+
+    // The lock file holds the app's pid (WebKitWebDriver started it, not us).
+    let pid = std::fs::read_to_string(dir.path().join("sonic-pos.lock"))?;
+    let pid = pid.trim();
+    let killed = std::process::Command::new("kill").args(["-TERM", pid]).status()?;
+    assert!(killed.success(), "kill -TERM {pid} was delivered");
+    app.wait_for_exit().await?;
+
+    let files = backup_files(dir.path())?;
+    assert_eq!(
+        files.iter().filter(|name| name.contains("-on_close-")).count(),
+        1,
+        "SIGTERM wrote exactly one on_close backup before exiting: {files:?}"
+    );
     app.quit().await
 }

@@ -15,6 +15,7 @@ const WEBKIT_WEBDRIVER: &str = "/usr/bin/WebKitWebDriver";
 #[derive(Debug)]
 pub struct TauriDriver {
     port: u16,
+    native_port: u16,
     child: Child,
     log: tempfile::NamedTempFile,
 }
@@ -38,30 +39,40 @@ impl TauriDriver {
             // renderer fails on it with a blank window.
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            .env("SONIC_LOG", "info")
+            .env("SONIC_LOG", "info,sonic_pos_app=debug")
             .stdin(Stdio::null())
             .stdout(log.reopen()?)
             .stderr(log.reopen()?)
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
-        Ok(TauriDriver { port, child, log })
+        Ok(TauriDriver {
+            port,
+            native_port,
+            child,
+            log,
+        })
     }
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Waits until both tauri-driver and the WebKitWebDriver behind it
+    /// accept connections: tauri-driver listens first, and a session
+    /// requested before WebKitWebDriver is up fails with a connect error.
     pub async fn wait_until_listening(&self, patience: Duration) -> anyhow::Result<()> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let deadline = Instant::now() + patience;
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if Instant::now() > deadline {
-                bail!(
-                    "tauri-driver did not listen on {addr} within {patience:?}: {}",
-                    self.log_tail()
-                );
+        for (who, port) in [("tauri-driver", self.port), ("WebKitWebDriver", self.native_port)] {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+                if Instant::now() > deadline {
+                    bail!(
+                        "{who} did not listen on {addr} within {patience:?}: {}",
+                        self.log_tail()
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
     }

@@ -191,9 +191,48 @@ impl App {
         window::request_close(&self.display, "Sonic POS")
     }
 
+    /// Presses Ctrl+`key` on the X keyboard with the app's window focused,
+    /// as a cashier would: GTK hands it to the native menu's accelerators.
+    pub fn press_ctrl(&self, key: char) -> anyhow::Result<()> {
+        window::press_ctrl(&self.display, "Sonic POS", key)
+    }
+
     /// Saves a PNG of the app's window, menu bar included.
     pub fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
         window::capture(&self.display, "Sonic POS", path)
+    }
+
+    /// Closes the window and waits until the app has exited (its
+    /// data-directory lock is free), clicking the close button again every
+    /// few seconds while it has not: under Xvfb, with no window manager, a
+    /// close request sent in the first moments after start-up is now and
+    /// then dropped by GTK. Returns how many close requests were sent; the
+    /// app must treat the extra ones as the same close.
+    pub async fn close_window_and_wait_for_exit(&self) -> anyhow::Result<u32> {
+        const AGAIN_AFTER: Duration = Duration::from_secs(3);
+        let lock = self.data_dir.join("sonic-pos.lock");
+        let deadline = Instant::now() + PATIENCE;
+        let mut sent = 0;
+        let mut next_close = Instant::now();
+        loop {
+            if lock_is_free(&lock)? {
+                return Ok(sent);
+            }
+            if Instant::now() >= next_close {
+                // Once the app is closing, its window may already be gone.
+                if self.close_window().is_ok() {
+                    sent += 1;
+                }
+                next_close = Instant::now() + AGAIN_AFTER;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the app did not exit within {PATIENCE:?} after {sent} close request(s); its log ends:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Waits until the app has exited (its data-directory lock is free).
@@ -205,10 +244,20 @@ impl App {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("the app did not exit within {PATIENCE:?} after its window was closed");
+                bail!(
+                    "the app did not exit within {PATIENCE:?} after it was asked to close; its log ends:\n{}",
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// The last lines of the app's own log, `<data dir>/logs/sonic-pos.log`.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(self.data_dir.join("logs/sonic-pos.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
     /// Ends the WebDriver session (which closes the app) and its helpers.

@@ -36,16 +36,18 @@ pub(crate) fn request_close(display: &Display, title: &str) -> anyhow::Result<()
         utf8_string: atom(b"UTF8_STRING")?,
     };
     let windows = find_titled(&conn, &atoms, root, title)?;
-    let Some(&window) = windows.first() else {
+    if windows.is_empty() {
         bail!("no window titled {title:?} on display {}", display.name);
-    };
-    let event = ClientMessageEvent::new(
-        32,
-        window,
-        atoms.wm_protocols,
-        [atoms.wm_delete_window, x11rb::CURRENT_TIME, 0, 0, 0],
-    );
-    conn.send_event(false, window, EventMask::NO_EVENT, event)?;
+    }
+    for window in windows {
+        let event = ClientMessageEvent::new(
+            32,
+            window,
+            atoms.wm_protocols,
+            [atoms.wm_delete_window, x11rb::CURRENT_TIME, 0, 0, 0],
+        );
+        conn.send_event(false, window, EventMask::NO_EVENT, event)?;
+    }
     conn.flush()?;
     Ok(())
 }
@@ -130,5 +132,67 @@ pub(crate) fn capture(display: &Display, title: &str, path: &std::path::Path) ->
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.write_header()?.write_image_data(&rgb)?;
+    Ok(())
+}
+
+/// Types Ctrl+`key` into the top-level window titled `title` through the
+/// XTEST extension: real X key events, which GTK routes to the window's
+/// accelerators (the native menu's shortcuts) before the webview. WebDriver's
+/// own key actions go straight into the page and never reach the menu.
+pub(crate) fn press_ctrl(display: &Display, title: &str, key: char) -> anyhow::Result<()> {
+    use x11rb::protocol::xproto::InputFocus;
+    use x11rb::protocol::xtest::ConnectionExt as _;
+
+    const KEY_PRESS: u8 = 2;
+    const KEY_RELEASE: u8 = 3;
+    const XK_CONTROL_L: u32 = 0xffe3;
+
+    let (conn, screen) =
+        x11rb::connect(Some(&display.name)).with_context(|| format!("connecting to X display {}", display.name))?;
+    let root = conn
+        .setup()
+        .roots
+        .get(screen)
+        .context("the X display has no screen")?
+        .root;
+    let atom = |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
+    let atoms = Atoms {
+        wm_protocols: atom(b"WM_PROTOCOLS")?,
+        wm_delete_window: atom(b"WM_DELETE_WINDOW")?,
+        net_wm_name: atom(b"_NET_WM_NAME")?,
+        utf8_string: atom(b"UTF8_STRING")?,
+    };
+    let window = *find_titled(&conn, &atoms, root, title)?
+        .first()
+        .with_context(|| format!("no window titled {title:?} to type into"))?;
+
+    // No window manager runs on Xvfb to give the window the focus.
+    conn.set_input_focus(InputFocus::PARENT, window, x11rb::CURRENT_TIME)?;
+
+    let setup = conn.setup();
+    let (min, max) = (setup.min_keycode, setup.max_keycode);
+    let mapping = conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
+    let per = usize::from(mapping.keysyms_per_keycode);
+    let keycode_of = |keysym: u32| -> anyhow::Result<u8> {
+        mapping
+            .keysyms
+            .chunks(per.max(1))
+            .position(|syms| syms.contains(&keysym))
+            .and_then(|i| u8::try_from(i).ok())
+            .map(|i| min + i)
+            .with_context(|| format!("no key on the X keyboard gives keysym {keysym:#x}"))
+    };
+    let control = keycode_of(XK_CONTROL_L)?;
+    let letter = keycode_of(u32::from(key.to_ascii_lowercase()))?;
+    for (kind, code) in [
+        (KEY_PRESS, control),
+        (KEY_PRESS, letter),
+        (KEY_RELEASE, letter),
+        (KEY_RELEASE, control),
+    ] {
+        conn.xtest_fake_input(kind, code, x11rb::CURRENT_TIME, root, 0, 0, 0)?;
+    }
+    // A round trip, so the events are processed before we return.
+    conn.get_input_focus()?.reply()?;
     Ok(())
 }

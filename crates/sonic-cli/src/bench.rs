@@ -660,9 +660,18 @@ fn print_table(profile: &str, machine: &Value, report: &Report, ratios: &[Ratio]
         println!(
             "{:<w$}  {:>9}  {:>8}  {verdict}",
             r.label,
-            r.value.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into()),
+            r.value.map(ratio_text).unwrap_or_else(|| "-".into()),
             r.goal.map(|(op, g)| format!("{op} {g}")).unwrap_or_default(),
         );
+    }
+}
+
+/// Enough digits to tell a ratio from its goal (0.0003 from 0.01, 0.4996 from 0.5).
+fn ratio_text(v: f64) -> String {
+    match v {
+        v if v < 0.01 => format!("{v:.5}"),
+        v if v < 10.0 => format!("{v:.4}"),
+        v => format!("{v:.1}"),
     }
 }
 

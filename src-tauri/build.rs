@@ -6,7 +6,13 @@
 
 /// Every `#[tauri::command]` in src/commands.rs, by name. A command missing
 /// here cannot be granted in capabilities/default.json.
-const COMMANDS: &[&str] = &["app_info", "section_counts", "backup_now", "list_backups"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "section_counts",
+    "backup_now",
+    "list_backups",
+    "server_status",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -32,6 +32,10 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
     };
     match &result {
         Ok(backup) => {
+            // create_backup queued it in the outbox; the pusher takes it from there.
+            if let Some(server) = &state.server {
+                server.wake();
+            }
             tracing::info!(id = %backup.id, reason = reason, file = %backup.file, "backup written");
             emit(app, FINISHED, backup);
         }

@@ -10,6 +10,7 @@ use tauri::{AppHandle, State};
 
 use crate::dto::{AppInfo, BackupDto, SectionCount};
 use crate::error::UiError;
+use crate::server::{self, ServerStatus};
 use crate::{backup, lock_store, AppState};
 
 /// Version and data directory, for the About box and the status bar.
@@ -40,4 +41,10 @@ pub(crate) async fn list_backups(state: State<'_, AppState>) -> Result<Vec<Backu
     let list =
         tauri::async_runtime::spawn_blocking(move || sonic_core::backup::list_backups(&lock_store(&store))).await??;
     Ok(list.iter().map(BackupDto::from).collect())
+}
+
+/// Backup server status for the status bar (also sent as `server-status`).
+#[tauri::command]
+pub(crate) async fn server_status(state: State<'_, AppState>) -> Result<ServerStatus, UiError> {
+    server::status(&state).await
 }

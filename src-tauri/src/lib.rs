@@ -19,11 +19,13 @@ mod error;
 mod instance;
 mod lifecycle;
 mod menu;
+mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -42,6 +44,17 @@ struct Args {
     /// is used when the flag is not given.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+
+    /// Backup server to push every backup to: a libpq URL or key=value
+    /// string (missing parts from the PG* variables; keep the password in
+    /// PGPASSWORD). Without it backups stay local and queued.
+    #[arg(long, env = "SONIC_SERVER_URL", value_name = "URL", hide_env_values = true)]
+    server: Option<String>,
+
+    /// How long closing the app waits for the on_close backup to reach the
+    /// server before it exits anyway (the backup stays queued).
+    #[arg(long, env = "SONIC_CLOSE_PUSH_WAIT", value_name = "SECONDS", default_value_t = 5)]
+    close_push_wait: u64,
 }
 
 /// What the commands, the menu and the close hook share.
@@ -53,6 +66,10 @@ pub(crate) struct AppState {
     /// clicking X twice, or Quit during the on-close backup) does not start a
     /// second backup.
     closing: AtomicBool,
+    /// The backup server, when one is configured.
+    server: Option<server::Server>,
+    /// Bound on the close hook's push to the server.
+    close_push_wait: Duration,
 }
 
 impl AppState {
@@ -94,16 +111,33 @@ fn start(args: Args) -> anyhow::Result<i32> {
     tracing::info!(data_dir = %data_dir.root().display(), log = ?log_path, "starting Sonic POS {}", env!("CARGO_PKG_VERSION"));
 
     let store = Store::open(&data_dir)?;
+    let server_config = args
+        .server
+        .as_deref()
+        .map(sonic_backup::ServerConfig::parse)
+        .transpose()
+        .context("the --server / SONIC_SERVER_URL setting is not a valid PostgreSQL connection string")?;
+    // The pusher spawns its loop on the runtime it is started in: Tauri's.
+    let server = server_config.map(|config| {
+        let dir = data_dir.clone();
+        tauri::async_runtime::block_on(async move { server::Server::start(dir, config) })
+    });
+    if server.is_none() {
+        tracing::info!("no backup server configured (--server / SONIC_SERVER_URL): backups stay local and queued");
+    }
     let state = AppState {
         data_dir: Arc::new(data_dir),
         store: Arc::new(Mutex::new(store)),
         closing: AtomicBool::new(false),
+        server,
+        close_push_wait: Duration::from_secs(args.close_push_wait),
     };
 
     let app = tauri::Builder::default()
         .manage(state)
         .setup(|app| {
             lifecycle::close_on_signals(app.handle());
+            server::watch_status(app.handle());
             Ok(())
         })
         .menu(menu::build)
@@ -113,6 +147,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::section_counts,
             commands::backup_now,
             commands::list_backups,
+            commands::server_status,
         ])
         .build(tauri::generate_context!())
         .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;

@@ -69,6 +69,10 @@ pub(crate) fn request_close(app: &AppHandle) {
                 CLOSE_BACKUP_WAIT.as_secs()
             ),
         }
+        let state = app.state::<AppState>();
+        if let Some(server) = &state.server {
+            server.push_before_exit(state.close_push_wait).await;
+        }
         app.exit(0);
     });
 }

@@ -7,3 +7,4 @@
 mod backup;
 mod lifecycle;
 mod security;
+mod server;

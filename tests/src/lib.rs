@@ -90,16 +90,20 @@ pub struct App {
 impl App {
     /// Starts the app on `data_dir` and waits until its first screen is ready.
     pub async fn launch(data_dir: &Path) -> anyhow::Result<App> {
+        App::launch_with(data_dir, &[]).await
+    }
+
+    /// Starts the app on `data_dir` with more command-line arguments.
+    pub async fn launch_with(data_dir: &Path, extra_args: &[&str]) -> anyhow::Result<App> {
         let binary = app_binary()?;
+        let mut args = vec![json!("--data-dir"), json!(data_dir)];
+        args.extend(extra_args.iter().map(|a| json!(a)));
         let display = Display::start()?;
         let driver = TauriDriver::start(&display)?;
         driver.wait_until_listening(PATIENCE).await?;
 
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            json!({ "application": binary, "args": ["--data-dir", data_dir] }),
-        );
+        caps.insert("tauri:options".into(), json!({ "application": binary, "args": args }));
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&driver.url())

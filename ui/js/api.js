@@ -44,6 +44,7 @@ export const api = {
   sectionCounts: () => call('section_counts'),
   backupNow: () => call('backup_now'),
   listBackups: () => call('list_backups'),
+  serverStatus: () => call('server_status'),
 };
 
 export const events = {
@@ -51,5 +52,6 @@ export const events = {
   backupFinished: 'backup-finished',
   backupFailed: 'backup-failed',
   closing: 'app-closing',
+  serverStatus: 'server-status',
   menu: 'menu',
 };

@@ -65,7 +65,32 @@ function fillAbout(info) {
   el('about-button').addEventListener('click', () => el('about-dialog').showModal());
 }
 
+function showServer(s) {
+  const node = el('status-server');
+  let text;
+  let kind;
+  if (!s.configured) {
+    text = s.pending > 0 ? t('server.localQueued', { pending: s.pending }) : t('server.notSetUp');
+    kind = 'off';
+  } else if (s.lastError) {
+    text = t('server.offline', { pending: s.pending });
+    kind = 'error';
+    node.title = s.lastError;
+  } else if (s.pending > 0) {
+    text = t('server.pending', { pending: s.pending });
+    kind = 'busy';
+  } else {
+    text = s.lastSuccess ? t('server.allOn', { time: format.dateTime(s.lastSuccess) }) : t('server.online');
+    kind = 'ok';
+    node.title = s.server ?? '';
+  }
+  node.textContent = text;
+  node.dataset.kind = kind;
+  node.dataset.pending = String(s.pending);
+}
+
 async function listenToShell(ctx) {
+  await on(events.serverStatus, showServer);
   await on(events.backupStarted, () => status.set(t('status.backingUp')));
   await on(events.backupFinished, (backup) => {
     status.set(t('status.backupDone', { id: backup.id }), 'ok');
@@ -97,6 +122,7 @@ async function boot() {
     status.error(err);
   }
   await listenToShell(ctx);
+  api.serverStatus().then(showServer, (err) => status.error(err));
   show('backup', ctx);
   document.body.dataset.ready = 'true';
 }

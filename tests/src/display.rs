@@ -35,7 +35,7 @@ impl Display {
         let base = FIRST_DISPLAY + (std::process::id() % 400) * 8;
         for _ in 0..32 {
             let n = base + NEXT.fetch_add(1, Ordering::SeqCst);
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            if display_in_use(n) {
                 continue;
             }
             let mut child = Command::new(&xvfb)
@@ -73,9 +73,29 @@ impl Display {
 impl Drop for Display {
     fn drop(&mut self) {
         if let Some(child) = &mut self.xvfb {
-            let _ = child.kill();
+            // SIGTERM lets Xvfb remove its lock file and socket; SIGKILL
+            // would leave them behind in /tmp.
+            let stopped = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            if !stopped {
+                let _ = child.kill();
+            }
             let _ = child.wait();
         }
+    }
+}
+
+/// Whether display `:n` belongs to a running X server. A lock file whose
+/// process is gone is stale: Xvfb takes such a display over by itself.
+fn display_in_use(n: u32) -> bool {
+    let Ok(lock) = std::fs::read_to_string(format!("/tmp/.X{n}-lock")) else {
+        return false;
+    };
+    match lock.trim().parse::<u32>() {
+        Ok(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+        Err(_) => true,
     }
 }
 

@@ -73,14 +73,25 @@ fn sales_acknowledged_before_a_sigkill_are_all_kept_and_none_is_partial() {
 
         let store = Store::open(&dir).unwrap();
         store.integrity_check().unwrap_or_else(|e| panic!("kill {kill}: {e}"));
-        let problems = audit::audit(&store).unwrap();
-        assert!(problems.is_empty(), "kill {kill}: a rule broke: {problems:#?}");
-        for n in &acknowledged {
+        // The full audit reads the whole store: every 10th kill and the last
+        // (a partial sale would still be there at the next audit).
+        if kill % 10 == 0 || kill + 1 == kills {
+            let problems = audit::audit(&store).unwrap();
+            assert!(problems.is_empty(), "kill {kill}: a rule broke: {problems:#?}");
+        }
+        for n in &acknowledged[before.saturating_sub(1)..] {
             assert!(
                 sale::invoice_by_number(&store, *n).unwrap().is_some(),
                 "kill {kill}: invoice #{n} was acknowledged but is missing"
             );
         }
+    }
+    let store = Store::open(&dir).unwrap();
+    for n in &acknowledged {
+        assert!(
+            sale::invoice_by_number(&store, *n).unwrap().is_some(),
+            "invoice #{n} was acknowledged but is missing"
+        );
     }
     assert!(
         mid_stream_kills > kills / 2,

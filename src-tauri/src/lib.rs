@@ -19,6 +19,7 @@ mod error;
 mod instance;
 mod lifecycle;
 mod menu;
+mod schedule;
 mod server;
 
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ struct Args {
     /// server before it exits anyway (the backup stays queued).
     #[arg(long, env = "SONIC_CLOSE_PUSH_WAIT", value_name = "SECONDS", default_value_t = 5)]
     close_push_wait: u64,
+
+    /// Write a `scheduled` backup this often when the data changed since
+    /// the last backup; 0 turns scheduled backups off.
+    #[arg(long, env = "SONIC_BACKUP_INTERVAL", value_name = "SECONDS", default_value_t = 1800)]
+    backup_interval: u64,
 }
 
 /// What the commands, the menu and the close hook share.
@@ -133,11 +139,13 @@ fn start(args: Args) -> anyhow::Result<i32> {
         close_push_wait: Duration::from_secs(args.close_push_wait),
     };
 
+    let backup_interval = Duration::from_secs(args.backup_interval);
     let app = tauri::Builder::default()
         .manage(state)
-        .setup(|app| {
+        .setup(move |app| {
             lifecycle::close_on_signals(app.handle());
             server::watch_status(app.handle());
+            schedule::start(app.handle(), backup_interval);
             Ok(())
         })
         .menu(menu::build)

@@ -1,5 +1,6 @@
 //! The close hook: closing the window writes an `on_close` backup, then exits.
 
+use sonic_core::{DataDir, Store};
 use sonic_e2e::{backup_files, App};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,5 +70,37 @@ async fn sigterm_closes_like_the_window_button_with_an_on_close_backup() -> anyh
         1,
         "SIGTERM wrote exactly one on_close backup before exiting: {files:?}"
     );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_are_written_only_when_the_data_changed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch_with(dir.path(), &["--backup-interval", "1"]).await?;
+    let scheduled = || -> anyhow::Result<usize> {
+        Ok(backup_files(dir.path())?
+            .iter()
+            .filter(|name| name.contains("-scheduled-"))
+            .count())
+    };
+
+    // No backup yet: the first tick writes one.
+    sonic_e2e::eventually("a first scheduled backup", || Ok((scheduled()? >= 1).then_some(()))).await?;
+    // Nothing changed: the next ticks skip.
+    sonic_e2e::eventually("a skipped scheduled backup", || {
+        Ok(app.log_tail().contains("scheduled backup skipped").then_some(()))
+    })
+    .await?;
+    assert_eq!(scheduled()?, 1, "no second scheduled backup while nothing changed");
+
+    // A change (a whole small shop, written while the app runs) is backed up at the next tick.
+    {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        sonic_core::gen::generate(&mut store, sonic_core::gen::Profile::Small, 5)?;
+    }
+    sonic_e2e::eventually("a scheduled backup of the change", || {
+        Ok((scheduled()? >= 2).then_some(()))
+    })
+    .await?;
     app.quit().await
 }

@@ -104,3 +104,30 @@ async fn scheduled_backups_are_written_only_when_the_data_changed() -> anyhow::R
     .await?;
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_the_backup_history_is_still_there() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let first = App::launch(dir.path()).await?;
+    first.testid("backup-now").await?.click().await?;
+    let id = first.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
+    first.close_window_and_wait_for_exit().await?;
+    first.quit().await?;
+
+    // The same data directory again: the lock was released, the store and
+    // its list of backups survived.
+    let second = App::launch(dir.path()).await?;
+    let history = second
+        .wait_for_text("backup-history", |text| text.contains(&id.trim()[..8]))
+        .await?;
+    let items = second
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='history-item']"))
+        .await?;
+    assert_eq!(
+        items.len(),
+        2,
+        "the manual and the on_close backup are listed after the restart: {history}"
+    );
+    second.quit().await
+}

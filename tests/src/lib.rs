@@ -60,7 +60,7 @@ pub fn app_binary() -> anyhow::Result<PathBuf> {
         });
     candidates.push(target.join("debug/sonic-pos"));
     candidates.push(target.join("release/sonic-pos"));
-    candidates.iter().find(|p| p.is_file()).cloned().with_context(|| {
+    let binary = candidates.iter().find(|p| p.is_file()).cloned().with_context(|| {
         format!(
             "the Sonic POS app binary is not built (looked at {}); build it first with \
                  `cargo build -p sonic-pos` (same CARGO_TARGET_DIR as the tests), or set SONIC_POS_APP",
@@ -70,7 +70,37 @@ pub fn app_binary() -> anyhow::Result<PathBuf> {
                 .collect::<Vec<_>>()
                 .join(", ")
         )
-    })
+    })?;
+    refuse_stale(&binary)?;
+    Ok(binary)
+}
+
+/// Fails when the app's own sources (src-tauri, ui) changed after the binary
+/// was built: the tests would otherwise pass or fail on yesterday's app.
+fn refuse_stale(binary: &Path) -> anyhow::Result<()> {
+    let built = std::fs::metadata(binary)?.modified()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut stack = vec![
+        root.join("src-tauri/src"),
+        root.join("src-tauri/capabilities"),
+        root.join("ui"),
+    ];
+    stack.push(root.join("src-tauri/tauri.conf.json"));
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                stack.push(entry?.path());
+            }
+        } else if meta.modified()? > built {
+            bail!(
+                "{} is older than {}; rebuild the app with `cargo build -p sonic-pos` before the end-to-end tests",
+                binary.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// One running Sonic POS under WebDriver, with its own data directory.

@@ -1,10 +1,12 @@
 //! Sonic POS desktop shell: a thin Tauri 2 layer over `sonic-core`.
 //!
 //! What lives here: the Tauri builder and the state it manages (this file),
-//! the commands the webview may call ([`commands`]), the native menu
-//! ([`menu`]), the close hook ([`lifecycle`]), the one backup path shared by
-//! all three ([`backup`]), the wire types ([`dto`]) and the `{code, message}`
-//! error ([`error`]).
+//! the commands the webview may call (`commands`), the native menu (`menu`),
+//! the close hook and signals (`lifecycle`), the one backup path shared by
+//! all three (`backup`), scheduled backups (`schedule`), the backup server's
+//! pusher and status (`server`), one instance per data directory
+//! (`instance`), the wire types (`dto`) and the `{code, message}` error
+//! (`error`).
 //!
 //! What does not: any business rule, SQL or file format. Each command is one
 //! `sonic-core` call run on a blocking thread; this crate only translates.

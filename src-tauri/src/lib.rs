@@ -18,6 +18,7 @@ mod backup;
 mod commands;
 mod dto;
 mod error;
+mod export;
 mod instance;
 mod lifecycle;
 mod menu;

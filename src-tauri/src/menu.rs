@@ -7,7 +7,7 @@
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder, SubmenuBuilder};
 use tauri::{AppHandle, Runtime};
 
-use crate::{backup, lifecycle};
+use crate::{backup, export, lifecycle};
 
 /// Event that forwards a menu id to the webview; payload the id.
 const MENU_EVENT: &str = "menu";
@@ -24,7 +24,11 @@ pub(crate) const ABOUT: &str = "help/about";
 pub(crate) fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     let file = SubmenuBuilder::new(app, "File")
         .item(&MenuItemBuilder::with_id(IMPORT, "Import old backup…").build(app)?)
-        .item(&MenuItemBuilder::with_id(EXPORT, "Export…").build(app)?)
+        .item(
+            &MenuItemBuilder::with_id(EXPORT, "Export…")
+                .accelerator("CmdOrCtrl+E")
+                .build(app)?,
+        )
         .separator()
         .item(
             &MenuItemBuilder::with_id(QUIT, "Quit")
@@ -59,8 +63,13 @@ pub(crate) fn handle_event(app: &AppHandle, event: MenuEvent) {
                 let _ = backup::run(&app, sonic_core::backup::reason::MANUAL).await;
             });
         }
+        EXPORT => {
+            let app = app.clone();
+            // The result reaches the UI as an export-finished/failed event.
+            tauri::async_runtime::spawn(async move { export::run(&app).await });
+        }
         QUIT => lifecycle::request_close(app),
-        IMPORT | EXPORT | RESTORE | HISTORY | ABOUT => backup::emit(app, MENU_EVENT, id),
+        IMPORT | RESTORE | HISTORY | ABOUT => backup::emit(app, MENU_EVENT, id),
         other => tracing::warn!("menu item {other} has no action"),
     }
 }

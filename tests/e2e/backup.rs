@@ -83,3 +83,30 @@ async fn ctrl_b_runs_the_menus_backup_now_and_the_screen_shows_its_result() -> a
     );
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_e_exports_the_store_as_one_json_file_with_the_16_keys() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(dir.path()).await?;
+
+    app.press_ctrl('e')?;
+    let message = app
+        .wait_for_text("status-message", |text| text.starts_with("Exported to "))
+        .await?;
+    let file = std::path::PathBuf::from(message.trim_start_matches("Exported to ").trim());
+    assert!(
+        file.starts_with(dir.path().join("exports")),
+        "the export is in <data dir>/exports: {}",
+        file.display()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&file)?)?;
+    for key in SectionKey::ALL {
+        assert!(
+            json.get(key.as_str()).is_some(),
+            "the export has the key {}",
+            key.as_str()
+        );
+    }
+    assert_eq!(json["_meta"]["format"], "sonic-backup", "the export carries its _meta");
+    app.quit().await
+}

@@ -53,5 +53,7 @@ export const events = {
   backupFailed: 'backup-failed',
   closing: 'app-closing',
   serverStatus: 'server-status',
+  exportFinished: 'export-finished',
+  exportFailed: 'export-failed',
   menu: 'menu',
 };

@@ -97,6 +97,8 @@ async function listenToShell(ctx) {
     status.lastBackup(backup);
   });
   await on(events.backupFailed, (err) => status.error(new ApiError(err.code, err.message)));
+  await on(events.exportFinished, (exported) => status.set(t('status.exported', { file: exported.file }), 'ok'));
+  await on(events.exportFailed, (err) => status.error(new ApiError(err.code, err.message)));
   await on(events.closing, () => {
     el('closing-overlay').hidden = false;
   });

@@ -1,0 +1,61 @@
+//! File → Export…: the whole store as one export file (the 16 `sonic_*`
+//! keys plus `_meta`, plain JSON that opens in any JSON tool and imports
+//! into the old POS's successor), written to `<data dir>/exports/`.
+//!
+//! There is no file dialog yet (the dialog plugin is deliberately not
+//! installed); the path is shown in the status bar.
+
+use serde::Serialize;
+use tauri::{AppHandle, Manager as _};
+
+use crate::error::UiError;
+use crate::{backup, lock_store, AppState};
+
+/// Event after an export was written; payload [`Exported`].
+const FINISHED: &str = "export-finished";
+/// Event when an export failed; payload [`UiError`].
+const FAILED: &str = "export-failed";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Exported {
+    file: String,
+    snapshot_sha256: String,
+}
+
+/// Writes the export and tells the webview where it is.
+pub(crate) async fn run(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let store = state.store();
+    let dir = state.data_dir().root().join("exports");
+    let written = tauri::async_runtime::spawn_blocking(move || -> sonic_core::Result<Exported> {
+        std::fs::create_dir_all(&dir).map_err(|e| sonic_core::Error::io("creating the export folder", &dir, e))?;
+        let file = dir.join(format!(
+            "sonic-export-{}.json",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ));
+        let info = sonic_core::snapshot::ExportInfo {
+            reason: "export".into(),
+            backup_id: None,
+        };
+        let meta = sonic_core::snapshot::export_file(&lock_store(&store), &file, &info)?;
+        Ok(Exported {
+            file: file.display().to_string(),
+            snapshot_sha256: meta.snapshot_sha256,
+        })
+    })
+    .await;
+    match written {
+        Ok(Ok(exported)) => {
+            tracing::info!(file = %exported.file, "export written");
+            backup::emit(app, FINISHED, exported);
+        }
+        Ok(Err(err)) => fail(app, UiError::from(err)),
+        Err(err) => fail(app, UiError::from(err)),
+    }
+}
+
+fn fail(app: &AppHandle, err: UiError) {
+    tracing::error!("export failed: {}", err.message);
+    backup::emit(app, FAILED, err);
+}

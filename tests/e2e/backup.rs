@@ -72,7 +72,8 @@ async fn ctrl_b_runs_the_menus_backup_now_and_the_screen_shows_its_result() -> a
     // The page has no Ctrl+B handler of its own: only the native menu's
     // accelerator (Backup → Backup Now) can start this backup, and its result
     // reaches the screen only through the backup-finished event.
-    app.press_ctrl('b')?;
+    app.press_ctrl_until('b', "a backup file", || Ok(!backup_files(dir.path())?.is_empty()))
+        .await?;
     let id = app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
     let id = id.trim().replace('-', "");
 
@@ -89,7 +90,13 @@ async fn ctrl_e_exports_the_store_as_one_json_file_with_the_16_keys() -> anyhow:
     let dir = tempfile::tempdir()?;
     let app = App::launch(dir.path()).await?;
 
-    app.press_ctrl('e')?;
+    let exports = dir.path().join("exports");
+    app.press_ctrl_until('e', "an export file", || {
+        Ok(std::fs::read_dir(&exports)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false))
+    })
+    .await?;
     let message = app
         .wait_for_text("status-message", |text| text.starts_with("Exported to "))
         .await?;

@@ -231,6 +231,37 @@ impl App {
         window::press_ctrl(&self.display, "Sonic POS", key)
     }
 
+    /// Presses Ctrl+`key` until `done` says its effect is there, again
+    /// every few seconds like a cashier whose first press went unnoticed
+    /// (GTK under Xvfb now and then drops the first event right after
+    /// start-up, as with the close button).
+    pub async fn press_ctrl_until(
+        &self,
+        key: char,
+        what: &str,
+        mut done: impl FnMut() -> anyhow::Result<bool>,
+    ) -> anyhow::Result<()> {
+        const AGAIN_AFTER: Duration = Duration::from_secs(3);
+        let deadline = Instant::now() + PATIENCE;
+        let mut next_press = Instant::now();
+        loop {
+            if Instant::now() >= next_press {
+                self.press_ctrl(key)?;
+                next_press = Instant::now() + AGAIN_AFTER;
+            }
+            if done()? {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "Ctrl+{key} never led to {what} within {PATIENCE:?}; the app's log ends:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Saves a PNG of the app's window, menu bar included.
     pub fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
         window::capture(&self.display, "Sonic POS", path)

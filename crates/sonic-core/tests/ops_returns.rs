@@ -222,3 +222,48 @@ fn a_return_of_an_item_not_on_the_invoice_or_of_an_unknown_invoice_or_of_nothing
     let err = shop.refused(|s| returns::return_sale(s, &ctx, &input, None));
     assert_eq!(err.code(), "Validation");
 }
+
+#[test]
+fn a_return_on_a_credit_sale_reduces_the_debt_before_paying_out_cash() {
+    let mut shop = Shop::new();
+    let item = shop.stocked("Cable", Currency::Iqd, 10_000, 0, 10);
+    let customer = shop.customer("Zainab", None);
+    let ctx = shop.ctx();
+    // 3 × 10,000 = 30,000 IQD, 12,000 paid: 18,000 owed.
+    let input = SaleInput {
+        lines: vec![SaleLineInput {
+            item_id: item.clone(),
+            qty: 3,
+            discount: 0,
+        }],
+        currency: Currency::Iqd,
+        discount: 0,
+        customer_id: Some(customer.clone()),
+        payments: vec![TenderInput {
+            currency: Currency::Iqd,
+            amount: 12_000,
+        }],
+        change_currency: None,
+    };
+    let receipt = sale::sell(&mut shop.store, &ctx, &input).unwrap();
+    let debt_id = receipt.debt.expect("the unpaid part is a debt").id.key();
+    let balance = |shop: &Shop| sonic_core::ops::debt::balance(&shop.store, &customer).unwrap().iqd;
+    assert_eq!(balance(&shop), 18_000);
+
+    // Returning 1 (10,000) only lowers what is owed: no cash goes out.
+    let r = returns::return_sale(&mut shop.store, &ctx, &ret(&receipt.invoice, &[(&item, 1)]), None).unwrap();
+    assert_eq!(r.refund, 10_000);
+    assert_eq!(r.extra["debtReduced"], 10_000);
+    assert_eq!(r.extra["cashRefund"], 0);
+    assert_eq!(balance(&shop), 8_000);
+
+    // Returning the other 2 (20,000) settles the 8,000 left and pays 12,000
+    // back: exactly what the customer had paid.
+    let r = returns::return_sale(&mut shop.store, &ctx, &ret(&receipt.invoice, &[(&item, 2)]), None).unwrap();
+    assert_eq!(r.extra["debtReduced"], 8_000);
+    assert_eq!(r.extra["cashRefund"], 12_000);
+    assert_eq!(balance(&shop), 0);
+    let debt = sonic_core::ops::debt::debt(&shop.store, &debt_id).unwrap().unwrap();
+    assert_eq!(debt.status.as_deref(), Some("settled"));
+    assert!(sonic_core::ops::audit::audit(&shop.store).unwrap().is_empty());
+}

@@ -3,10 +3,12 @@
 //! invoice, stock put back, numbered from `sonic_return_counter`. A refund
 //! above the shop's threshold needs a manager's approval.
 
-use super::{insert, load, log, next_number, positive, stock, Actor, OpCtx};
+use super::{debt, insert, load, log, next_number, positive, save, stock, Actor, OpCtx};
 use crate::error::{Error, Result};
 use crate::money;
-use crate::sections::{Currency, Extra, Invoice, RecordId, ReturnLine, ReturnSale, Role, SectionKey, Table};
+use crate::sections::{
+    Currency, DebtPayment, Extra, Invoice, RecordId, ReturnLine, ReturnSale, Role, SectionKey, Table,
+};
 use crate::store::Store;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,46 @@ pub struct ReturnInput {
     pub lines: Vec<ReturnLineInput>,
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// Credits up to `refund` against the open debt the invoice left, as a
+/// payment of kind `return`, and says how much was credited.
+fn reduce_invoice_debt(
+    tx: &Connection,
+    ctx: &OpCtx,
+    invoice: &Invoice,
+    return_id: &RecordId,
+    refund: i64,
+) -> Result<i64> {
+    let Some(customer) = &invoice.customer_id else {
+        return Ok(0);
+    };
+    let mut reduced = 0;
+    for mut d in debt::debts_of(tx, &customer.key())? {
+        let from_invoice = d.source_id.as_ref().map(RecordId::key) == Some(invoice.id.key());
+        let take = debt::remaining(&d).min(refund - reduced);
+        if !from_invoice || d.currency != invoice.currency || take <= 0 {
+            continue;
+        }
+        let mut extra = Extra::new();
+        extra.insert("kind".into(), "return".into());
+        extra.insert("returnId".into(), return_id.key().into());
+        d.payments.push(DebtPayment {
+            amount: take,
+            currency: Some(d.currency),
+            rate: None,
+            credited: Some(take),
+            at: Some(ctx.timestamp()),
+            by: Some(ctx.actor.name.clone()),
+            extra,
+        });
+        if debt::remaining(&d) == 0 {
+            d.status = Some("settled".into());
+        }
+        save(tx, Table::Debts, &d)?;
+        reduced += take;
+    }
+    Ok(reduced)
 }
 
 /// How many of each item an invoice's earlier returns took back.
@@ -133,8 +175,17 @@ pub(crate) fn return_in(
         approval.map(|a| a.name.clone())
     };
     let number = next_number(tx, SectionKey::ReturnCounter)?;
+    let return_id = RecordId::Text(ctx.new_id("ret"));
+    // What the customer still owes on this invoice is settled first: only the
+    // part of the refund beyond that is paid out in cash.
+    let debt_reduced = reduce_invoice_debt(tx, ctx, &invoice, &return_id, refund)?;
+    let mut extra = Extra::new();
+    if debt_reduced > 0 {
+        extra.insert("debtReduced".into(), debt_reduced.into());
+        extra.insert("cashRefund".into(), (refund - debt_reduced).into());
+    }
     let ret = ReturnSale {
-        id: RecordId::Text(ctx.new_id("ret")),
+        id: return_id,
         number,
         invoice_id: invoice.id.clone(),
         currency: invoice.currency,
@@ -146,7 +197,7 @@ pub(crate) fn return_in(
         cashier: Some(ctx.actor.name.clone()),
         approved_by: approver,
         created_at: Some(ctx.timestamp()),
-        extra: Extra::new(),
+        extra,
     };
     for line in &ret.lines {
         stock::apply(

@@ -252,13 +252,7 @@ pub fn rebuild_export(
                     Some(_) => return Err(corrupt(format!("the other members of {key} are not an object"))),
                     None => serde_json::Map::new(),
                 };
-                let mut names: Vec<&str> = parts
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .chain(extra.keys().map(String::as_str))
-                    .collect();
-                names.sort_unstable();
-                names.dedup();
+                let names = sonic_core::snapshot::object_member_names(parts, &extra);
                 section.push('{');
                 for (i, name) in names.iter().enumerate() {
                     if i > 0 {

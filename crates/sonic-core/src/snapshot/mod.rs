@@ -161,14 +161,7 @@ fn write_section<W: Write>(src: &dyn SectionSource, key: SectionKey, tee: &mut T
                 Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(key, e))?,
                 None => serde_json::Map::new(),
             };
-            // Canonical order: all member names sorted, lists and kept members alike.
-            let mut names: Vec<&str> = parts
-                .iter()
-                .map(|(n, _)| *n)
-                .chain(extra.keys().map(String::as_str))
-                .collect();
-            names.sort_unstable();
-            names.dedup();
+            let names = object_member_names(parts, &extra);
             let mut records = 0;
             tee.both(b"{")?;
             for (i, name) in names.iter().enumerate() {
@@ -195,6 +188,23 @@ fn write_section<W: Write>(src: &dyn SectionSource, key: SectionKey, tee: &mut T
             Ok(u64::from(value.is_some()))
         }
     }
+}
+
+/// The members of an object section in canonical order: every name, record
+/// lists and kept members alike, sorted. Whoever rebuilds a section's
+/// canonical JSON (the export here, the server pull) must use this order.
+pub fn object_member_names<'a>(
+    parts: &'a [(&'static str, Table)],
+    extra: &'a serde_json::Map<String, Value>,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = parts
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(extra.keys().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 fn write_records<W: Write>(src: &dyn SectionSource, table: Table, tee: &mut Tee<'_, W>) -> Result<u64> {

@@ -282,3 +282,45 @@ fn customers_are_found_by_name_or_phone() {
         1
     );
 }
+
+#[test]
+fn a_short_prefix_finds_names_whatever_their_case() {
+    let mut shop = Shop::new();
+    for name in ["Samsung Galaxy A15", "samsung charger", "Sony earbuds", "سماعة"] {
+        shop.item_with(name, None, Currency::Iqd, 1_000, 500);
+    }
+    let found = names(&catalog::search_items(&shop.store, "sa", Page::FIRST).unwrap());
+    // In name order, case folded: "samsung c…" before "samsung g…".
+    assert_eq!(
+        found,
+        vec!["samsung charger".to_string(), "Samsung Galaxy A15".to_string()]
+    );
+    assert_eq!(
+        names(&catalog::search_items(&shop.store, "SO", Page::FIRST).unwrap()),
+        vec!["Sony earbuds"]
+    );
+    assert_eq!(
+        names(&catalog::search_items(&shop.store, "سم", Page::FIRST).unwrap()),
+        vec!["سماعة"]
+    );
+}
+
+#[test]
+fn archived_customers_are_not_found() {
+    let mut shop = Shop::new();
+    let kept = shop.customer("Ali Hassan", None);
+    let gone = shop.customer("Ali Kadhim", None);
+    let ctx = shop.ctx();
+    catalog::archive_customer(&mut shop.store, &ctx, &gone).unwrap();
+    for text in ["Ali", "ali", "Ali Ka", "Kadhim"] {
+        let ids: Vec<String> = catalog::search_customers(&shop.store, text, Page::FIRST)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id.key())
+            .collect();
+        assert!(!ids.contains(&gone), "{text:?} must not find the archived customer");
+        if text != "Kadhim" && text != "Ali Ka" {
+            assert_eq!(ids, vec![kept.clone()], "{text:?}");
+        }
+    }
+}

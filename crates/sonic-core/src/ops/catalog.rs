@@ -198,8 +198,9 @@ fn item_search_query(text: &str, page: Page) -> (&'static str, Vec<rusqlite::typ
             "SELECT body FROM (
                  SELECT body, 0 AS grp, '' AS k, seq FROM items WHERE barcode = ?1 AND archived = 0
                  UNION ALL
-                 SELECT body, 1, name, seq FROM items
-                 WHERE name >= ?1 AND name < ?1 || char(1114111) AND archived = 0 AND barcode IS NOT ?1
+                 SELECT body, 1, name_fold, seq FROM items
+                 WHERE name_fold >= lower(?1) AND name_fold < lower(?1) || char(1114111)
+                   AND archived = 0 AND barcode IS NOT ?1
              ) ORDER BY grp, k, seq LIMIT ?2 OFFSET ?3",
             vec![t, limit, offset],
         )
@@ -304,7 +305,8 @@ pub fn archive_customer(store: &mut Store, ctx: &OpCtx, id: &str) -> Result<()> 
     })
 }
 
-/// Finds customers by name or phone (contains, 3+ characters; else starts with).
+/// Finds customers by name or phone (contains, 3+ characters; else the name
+/// starts with it, whatever its case). Archived customers are left out.
 pub fn search_customers(store: &Store, text: &str, page: Page) -> Result<Vec<Customer>> {
     let text = text.trim();
     let conn = store.conn();
@@ -312,14 +314,15 @@ pub fn search_customers(store: &Store, text: &str, page: Page) -> Result<Vec<Cus
     if text.chars().count() >= 3 {
         let mut stmt = conn.prepare_cached(
             "SELECT customers.body FROM customers_fts JOIN customers ON customers.seq = customers_fts.rowid
-             WHERE customers_fts MATCH ?1 ORDER BY rank LIMIT ?2 OFFSET ?3",
+             WHERE customers_fts MATCH ?1 AND customers.archived = 0 ORDER BY rank LIMIT ?2 OFFSET ?3",
         )?;
         for b in stmt.query_map(params![fts_phrase(text), page.limit(), page.offset], |r| r.get(0))? {
             bodies.push(b?);
         }
     } else {
         let mut stmt = conn.prepare_cached(
-            "SELECT body FROM customers WHERE name >= ?1 AND name < ?1 || char(1114111) ORDER BY name LIMIT ?2 OFFSET ?3",
+            "SELECT body FROM customers WHERE name_fold >= lower(?1) AND name_fold < lower(?1) || char(1114111)
+             AND archived = 0 ORDER BY name_fold LIMIT ?2 OFFSET ?3",
         )?;
         for b in stmt.query_map(params![text, page.limit(), page.offset], |r| r.get(0))? {
             bodies.push(b?);

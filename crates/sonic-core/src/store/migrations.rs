@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_outbox.sql"),
     include_str!("../../migrations/0003_domain.sql"),
+    include_str!("../../migrations/0004_search_fold.sql"),
 ];
 
 /// The schema version this build writes.

@@ -128,6 +128,21 @@ fn a_backup_of_format_version_1_still_restores() {
     );
 }
 
+/// The store as an export file, in memory.
+fn export_bytes(store: &Store) -> Vec<u8> {
+    let mut out = Vec::new();
+    snapshot::export(
+        store,
+        &ExportInfo {
+            reason: "fuzz".into(),
+            backup_id: None,
+        },
+        &mut out,
+    )
+    .unwrap();
+    out
+}
+
 /// A valid export of a small shop, made once.
 fn valid_export() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
@@ -135,18 +150,7 @@ fn valid_export() -> &'static [u8] {
         // The figure RELIABILITY.md quotes comes from this line of the output.
         eprintln!("fuzz: {} cases per import fuzz target (SONIC_FUZZ_CASES)", fuzz_cases());
         let tmp = tempfile::tempdir().unwrap();
-        let store = generated(tmp.path());
-        let mut out = Vec::new();
-        snapshot::export(
-            &store,
-            &ExportInfo {
-                reason: "fuzz".into(),
-                backup_id: None,
-            },
-            &mut out,
-        )
-        .unwrap();
-        out
+        export_bytes(&generated(tmp.path()))
     })
 }
 
@@ -168,17 +172,7 @@ fn parse_holds(bytes: &[u8]) {
             let tmp = tempfile::tempdir().unwrap();
             let mut store = Store::open(&DataDir::at(tmp.path())).unwrap();
             restore::import(&mut store, &doc, ImportMode::IntoEmpty, "fuzz").unwrap();
-            let mut out = Vec::new();
-            snapshot::export(
-                &store,
-                &ExportInfo {
-                    reason: "fuzz".into(),
-                    backup_id: None,
-                },
-                &mut out,
-            )
-            .unwrap();
-            snapshot::parse_bytes(&out, "re-export").unwrap();
+            snapshot::parse_bytes(&export_bytes(&store), "re-export").unwrap();
         }
         Err(Error::Rejected(r)) => assert!(!r.problems.is_empty()),
         Err(other) => panic!("import must reject bad input as Rejected, got {other:?}"),

@@ -2,6 +2,16 @@
 // shell's `{code, message}` errors (and Tauri's own refusals, which arrive as
 // plain strings) into an ApiError the screens can show. Screens never touch
 // window.__TAURI__ directly.
+//
+// This file is the contract between the screens and src-tauri/src/commands/:
+// one wrapper per command, with the shapes it takes and returns. Money is
+// always an integer in minor units (IQD dinars, USD cents) next to its
+// currency ("IQD" | "USD"); rates are decimal strings ("1310.5"). Records
+// (items, invoices, debts, …) arrive in the backup format's camelCase shape
+// (see README "Backup format"), ids as strings.
+//
+// A list takes a page `{ offset, limit }` (limit at most 500) and never loads
+// a whole section.
 
 const tauri = window.__TAURI__;
 
@@ -39,12 +49,139 @@ export function on(event, handler) {
   return tauri.event.listen(event, (e) => handler(e.payload));
 }
 
+export const FIRST_PAGE = Object.freeze({ offset: 0, limit: 50 });
+
 export const api = {
+  // ---- app, backups (Backup screen) ----
   appInfo: () => call('app_info'),
+  // [{ key: 'sonic_invoices', count }] × 16, table order
   sectionCounts: () => call('section_counts'),
+  // BackupDto { id, file, createdAt, reason, sizeBytes, snapshotSha256, sections: [{key,count}], totalRecords }
   backupNow: () => call('backup_now'),
   listBackups: () => call('list_backups'),
+  // { configured, server, pending, lastSuccess, lastError, online }
   serverStatus: () => call('server_status'),
+  // { file } written under <data dir>/exports
+  exportNow: () => call('export_now'),
+  // [{ id, createdAt, reason, device, records, verified }] (empty when no server is set up)
+  serverBackups: (page = FIRST_PAGE) => call('server_backups', { page }),
+
+  // ---- restore (Backup screen): preview first, then restore with a manager PIN ----
+  // source: { kind: 'local', id } | { kind: 'server', id } | { kind: 'file', name, bytes: Uint8Array }
+  // → RestorePreview { token, source, createdAt, format, sections: [{ key, now, backup, added, removed, changed }], warnings }
+  previewRestore: (source) =>
+    source.kind === 'file'
+      ? call('stage_restore_file', source.bytes, { headers: { 'x-file-name': encodeURIComponent(source.name ?? '') } })
+      : call('preview_restore', { source }),
+  // approval: { name, pin } of a manager or owner → { safetyBackup: BackupDto, sections }
+  restore: (token, approval) => call('restore', { token, approval }),
+
+  // ---- session: first run, sign in, till store ----
+  // Session { setupNeeded, user: { id, name, role } | null, store: StoreLocation | null,
+  //           stores: [StoreLocation], rates: { iqdPerUsd, iqdRate } (strings or null),
+  //           settings: ShopSettings, language: 'en' | 'ar' }
+  session: () => call('session'),
+  // input { ownerName, pin, storeName, iqdPerUsd } → Session (signed in as the owner)
+  setupShop: (input) => call('setup_shop', { input }),
+  // [{ name, role }] of users who can sign in (no hashes ever cross)
+  userNames: () => call('user_names'),
+  signIn: (name, pin) => call('sign_in', { name, pin }),
+  signOut: () => call('sign_out'),
+  switchStore: (storeId) => call('switch_store', { storeId }),
+  setLanguage: (language) => call('set_language', { language }),
+
+  // ---- items (Sale, Items, Inventory) ----
+  // → [{ item: Item, stock }] stock = level in the till's store
+  searchItems: (text, page = FIRST_PAGE) => call('search_items', { text, page }),
+  // exact barcode (the scanner) → { item, stock } | null
+  itemByBarcode: (barcode) => call('item_by_barcode', { barcode }),
+  // → { item, levels: [{ storeId, storeName, qty }] }
+  itemDetail: (id) => call('item_detail', { id }),
+  // input ItemInput { name, barcode?, category?, currency, price, cost } → Item
+  createItem: (input) => call('create_item', { input }),
+  editItem: (id, input) => call('edit_item', { id, input }),
+  archiveItem: (id) => call('archive_item', { id }),
+
+  // ---- customers ----
+  // → [{ customer, balance: { iqd, usd } }]
+  searchCustomers: (text, page = FIRST_PAGE) => call('search_customers', { text, page }),
+  // → { customer, balance, debts: [Debt + remaining], invoices: [Invoice] (newest 50) }
+  customerDetail: (id) => call('customer_detail', { id }),
+  // input CustomerInput { name, phone?, creditLimit? } → Customer
+  createCustomer: (input) => call('create_customer', { input }),
+  editCustomer: (id, input) => call('edit_customer', { id, input }),
+  archiveCustomer: (id) => call('archive_customer', { id }),
+
+  // ---- sale ----
+  // input SaleInput { lines: [{ itemId, qty, discount }], currency, discount, customerId?,
+  //                   payments: [{ currency, amount }], changeCurrency? }
+  // → Quote { lines: [InvoiceLine], subtotal, discount, total, otherTotal: [currency, amount] | null, rate }
+  quoteSale: (input) => call('quote_sale', { input }),
+  // → { invoice, change, changeCurrency, debt, receipt: { shopName, receiptHeader, storeName, itemNames: {id: name}, otherTotal } }
+  sell: (input) => call('sell', { input }),
+  // → { invoice, returned: { itemId: qty }, itemNames: { id: name } } | null
+  invoiceByNumber: (number) => call('invoice_by_number', { number }),
+  recentInvoices: (page = FIRST_PAGE) => call('recent_invoices', { page }),
+
+  // ---- return ----
+  // input ReturnInput { invoiceId, lines: [{ itemId, qty }], reason? }; approval { name, pin } | null
+  // → ReturnSale (refund, debtReduced, cashRefund). Needs approval above the threshold: error code 'ApprovalNeeded'.
+  returnSale: (input, approval = null) => call('return_sale', { input, approval }),
+
+  // ---- money transfers ----
+  // input TransferInput { direction: 'send'|'receive', currency, amount, fee, party, phone? } → Transfer
+  recordTransfer: (input) => call('record_transfer', { input }),
+  transfers: (page = FIRST_PAGE) => call('transfers', { page }),
+  // today's totals (local day) → TransferTotals
+  transferTotals: () => call('transfer_totals'),
+
+  // ---- inventory (till's store unless named) ----
+  receiveStock: (itemId, qty, unitCost) => call('receive_stock', { itemId, qty, unitCost }),
+  adjustStock: (itemId, delta, reason) => call('adjust_stock', { itemId, delta, reason }),
+  transferStock: (itemId, fromStore, toStore, qty) => call('transfer_stock', { itemId, fromStore, toStore, qty }),
+  // → the difference booked (counted − level before)
+  countStock: (itemId, counted) => call('count_stock', { itemId, counted }),
+
+  // ---- services (repairs) ----
+  // input TicketInput { customerId, device, fault?, currency, estimate, deposit } → ServiceTicket
+  openTicket: (input) => call('open_ticket', { input }),
+  // status: 'received'|'diagnosing'|'waiting_for_parts'|'ready'|'delivered'|'cancelled' → [ServiceTicket]
+  tickets: (status, page = FIRST_PAGE) => call('tickets', { status, page }),
+  advanceTicket: (id, to) => call('advance_ticket', { id, to }),
+  usePart: (ticketId, itemId, qty) => call('use_part', { ticketId, itemId, qty }),
+  // charge: final price (null keeps the estimate), paid now → { ticket, debt }
+  deliverTicket: (id, charge, paid) => call('deliver_ticket', { id, charge, paid }),
+
+  // ---- debts ----
+  // → [{ debt, customerName, remaining }]
+  openDebts: (page = FIRST_PAGE) => call('open_debts', { page }),
+  payDebt: (debtId, currency, amount) => call('pay_debt', { debtId, currency, amount }),
+  settleDebt: (debtId) => call('settle_debt', { debtId }),
+
+  // ---- stores ----
+  stores: () => call('stores'),
+  // input StoreInput { name, address?, phone?, allowNegativeStock }
+  createStore: (input) => call('create_store', { input }),
+  editStore: (id, input) => call('edit_store', { id, input }),
+
+  // ---- settings ----
+  // kind: 'iqdPerUsd' (IQD per 1 USD, used by sales) | 'iqdRate' (transfers); rate: decimal string
+  setRate: (kind, rate) => call('set_rate', { kind, rate }),
+  // → [{ key, old, new, by, at }] newest first
+  rateHistory: (kind, page = FIRST_PAGE) => call('rate_history', { kind, page }),
+  // → [{ id, name, role, disabled, locked }]
+  users: () => call('users'),
+  createUser: (name, role, pin) => call('create_user', { name, role, pin }),
+  setPin: (userId, pin) => call('set_pin', { userId, pin }),
+  // ShopSettings { shopName, receiptHeader, iqdStep, returnApprovalAboveIqd, maxPinAttempts, lockMinutes }
+  shopSettings: () => call('shop_settings'),
+  setShopSettings: (settings) => call('set_shop_settings', { settings }),
+
+  // ---- activity, dashboard ----
+  // filter { action?, text? } → [ActivityEntry] newest first
+  activity: (filter = {}, page = FIRST_PAGE) => call('activity', { filter, page }),
+  // → { today: Totals, openDebts: { iqd, usd }, readyServices, days: [{ day: 'YYYY-MM-DD', salesIqd, salesUsd, invoices }] × 30 }
+  dashboard: () => call('dashboard', { utcOffsetMinutes: -new Date().getTimezoneOffset() }),
 };
 
 export const events = {
@@ -56,4 +193,8 @@ export const events = {
   exportFinished: 'export-finished',
   exportFailed: 'export-failed',
   menu: 'menu',
+  // { task: 'backup'|'restore'|'import'|'export', step, done, total } — long work
+  progress: 'progress',
+  // Session, after sign-in/out, store switch, rate change
+  session: 'session-changed',
 };

@@ -1,60 +1,200 @@
-// Boot: load the text, ask the shell who we are, draw the frame (side bar,
-// status bar, About box) and mount the first screen. The context handed to
-// screens is small on purpose: the API, the translator and the status bar.
+// Boot and frame: load the text, ask the shell who we are, then either the
+// first-run set-up, the sign-in, or the side bar with the screens. The
+// context handed to screens is small on purpose: the API, the translator,
+// formatting, the status bar and the current session.
+//
+// A screen module exports `mount(root, ctx)` and may return
+// `{ unmount(), onKey(event) }`; onKey gets the F-keys and Esc first and
+// returns true when it handled them.
 import { api, on, events, ApiError } from './api.js';
-import { loadLanguage, t, translate } from './i18n.js';
+import { loadLanguage, t, translate, useArabicDigits } from './i18n.js';
 import * as format from './format.js';
-import * as backupScreen from './screens/backup.js';
+import { node, field, errorBox } from './dom.js';
+import * as dashboard from './screens/dashboard.js';
+import * as sale from './screens/sale.js';
+import * as returnSale from './screens/return.js';
+import * as transfer from './screens/transfer.js';
+import * as customers from './screens/customers.js';
+import * as items from './screens/items.js';
+import * as inventory from './screens/inventory.js';
+import * as activity from './screens/activity.js';
+import * as services from './screens/services.js';
+import * as debts from './screens/debts.js';
+import * as stores from './screens/stores.js';
+import * as settings from './screens/settings.js';
+import * as backup from './screens/backup.js';
 
-const screens = [{ id: 'backup', label: 'nav.backup', module: backupScreen }];
+// Side bar order; `key` is the F-key that opens the screen from anywhere.
+const screens = [
+  { id: 'dashboard', module: dashboard },
+  { id: 'sale', module: sale, key: 'F1' },
+  { id: 'return', module: returnSale, key: 'F2' },
+  { id: 'transfer', module: transfer },
+  { id: 'customers', module: customers },
+  { id: 'items', module: items },
+  { id: 'inventory', module: inventory },
+  { id: 'activity', module: activity },
+  { id: 'services', module: services },
+  { id: 'debts', module: debts },
+  { id: 'stores', module: stores },
+  { id: 'settings', module: settings },
+  { id: 'backup', module: backup },
+];
+const NAMESPACES = screens.map((s) => s.id);
 
 const el = (id) => document.getElementById(id);
 
 const status = {
   set(message, kind = 'info') {
-    const node = el('status-message');
-    node.textContent = message;
-    node.dataset.kind = kind;
+    const n = el('status-message');
+    n.textContent = message;
+    n.dataset.kind = kind;
   },
   error(err) {
     const code = err instanceof ApiError ? err.code : 'Internal';
     status.set(`${t(`error.${code}`)}: ${err.message}`, 'error');
   },
-  lastBackup(backup) {
-    el('status-last-backup').textContent = t('status.lastBackup', {
-      time: format.dateTime(backup.createdAt),
-      id: format.shortId(backup.id),
-    });
+  lastBackup(b) {
+    el('status-last-backup').textContent = t('status.lastBackup', { time: format.dateTime(b.createdAt), id: format.shortId(b.id) });
+  },
+  progress(p) {
+    const bar = el('status-progress');
+    if (!p || p.done >= p.total) {
+      bar.hidden = true;
+      return;
+    }
+    bar.hidden = false;
+    bar.max = p.total;
+    bar.value = p.done;
+    bar.title = t(`progress.${p.task}`, { step: p.step ?? '' });
   },
 };
 
+const ctx = { api, on, events, t, format, status, session: null, show: null, refreshSession: null };
 let current = null;
+let currentId = null;
 
-function show(id, ctx) {
+function show(id) {
+  if (!ctx.session?.user) return;
   const screen = screens.find((s) => s.id === id) ?? screens[0];
   if (current?.unmount) current.unmount();
+  currentId = screen.id;
   for (const link of document.querySelectorAll('#nav button')) {
     link.setAttribute('aria-current', link.dataset.screen === screen.id ? 'page' : 'false');
   }
   const root = el('screen');
   root.replaceChildren();
+  root.dataset.screen = screen.id;
   current = screen.module.mount(root, ctx) ?? null;
 }
+ctx.show = show;
 
-function drawNav(ctx) {
+function drawNav() {
   const nav = el('nav');
+  nav.replaceChildren();
   for (const screen of screens) {
-    const li = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'sidebar__link';
-    button.dataset.screen = screen.id;
-    button.dataset.testid = `nav-${screen.id}`;
-    button.textContent = t(screen.label);
-    button.addEventListener('click', () => show(screen.id, ctx));
-    li.append(button);
-    nav.append(li);
+    const label = t(`nav.${screen.id}`);
+    const button = node('button', { type: 'button', class: 'sidebar__link', 'data-screen': screen.id, 'data-testid': `nav-${screen.id}`, onclick: () => show(screen.id) },
+      node('span', {}, label),
+      screen.key && node('kbd', { class: 'sidebar__key' }, screen.key));
+    nav.append(node('li', {}, button));
   }
+}
+
+function drawSession(session) {
+  ctx.session = session;
+  const signedIn = Boolean(session?.user);
+  document.body.dataset.signedIn = String(signedIn);
+  el('nav').hidden = !signedIn;
+  el('sign-out').hidden = !signedIn;
+  el('session-user').textContent = signedIn ? `${session.user.name} · ${t(`role.${session.user.role}`)}` : '';
+  el('status-store').textContent = session?.store ? t('status.store', { name: session.store.name }) : '';
+  el('status-cashier').textContent = signedIn ? t('status.cashier', { name: session.user.name }) : '';
+  const rate = session?.rates?.iqdPerUsd;
+  el('status-rate').textContent = rate ? t('status.rate', { rate: format.count(Number(rate)) }) : t('status.noRate');
+  const pick = el('store-switch');
+  const list = (session?.stores ?? []).filter((s) => !s.archived);
+  pick.hidden = !signedIn || list.length < 2;
+  pick.replaceChildren(...list.map((s) => node('option', { value: s.id, selected: s.id === session.store?.id }, s.name)));
+}
+
+async function refreshSession() {
+  const session = await api.session();
+  drawSession(session);
+  return session;
+}
+ctx.refreshSession = refreshSession;
+
+// First run: the owner's name and PIN, the first store, today's rate.
+function showSetup() {
+  const root = el('screen');
+  root.replaceChildren();
+  root.dataset.screen = 'setup';
+  const owner = node('input', { required: true, autocomplete: 'off', 'data-testid': 'setup-owner', value: '' });
+  const pin = node('input', { type: 'password', inputMode: 'numeric', autocomplete: 'new-password', 'data-testid': 'setup-pin' });
+  const storeName = node('input', { required: true, 'data-testid': 'setup-store' });
+  const rate = node('input', { inputMode: 'decimal', 'data-testid': 'setup-rate', placeholder: '1310' });
+  const error = errorBox(t, 'setup-error');
+  const submit = node('button', { type: 'submit', class: 'button button--primary button--large', 'data-testid': 'setup-submit' }, t('setup.submit'));
+  const form = node('form', { class: 'card form narrow', 'data-testid': 'setup-form' },
+    node('h1', { class: 'screen__title' }, t('setup.title')),
+    node('p', { class: 'screen__lead' }, t('setup.lead')),
+    field(t('setup.owner'), owner),
+    field(t('setup.pin'), pin, t('setup.pinHint')),
+    field(t('setup.store'), storeName),
+    field(t('setup.rate'), rate, t('setup.rateHint')),
+    error.el,
+    submit);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.clear();
+    submit.disabled = true;
+    try {
+      const session = await api.setupShop({ ownerName: owner.value.trim(), pin: pin.value, storeName: storeName.value.trim(), iqdPerUsd: rate.value.trim() || null });
+      drawSession(session);
+      show('sale');
+    } catch (err) {
+      error.show(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  root.append(form);
+  owner.focus();
+}
+
+async function showSignIn() {
+  const root = el('screen');
+  root.replaceChildren();
+  root.dataset.screen = 'sign-in';
+  const names = await api.userNames().catch(() => []);
+  const name = node('select', { 'data-testid': 'sign-in-name' }, ...names.map((u) => node('option', { value: u.name }, `${u.name} (${t(`role.${u.role}`)})`)));
+  const pin = node('input', { type: 'password', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sign-in-pin' });
+  const error = errorBox(t, 'sign-in-error');
+  const submit = node('button', { type: 'submit', class: 'button button--primary button--large', 'data-testid': 'sign-in-submit' }, t('signIn.submit'));
+  const form = node('form', { class: 'card form narrow', 'data-testid': 'sign-in-form' },
+    node('h1', { class: 'screen__title' }, t('signIn.title')),
+    field(t('signIn.name'), name),
+    field(t('signIn.pin'), pin),
+    error.el,
+    submit);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.clear();
+    submit.disabled = true;
+    try {
+      drawSession(await api.signIn(name.value, pin.value));
+      show('sale');
+    } catch (err) {
+      pin.value = '';
+      error.show(err);
+      pin.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  root.append(form);
+  pin.focus();
 }
 
 function fillAbout(info) {
@@ -66,7 +206,7 @@ function fillAbout(info) {
 }
 
 function showServer(s) {
-  const node = el('status-server');
+  const n = el('status-server');
   let text;
   let kind;
   if (!s.configured) {
@@ -75,59 +215,117 @@ function showServer(s) {
   } else if (s.lastError) {
     text = t('server.offline', { pending: s.pending });
     kind = 'error';
-    node.title = s.lastError;
+    n.title = s.lastError;
   } else if (s.pending > 0) {
     text = t('server.pending', { pending: s.pending });
     kind = 'busy';
   } else {
     text = s.lastSuccess ? t('server.allOn', { time: format.dateTime(s.lastSuccess) }) : t('server.online');
     kind = 'ok';
-    node.title = s.server ?? '';
+    n.title = s.server ?? '';
   }
-  node.textContent = text;
-  node.dataset.kind = kind;
-  node.dataset.pending = String(s.pending);
+  n.textContent = text;
+  n.dataset.kind = kind;
+  n.dataset.pending = String(s.pending);
 }
 
-async function listenToShell(ctx) {
+async function listenToShell() {
   await on(events.serverStatus, showServer);
   await on(events.backupStarted, () => status.set(t('status.backingUp')));
-  await on(events.backupFinished, (backup) => {
-    status.set(t('status.backupDone', { id: backup.id }), 'ok');
-    status.lastBackup(backup);
+  await on(events.backupFinished, (b) => {
+    status.set(t('status.backupDone', { id: b.id }), 'ok');
+    status.lastBackup(b);
   });
   await on(events.backupFailed, (err) => status.error(new ApiError(err.code, err.message)));
-  await on(events.exportFinished, (exported) => status.set(t('status.exported', { file: exported.file }), 'ok'));
+  await on(events.exportFinished, (x) => status.set(t('status.exported', { file: x.file }), 'ok'));
   await on(events.exportFailed, (err) => status.error(new ApiError(err.code, err.message)));
+  await on(events.progress, (p) => status.progress(p));
+  await on(events.session, (s) => drawSession(s));
   await on(events.closing, () => {
     el('closing-overlay').hidden = false;
   });
   await on(events.menu, (id) => {
     if (id === 'help/about') el('about-dialog').showModal();
-    else if (id === 'backup/history') show('backup', ctx);
-    else status.set(t('status.notYet', { item: t(`menu.${id}`) }), 'warn');
+    else if (id === 'backup/history' || id === 'backup/restore' || id === 'file/import') {
+      if (ctx.session?.user) {
+        ctx.menuRequest = id;
+        show('backup');
+      } else status.set(t('status.signInFirst'), 'warn');
+    } else status.set(t('status.notYet', { item: t(`menu.${id}`) }), 'warn');
   });
 }
 
+function onKey(e) {
+  if (!ctx.session?.user) return;
+  if (current?.onKey && current.onKey(e)) {
+    e.preventDefault();
+    return;
+  }
+  const target = screens.find((s) => s.key === e.key);
+  if (target) {
+    e.preventDefault();
+    show(target.id);
+  } else if (e.key === 'F3') {
+    // Search: the current screen's search box, if it has one.
+    const box = el('screen').querySelector('[data-role="search"]');
+    if (box) {
+      e.preventDefault();
+      box.focus();
+      box.select?.();
+    }
+  }
+}
+
 async function boot() {
-  await loadLanguage('en');
+  let session = null;
+  try {
+    session = await api.session();
+  } catch (err) {
+    // Drawn below, once the text is loaded.
+    ctx.bootError = err;
+  }
+  await loadLanguage(session?.language ?? 'en', NAMESPACES);
+  useArabicDigits(session?.settings?.arabicDigits);
   translate(document);
-  const ctx = { api, on, events, t, format, status };
-  drawNav(ctx);
+  drawNav();
   try {
     const info = await api.appInfo();
     ctx.info = info;
     fillAbout(info);
-    el('status-message').textContent = t('status.ready');
-    document.querySelector('[data-testid="data-dir-short"]').textContent = info.dataDir;
+    status.set(t('status.ready'));
   } catch (err) {
     status.error(err);
   }
-  await listenToShell(ctx);
+  if (ctx.bootError) status.error(ctx.bootError);
+  await listenToShell();
   api.serverStatus().then(showServer, (err) => status.error(err));
-  show('backup', ctx);
+  el('sign-out').addEventListener('click', async () => {
+    if (current?.unmount) current.unmount();
+    current = null;
+    drawSession(await api.signOut());
+    await showSignIn();
+  });
+  el('store-switch').addEventListener('change', async (e) => {
+    try {
+      drawSession(await api.switchStore(e.target.value));
+      show(currentId);
+    } catch (err) {
+      status.error(err);
+    }
+  });
+  document.addEventListener('keydown', onKey);
+  drawSession(session);
+  if (session?.setupNeeded) showSetup();
+  else if (!session?.user) await showSignIn();
+  else show('sale');
   document.body.dataset.ready = 'true';
 }
+
+// Switching language redraws the whole frame from the new text.
+ctx.setLanguage = async (code) => {
+  await api.setLanguage(code);
+  window.location.reload();
+};
 
 boot().catch((err) => {
   // Last resort: the frame itself failed to load; say so where it is seen.

@@ -1,13 +1,61 @@
-// Formatting of numbers, sizes and times for display: one place, so the
-// whole app agrees (and Arabic digits can be switched on here later).
-import { language } from './i18n.js';
+// Formatting and parsing of money, numbers, sizes and times: one place, so
+// the whole app agrees. Money is an integer of minor units (IQD dinars, USD
+// cents) and is never a float here either: parsing works on the digits.
+import { language, arabicDigitsOn } from './i18n.js';
 
 function locale() {
-  return language() === 'ar' ? 'ar-IQ' : 'en-US';
+  if (language() !== 'ar') return 'en-US';
+  return arabicDigitsOn() ? 'ar-IQ' : 'ar-IQ-u-nu-latn';
 }
 
 export function count(n) {
   return new Intl.NumberFormat(locale()).format(n);
+}
+
+// 12500 IQD → "12,500 IQD"; 1250 USD cents → "$12.50".
+export function money(amount, currency) {
+  if (amount === null || amount === undefined) return '—';
+  const n = Number(amount);
+  if (currency === 'USD') {
+    const negative = n < 0;
+    const abs = Math.abs(n);
+    const whole = Math.trunc(abs / 100);
+    const cents = String(abs % 100).padStart(2, '0');
+    const text = `${count(whole)}.${cents}`;
+    const shown = arabicDigitsOn() ? text.replace(/\./, '٫').replace(/[0-9]/g, (d) => '٠١٢٣٤٥٦٧٨٩'[d]) : text;
+    return `${negative ? '-' : ''}$${shown}`;
+  }
+  return `${count(n)} IQD`;
+}
+
+// The number a user typed, as minor units: "12.5" USD → 1250, "25,000" IQD
+// → 25000. Returns null when it is not a plain non-negative amount (the
+// caller says what is wrong). Arabic-Indic digits are accepted.
+export function parseMoney(text, currency) {
+  const clean = String(text ?? '')
+    .trim()
+    .replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d)))
+    .replace(/٫/g, '.')
+    .replace(/[,\s٬]/g, '');
+  if (clean === '') return null;
+  const match = /^(\d{1,15})(?:\.(\d{0,2}))?$/.exec(clean);
+  if (!match) return null;
+  if (currency === 'USD') return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+  if (match[2] && Number(match[2]) !== 0) return null; // no fractions of a dinar
+  return Number(match[1]);
+}
+
+// A whole quantity typed by the user, or null.
+export function parseQty(text) {
+  const clean = String(text ?? '').trim().replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d)));
+  return /^-?\d{1,9}$/.test(clean) ? Number(clean) : null;
+}
+
+// For an <input> holding an amount: 1250 USD cents → "12.50", 25000 IQD → "25000".
+export function moneyInput(amount, currency) {
+  if (amount === null || amount === undefined) return '';
+  if (currency === 'USD') return `${Math.trunc(amount / 100)}.${String(Math.abs(amount) % 100).padStart(2, '0')}`;
+  return String(amount);
 }
 
 export function bytes(n) {
@@ -16,11 +64,17 @@ export function bytes(n) {
   return `${count(Math.round(n / (1024 * 102.4)) / 10)} MB`;
 }
 
-// Stored times are UTC (RFC 3339); they are shown in local time.
-export function dateTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'medium' }).format(d);
+// Stored times are UTC (RFC 3339 or epoch millis); they are shown in local time.
+export function dateTime(value) {
+  const d = new Date(value);
+  if (value === null || value === undefined || Number.isNaN(d.getTime())) return value ?? '—';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+export function date(value) {
+  const d = new Date(value);
+  if (value === null || value === undefined || Number.isNaN(d.getTime())) return value ?? '—';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
 }
 
 export function shortId(id) {

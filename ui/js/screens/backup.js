@@ -1,17 +1,7 @@
 // Backup screen: Backup Now, what the last backup holds (the 16 sections
 // and their record counts), and the local backup history. A backup made
 // from the menu (Ctrl+B) shows here too, through the backup-finished event.
-
-function node(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === 'class') el.className = value;
-    else if (name.includes('-')) el.setAttribute(name, value);
-    else el[name] = value;
-  }
-  el.append(...children.filter((c) => c !== null && c !== undefined));
-  return el;
-}
+import { node } from '../dom.js';
 
 export function mount(root, ctx) {
   const { api, on, events, t, format, status } = ctx;

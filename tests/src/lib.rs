@@ -12,6 +12,7 @@
 
 mod display;
 mod driver;
+pub mod shop;
 mod window;
 
 use std::path::{Path, PathBuf};
@@ -174,6 +175,72 @@ impl App {
             .for_element(Locator::Css(&css))
             .await
             .with_context(|| format!("no element [data-testid='{id}'] appeared within {PATIENCE:?}"))
+    }
+
+    /// Signs in through the sign-in form (the app shows it at start when the
+    /// shop is set up); waits until the Sale screen is there.
+    pub async fn sign_in(&self, name: &str, pin: &str) -> anyhow::Result<()> {
+        self.testid("sign-in-form").await?;
+        let select = self.testid("sign-in-name").await?;
+        select
+            .find(Locator::Css(&format!("option[value='{name}']")))
+            .await
+            .with_context(|| format!("the sign-in list has no user {name:?}"))?
+            .click()
+            .await?;
+        self.testid("sign-in-pin").await?.send_keys(pin).await?;
+        self.testid("sign-in-submit").await?.click().await?;
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css("body[data-signed-in='true'] main[data-screen='sale']"))
+            .await
+            .with_context(|| format!("signing in as {name} did not reach the Sale screen"))?;
+        Ok(())
+    }
+
+    /// Sets up a new shop through the first-run form (owner `Owner`, PIN
+    /// 1234, store `Main`, rate 1310) and waits for the Sale screen.
+    pub async fn set_up_shop(&self) -> anyhow::Result<()> {
+        self.testid("setup-form").await?;
+        self.testid("setup-owner").await?.send_keys(shop::OWNER.0).await?;
+        self.testid("setup-pin").await?.send_keys(shop::OWNER.1).await?;
+        self.testid("setup-store").await?.send_keys("Main").await?;
+        self.testid("setup-rate").await?.send_keys(shop::RATE).await?;
+        self.testid("setup-submit").await?.click().await?;
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css("body[data-signed-in='true'] main[data-screen='sale']"))
+            .await
+            .context("the first-run set-up did not reach the Sale screen")?;
+        Ok(())
+    }
+
+    /// Opens a screen from the side bar (`sale`, `backup`, …) and waits for it.
+    pub async fn open(&self, screen: &str) -> anyhow::Result<()> {
+        self.testid(&format!("nav-{screen}")).await?.click().await?;
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&format!("main[data-screen='{screen}']")))
+            .await
+            .with_context(|| format!("the {screen} screen did not open"))?;
+        Ok(())
+    }
+
+    /// Types into the `data-testid` field after clearing it.
+    pub async fn fill(&self, id: &str, text: &str) -> anyhow::Result<()> {
+        let input = self.testid(id).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Clicks the `data-testid` element.
+    pub async fn click(&self, id: &str) -> anyhow::Result<()> {
+        self.testid(id).await?.click().await?;
+        Ok(())
     }
 
     /// Waits until the text of `data-testid="<id>"` satisfies `ok`, and returns it.

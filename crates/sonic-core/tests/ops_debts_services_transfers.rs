@@ -439,6 +439,21 @@ fn a_report_adds_up_invoices_returns_and_profit_per_store_and_cashier_and_a_shif
         "an empty range is refused"
     );
 
+    // Per local day: all three on t0's day, in Baghdad time (UTC+3); the
+    // days before are empty, and the window ends with today.
+    let days = report::daily(&shop.store, shop.t0 + Duration::hours(1), 3, 180).unwrap();
+    assert_eq!(days.len(), 3);
+    let local_day = (shop.t0 + Duration::minutes(180)).format("%Y-%m-%d").to_string();
+    assert_eq!(days[2].day, local_day);
+    assert_eq!(
+        (days[2].invoices, days[2].sales_iqd, days[2].sales_usd),
+        (3, a.total + b.total, c.total)
+    );
+    assert!(days[..2].iter().all(|d| d.invoices == 0));
+    let next_day = report::daily(&shop.store, shop.t0 + Duration::days(1), 1, 180).unwrap();
+    assert_eq!(next_day[0].invoices, 0, "the next local day has none");
+    assert!(report::daily(&shop.store, shop.t0, 0, 0).is_err(), "0 days is refused");
+
     let close = shop.ctx_later(60);
     let z = report::shift_close(&mut shop.store, &close, shop.t0).unwrap();
     assert_eq!(z.totals, r.totals);

@@ -11,6 +11,7 @@
 //! Who may do what is checked here, in Rust, from the [`Actor`] in the
 //! [`OpCtx`]; the UI only hides buttons.
 
+pub mod activity;
 pub mod audit;
 pub mod cash;
 pub mod catalog;

@@ -175,3 +175,56 @@ pub fn shift_close(store: &mut Store, ctx: &OpCtx, since: DateTime<Utc>) -> Resu
     })?;
     Ok(r)
 }
+
+/// Sales of one local day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayTotals {
+    /// The local date, `YYYY-MM-DD`.
+    pub day: String,
+    pub invoices: u64,
+    pub sales_iqd: i64,
+    pub sales_usd: i64,
+}
+
+/// Sales per local day for the `days` days ending with the day of `now`
+/// (oldest first), where local time is UTC + `utc_offset_minutes`.
+pub fn daily(store: &Store, now: DateTime<Utc>, days: u32, utc_offset_minutes: i32) -> Result<Vec<DayTotals>> {
+    if !(1..=366).contains(&days) {
+        return Err(Error::Invalid(format!("a daily report covers 1 to 366 days, not {days}")));
+    }
+    if utc_offset_minutes.abs() > 14 * 60 {
+        return Err(Error::Invalid(format!("{utc_offset_minutes} minutes is not a time zone offset")));
+    }
+    let offset = chrono::Duration::minutes(i64::from(utc_offset_minutes));
+    let today = (now + offset).date_naive();
+    let first = today - chrono::Duration::days(i64::from(days) - 1);
+    let from = first.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - offset).unwrap_or(now);
+    let to = from + chrono::Duration::days(i64::from(days));
+    let mut out: Vec<DayTotals> = (0..days)
+        .map(|i| DayTotals {
+            day: (first + chrono::Duration::days(i64::from(i))).format("%Y-%m-%d").to_string(),
+            ..DayTotals::default()
+        })
+        .collect();
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT created_ms, json_extract(body, '$.currency'), json_extract(body, '$.total')
+         FROM invoices WHERE created_ms >= ?1 AND created_ms < ?2",
+    )?;
+    let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?))
+    })?;
+    for row in rows {
+        let (ms, currency, total) = row?;
+        let index = (ms - from.timestamp_millis()) / 86_400_000;
+        let Some(day) = usize::try_from(index).ok().and_then(|i| out.get_mut(i)) else {
+            continue;
+        };
+        day.invoices += 1;
+        match currency.as_deref() {
+            Some("USD") => day.sales_usd += total.unwrap_or(0),
+            _ => day.sales_iqd += total.unwrap_or(0),
+        }
+    }
+    Ok(out)
+}

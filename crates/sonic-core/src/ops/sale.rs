@@ -321,6 +321,15 @@ pub fn invoice_by_number(store: &Store, number: u64) -> Result<Option<Invoice>> 
     body.map(|b| super::parse(&b, Table::Invoices)).transpose()
 }
 
+/// A customer's invoices, newest first, a page at a time.
+pub fn invoices_of_customer(store: &Store, customer_id: &str, page: Page) -> Result<Vec<Invoice>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached("SELECT body FROM invoices WHERE customer_id = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3")?;
+    let rows = stmt.query_map(params![customer_id, page.limit(), page.offset], |r| r.get::<_, String>(0))?;
+    rows.map(|b| super::parse(&b?, Table::Invoices)).collect()
+}
+
 /// Invoices, newest first, a page at a time.
 pub fn invoices(store: &Store, page: Page) -> Result<Vec<Invoice>> {
     let mut stmt = store

@@ -89,6 +89,15 @@ pub struct TransferTotals {
     pub fees_usd: i64,
 }
 
+/// Transfers, newest first, a page at a time.
+pub fn transfers(store: &Store, page: super::Page) -> Result<Vec<Transfer>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached("SELECT body FROM transfers ORDER BY seq DESC LIMIT ?1 OFFSET ?2")?;
+    let rows = stmt.query_map(params![page.limit(), page.offset], |r| r.get::<_, String>(0))?;
+    rows.map(|b| super::parse(&b?, Table::Transfers)).collect()
+}
+
 /// Totals of the transfers made in `[from, to)`.
 pub fn totals(store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<TransferTotals> {
     let mut stmt = store

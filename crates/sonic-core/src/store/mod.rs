@@ -116,6 +116,17 @@ impl Store {
     }
 
     /// How many records each section holds (counters and rates count 1 when set).
+    /// A setting of this installation (never exported or restored: which
+    /// store this till sells from, the UI language), if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        get_setting(&self.conn, key)
+    }
+
+    /// Sets a setting of this installation.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        set_setting(&self.conn, key, value)
+    }
+
     pub fn counts(&self) -> Result<SectionCounts> {
         let tx = self.conn.unchecked_transaction()?;
         let counts = counts_in(&tx)?;

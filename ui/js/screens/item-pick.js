@@ -1,0 +1,74 @@
+// An item search box with a short list of matches to pick from, shared by
+// the Inventory and Services screens. Enter picks the only match, or the
+// item whose barcode is exactly what was typed (a scanner ends with Enter).
+import { node } from '../dom.js';
+
+const LIMIT = 8;
+
+// itemPicker(ctx, { testid, label, empty, onPick({ item, stock }) })
+// → { el, input, focus(), search() }. Test ids: <testid>-search,
+// <testid>-results, <testid>-result (data-id = item id).
+export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
+  const { api, format, status } = ctx;
+  const input = node('input', {
+    type: 'search',
+    autocomplete: 'off',
+    'aria-label': label,
+    placeholder: label,
+    'data-testid': `${testid}-search`,
+    'data-role': role,
+  });
+  const list = node('ul', { class: 'pick__list', 'data-testid': `${testid}-results` });
+  let asked = 0;
+  let timer = null;
+  let rows = [];
+
+  function draw() {
+    if (rows.length === 0) {
+      list.replaceChildren(node('li', { class: 'muted small' }, empty));
+      return;
+    }
+    list.replaceChildren(...rows.map((row) =>
+      node('li', {},
+        node('button', { type: 'button', class: 'pick__row', 'data-testid': `${testid}-result`, 'data-id': String(row.item.id), onclick: () => onPick(row) },
+          node('span', { class: 'pick__name' }, row.item.name),
+          node('span', { class: 'muted small mono' }, row.item.barcode ?? ''),
+          node('span', { class: 'pick__stock' }, format.count(row.stock))))));
+  }
+
+  // Answers can come back out of order while typing; only the last counts.
+  async function search() {
+    const mine = ++asked;
+    try {
+      const found = await api.searchItems(input.value.trim(), { offset: 0, limit: LIMIT });
+      if (mine !== asked) return rows;
+      rows = found;
+      draw();
+    } catch (err) {
+      status.error(err);
+    }
+    return rows;
+  }
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 150);
+  });
+  input.addEventListener('keydown', async (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    clearTimeout(timer);
+    const text = input.value.trim();
+    const found = await search();
+    const exact = found.find((row) => row.item.barcode && row.item.barcode === text);
+    if (exact) onPick(exact);
+    else if (found.length === 1) onPick(found[0]);
+  });
+
+  return {
+    el: node('div', { class: 'pick' }, input, list),
+    input,
+    focus: () => input.focus(),
+    search,
+  };
+}

@@ -1,8 +1,761 @@
-// Placeholder: replaced by the real screen.
-import { node } from '../dom.js';
+// Sale screen: the till. A keyboard-wedge scanner types a barcode and Enter
+// into the scan box; the search box finds items by name. The cart is priced
+// by Rust (quote_sale) on every change, in the invoice currency with the
+// other currency beside it. Pay (F4) takes cash in IQD and USD, shows the
+// change or what is left as the customer's debt, and the receipt follows,
+// printable on an 80 mm roll. Recent invoices can be shown and reprinted.
+import { node, field, errorBox, pager } from '../dom.js';
+import { convert, other } from '../rate.js';
+
+const CURRENCIES = ['IQD', 'USD'];
+
+function debounce(fn, ms) {
+  let timer = null;
+  const run = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  run.cancel = () => clearTimeout(timer);
+  return run;
+}
 
 export function mount(root, ctx) {
-  const { t } = ctx;
-  root.append(node('h1', { class: 'screen__title' }, t('sale.title')), node('p', { class: 'muted' }, t('placeholder.soon')));
-  return null;
+  const { api, t, format, status } = ctx;
+  const step = () => ctx.session?.settings?.iqdStep ?? 250;
+  const rate = () => ctx.session?.rates?.iqdPerUsd ?? null;
+  const money = format.money;
+
+  // ---- state ----
+  let lines = []; // { item, stock, qty, discount, row, qtyInput, discountInput, totalCell, error }
+  let currency = 'IQD';
+  let invoiceDiscount = 0;
+  let customer = null; // { customer, balance }
+  let quote = null;
+  let quoteSeq = 0;
+  let results = [];
+  let selected = -1;
+  let customerResults = [];
+
+  // ---- item entry: scanner and search ----
+  const scan = node('input', { class: 'sale-scan__input', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-scan', placeholder: t('sale.scanPlaceholder') });
+  const scanError = errorBox(t, 'sale-scan-error');
+  const scanForm = node('form', { class: 'sale-scan', 'data-testid': 'sale-scan-form' }, field(t('sale.scan'), scan), scanError.el);
+  const search = node('input', { type: 'search', autocomplete: 'off', 'data-role': 'search', 'data-testid': 'sale-search', placeholder: t('sale.searchPlaceholder') });
+  const resultList = node('ul', { class: 'sale-results', role: 'listbox', 'data-testid': 'sale-results', 'aria-label': t('sale.results') });
+  const searchError = errorBox(t, 'sale-search-error');
+
+  // ---- cart ----
+  const cartBody = node('tbody', { 'data-testid': 'sale-cart-lines' });
+  const cartEmpty = node('p', { class: 'muted sale-cart__empty', 'data-testid': 'sale-cart-empty' }, t('sale.cartEmpty'));
+  const cartError = errorBox(t, 'sale-cart-error');
+  const cartTable = node('table', { class: 'table sale-cart', 'data-testid': 'sale-cart' },
+    node('thead', {}, node('tr', {},
+      node('th', { scope: 'col' }, t('sale.item')),
+      node('th', { scope: 'col', class: 'num' }, t('sale.qty')),
+      node('th', { scope: 'col', class: 'num' }, t('sale.unitPrice')),
+      node('th', { scope: 'col', class: 'num' }, t('sale.lineDiscount')),
+      node('th', { scope: 'col', class: 'num' }, t('sale.lineTotal')),
+      node('th', { scope: 'col' }, node('span', { class: 'visually-hidden' }, t('sale.remove'))))),
+    cartBody);
+
+  // ---- totals and currency ----
+  const currencyButtons = CURRENCIES.map((c) =>
+    node('button', { type: 'button', class: 'button sale-currency__button', 'data-testid': `sale-currency-${c}`, 'data-currency': c, onclick: () => setCurrency(c) }, c));
+  const subtotalCell = node('dd', { class: 'num', 'data-testid': 'sale-subtotal' }, '—');
+  const discountInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-discount', value: '' });
+  const totalCell = node('dd', { class: 'num sale-total', 'data-testid': 'sale-total' }, '—');
+  const otherTotalCell = node('dd', { class: 'num sale-other-total', 'data-testid': 'sale-other-total' }, '—');
+  const rateCell = node('dd', { class: 'num muted', 'data-testid': 'sale-rate' }, '—');
+  const discountLabel = node('dt', {}, t('sale.invoiceDiscount'));
+
+  // ---- customer ----
+  const customerSearch = node('input', { type: 'search', autocomplete: 'off', 'data-testid': 'sale-customer-search', placeholder: t('sale.customerPlaceholder') });
+  const customerList = node('ul', { class: 'sale-results sale-results--customers', 'data-testid': 'sale-customer-results' });
+  const customerChosen = node('div', { class: 'sale-customer__chosen', 'data-testid': 'sale-customer', hidden: true });
+  const customerError = errorBox(t, 'sale-customer-error');
+  const customerNew = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-customer-new', onclick: () => openNewCustomer() }, t('sale.customerNew'));
+
+  const payButton = node('button', { type: 'button', class: 'button button--primary button--large sale-pay-button', 'data-testid': 'sale-pay', disabled: true, onclick: () => openPay() },
+    t('sale.pay'), ' ', node('kbd', { class: 'sale-pay-button__key' }, 'F4'));
+
+  // ---- recent invoices ----
+  const recentList = node('ol', { class: 'history sale-recent', 'data-testid': 'sale-recent' });
+  const recentError = errorBox(t, 'sale-recent-error');
+  const recentPager = pager(t, 'sale-recent', (page) => api.recentInvoices(page), drawRecent, 10);
+
+  // ---- receipt ----
+  const receiptBox = node('section', { class: 'receipt', 'data-testid': 'sale-receipt', 'aria-label': t('sale.receipt') });
+  const printButton = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-print', onclick: () => printReceipt() }, t('common.print'));
+  const newSaleButton = node('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'sale-new', onclick: () => newSale() }, t('sale.newSale'));
+  const receiptView = node('div', { class: 'sale-receipt-view', 'data-testid': 'sale-receipt-view', hidden: true },
+    node('div', { class: 'sale-receipt-view__actions no-print' }, printButton, newSaleButton),
+    receiptBox);
+
+  const saleView = node('div', { class: 'sale-layout', 'data-testid': 'sale-view' },
+    node('div', { class: 'sale-main' },
+      node('section', { class: 'card sale-entry' },
+        scanForm,
+        field(t('sale.search'), search),
+        searchError.el,
+        resultList),
+      node('section', { class: 'card' },
+        node('h2', { class: 'card__title' }, t('sale.cart')),
+        cartTable,
+        cartEmpty,
+        cartError.el)),
+    node('aside', { class: 'sale-side' },
+      node('section', { class: 'card sale-totals', 'aria-labelledby': 'sale-totals-title' },
+        node('h2', { class: 'card__title', id: 'sale-totals-title' }, t('sale.totals')),
+        node('div', { class: 'sale-currency', role: 'group', 'aria-label': t('sale.currency') },
+          node('span', { class: 'field__label' }, t('sale.currency')), ...currencyButtons),
+        node('dl', { class: 'facts sale-facts' },
+          node('dt', {}, t('sale.subtotal')), subtotalCell,
+          discountLabel, node('dd', {}, discountInput),
+          node('dt', { class: 'strong' }, t('sale.total')), totalCell,
+          node('dt', {}, t('sale.otherTotal')), otherTotalCell,
+          node('dt', {}, t('sale.rate')), rateCell),
+        payButton),
+      node('section', { class: 'card sale-customer' },
+        node('h2', { class: 'card__title' }, t('sale.customer')),
+        customerChosen,
+        node('div', { class: 'row' }, node('div', { class: 'grow' }, field(t('sale.customerSearch'), customerSearch)), customerNew),
+        customerList,
+        customerError.el),
+      node('section', { class: 'card' },
+        node('h2', { class: 'card__title' }, t('sale.recent')),
+        recentList,
+        recentError.el,
+        recentPager.el)));
+
+  // ---- dialogs ----
+  const pay = payDialog();
+  const newCustomer = newCustomerDialog();
+
+  root.append(
+    node('div', { class: 'screen__head no-print' },
+      node('div', {},
+        node('h1', { class: 'screen__title' }, t('sale.title')),
+        node('p', { class: 'screen__lead' }, t('sale.lead')))),
+    saleView,
+    receiptView,
+    pay.el,
+    newCustomer.el);
+
+  // ---- item entry ----
+  scanForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const barcode = scan.value.trim();
+    scanError.clear();
+    if (!barcode) return;
+    try {
+      const found = await api.itemByBarcode(barcode);
+      if (found) {
+        addItem(found);
+        scan.value = '';
+      } else {
+        scanError.show({ code: 'NotFound', message: t('sale.noBarcode', { barcode }) });
+        scan.select();
+      }
+    } catch (err) {
+      scanError.show(err);
+    }
+  });
+
+  const runSearch = debounce(async (text) => {
+    searchError.clear();
+    if (!text) {
+      drawResults([]);
+      return;
+    }
+    try {
+      const rows = await api.searchItems(text, { offset: 0, limit: 20 });
+      if (search.value.trim() === text) drawResults(rows);
+    } catch (err) {
+      searchError.show(err);
+    }
+  }, 180);
+  search.addEventListener('input', () => runSearch(search.value.trim()));
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      if (results.length === 0) return;
+      const delta = e.key === 'ArrowDown' ? 1 : -1;
+      selected = (selected + delta + results.length) % results.length;
+      markSelected();
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      const row = results[selected >= 0 ? selected : 0];
+      if (row) pickResult(row);
+    }
+  });
+
+  function drawResults(rows) {
+    results = rows;
+    selected = rows.length ? 0 : -1;
+    if (rows.length === 0 && search.value.trim()) {
+      resultList.replaceChildren(node('li', { class: 'muted sale-results__none', 'data-testid': 'sale-results-none' }, t('sale.noResults')));
+      return;
+    }
+    resultList.replaceChildren(...rows.map((row, i) =>
+      node('li', { role: 'option', class: 'sale-results__row', 'aria-selected': String(i === selected) },
+        node('button', { type: 'button', class: 'sale-results__button', 'data-testid': 'sale-result', 'data-item-id': String(row.item.id), tabindex: '-1', onclick: () => pickResult(row) },
+          node('span', { class: 'sale-results__name' }, row.item.name),
+          node('span', { class: 'mono small muted' }, row.item.barcode ?? ''),
+          node('span', { class: 'num' }, money(row.item.price ?? 0, row.item.currency ?? 'IQD')),
+          node('span', { class: 'small muted' }, t('sale.inStock', { qty: format.count(row.stock ?? 0) }))))));
+  }
+
+  function markSelected() {
+    [...resultList.children].forEach((li, i) => li.setAttribute('aria-selected', String(i === selected)));
+    resultList.children[selected]?.scrollIntoView?.({ block: 'nearest' });
+  }
+
+  function pickResult(row) {
+    addItem(row);
+    clearSearch();
+    scan.focus();
+  }
+
+  function clearSearch() {
+    runSearch.cancel();
+    search.value = '';
+    searchError.clear();
+    drawResults([]);
+  }
+
+  // ---- cart ----
+  function addItem({ item, stock }) {
+    cartError.clear();
+    const id = String(item.id);
+    const existing = lines.find((l) => String(l.item.id) === id);
+    if (existing) {
+      existing.qty += 1;
+      existing.qtyInput.value = String(existing.qty);
+    } else {
+      const line = { item, stock, qty: 1, discount: 0 };
+      line.qtyInput = node('input', { class: 'sale-qty-input', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-line-qty', value: '1', 'aria-label': t('sale.qtyOf', { name: item.name }) });
+      line.discountInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-line-discount', value: '', placeholder: '0', 'aria-label': t('sale.discountOf', { name: item.name }) });
+      line.totalCell = node('td', { class: 'num', 'data-testid': 'sale-line-total' }, '—');
+      line.qtyInput.addEventListener('change', () => {
+        const qty = format.parseQty(line.qtyInput.value);
+        if (qty === null || qty < 1) {
+          cartError.show({ code: 'Validation', message: t('sale.badQty', { name: item.name }) });
+          line.qtyInput.value = String(line.qty);
+          return;
+        }
+        cartError.clear();
+        line.qty = qty;
+        refreshQuote();
+      });
+      line.discountInput.addEventListener('change', () => {
+        const text = line.discountInput.value.trim();
+        const amount = text === '' ? 0 : format.parseMoney(text, currency);
+        if (amount === null) {
+          cartError.show({ code: 'Validation', message: t('sale.badDiscount', { currency }) });
+          line.discountInput.value = line.discount ? format.moneyInput(line.discount, currency) : '';
+          return;
+        }
+        cartError.clear();
+        line.discount = amount;
+        refreshQuote();
+      });
+      const remove = node('button', { type: 'button', class: 'button button--small', 'data-testid': 'sale-line-remove', 'aria-label': t('sale.removeOf', { name: item.name }), onclick: () => removeLine(line) }, '×');
+      line.row = node('tr', { 'data-testid': 'sale-line', 'data-item-id': id },
+        node('th', { scope: 'row', 'data-testid': 'sale-line-name' }, item.name,
+          stock !== undefined && stock !== null && stock < 1 ? node('span', { class: 'badge badge--warn' }, t('sale.noStock')) : null),
+        node('td', { class: 'num' }, line.qtyInput),
+        node('td', { class: 'num', 'data-testid': 'sale-line-price' }, money(item.price ?? 0, item.currency ?? 'IQD')),
+        node('td', { class: 'num' }, line.discountInput),
+        line.totalCell,
+        node('td', {}, remove));
+      lines.push(line);
+      cartBody.append(line.row);
+    }
+    refreshQuote();
+  }
+
+  function removeLine(line) {
+    lines = lines.filter((l) => l !== line);
+    line.row.remove();
+    cartError.clear();
+    refreshQuote();
+    scan.focus();
+  }
+
+  function setCurrency(c) {
+    if (c === currency) return;
+    currency = c;
+    // Discounts were typed in the old currency; they do not carry over.
+    let hadDiscount = invoiceDiscount > 0;
+    invoiceDiscount = 0;
+    discountInput.value = '';
+    for (const line of lines) {
+      hadDiscount ||= line.discount > 0;
+      line.discount = 0;
+      line.discountInput.value = '';
+    }
+    if (hadDiscount) status.set(t('sale.discountsCleared'), 'warn');
+    drawCurrency();
+    refreshQuote();
+  }
+
+  function drawCurrency() {
+    for (const b of currencyButtons) b.setAttribute('aria-pressed', String(b.dataset.currency === currency));
+    discountLabel.textContent = t('sale.invoiceDiscountIn', { currency });
+  }
+
+  discountInput.addEventListener('change', () => {
+    const text = discountInput.value.trim();
+    const amount = text === '' ? 0 : format.parseMoney(text, currency);
+    if (amount === null) {
+      cartError.show({ code: 'Validation', message: t('sale.badDiscount', { currency }) });
+      discountInput.value = invoiceDiscount ? format.moneyInput(invoiceDiscount, currency) : '';
+      return;
+    }
+    cartError.clear();
+    invoiceDiscount = amount;
+    refreshQuote();
+  });
+
+  function saleInput(payments = [], changeCurrency = null) {
+    return {
+      lines: lines.map((l) => ({ itemId: String(l.item.id), qty: l.qty, discount: l.discount })),
+      currency,
+      discount: invoiceDiscount,
+      customerId: customer ? String(customer.customer.id) : null,
+      payments,
+      changeCurrency,
+    };
+  }
+
+  async function refreshQuote() {
+    const mine = ++quoteSeq;
+    if (lines.length === 0) {
+      quote = null;
+      drawTotals();
+      return;
+    }
+    try {
+      const q = await api.quoteSale(saleInput());
+      if (mine !== quoteSeq) return;
+      quote = q;
+      cartError.clear();
+    } catch (err) {
+      if (mine !== quoteSeq) return;
+      quote = null;
+      cartError.show(err);
+    }
+    drawTotals();
+  }
+
+  function drawTotals() {
+    cartEmpty.hidden = lines.length > 0;
+    cartTable.hidden = lines.length === 0;
+    lines.forEach((line, i) => {
+      const q = quote?.lines?.[i];
+      line.totalCell.textContent = q ? money(q.total ?? 0, currency) : '—';
+    });
+    subtotalCell.textContent = quote ? money(quote.subtotal, currency) : '—';
+    totalCell.textContent = quote ? money(quote.total, currency) : '—';
+    totalCell.dataset.amount = quote ? String(quote.total) : '';
+    const [otherCurrency, otherAmount] = quote?.otherTotal ?? [other(currency), null];
+    otherTotalCell.textContent = otherAmount === null ? '—' : money(otherAmount, otherCurrency);
+    const r = quote?.rate ?? rate();
+    rateCell.textContent = r ? t('sale.rateValue', { rate: format.count(Number(r)) }) : t('sale.noRate');
+    payButton.disabled = !quote;
+    payButton.dataset.ready = String(Boolean(quote));
+  }
+
+  // ---- customer ----
+  const runCustomerSearch = debounce(async (text) => {
+    customerError.clear();
+    if (!text) {
+      drawCustomerResults([]);
+      return;
+    }
+    try {
+      const rows = await api.searchCustomers(text, { offset: 0, limit: 10 });
+      if (customerSearch.value.trim() === text) drawCustomerResults(rows);
+    } catch (err) {
+      customerError.show(err);
+    }
+  }, 180);
+  customerSearch.addEventListener('input', () => runCustomerSearch(customerSearch.value.trim()));
+  customerSearch.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      if (customerResults[0]) pickCustomer(customerResults[0]);
+    }
+  });
+
+  function balanceText(balance) {
+    const parts = [];
+    if (balance?.iqd) parts.push(money(balance.iqd, 'IQD'));
+    if (balance?.usd) parts.push(money(balance.usd, 'USD'));
+    return parts.length ? t('sale.owes', { amount: parts.join(' + ') }) : t('sale.owesNothing');
+  }
+
+  function drawCustomerResults(rows) {
+    customerResults = rows;
+    if (rows.length === 0 && customerSearch.value.trim()) {
+      customerList.replaceChildren(node('li', { class: 'muted sale-results__none' }, t('sale.noCustomers')));
+      return;
+    }
+    customerList.replaceChildren(...rows.map((row) =>
+      node('li', { class: 'sale-results__row' },
+        node('button', { type: 'button', class: 'sale-results__button', 'data-testid': 'sale-customer-result', 'data-customer-id': String(row.customer.id), onclick: () => pickCustomer(row) },
+          node('span', { class: 'sale-results__name' }, row.customer.name),
+          node('span', { class: 'small muted' }, row.customer.phone ?? ''),
+          node('span', { class: 'small' }, balanceText(row.balance))))));
+  }
+
+  function pickCustomer(row) {
+    customer = row;
+    runCustomerSearch.cancel();
+    customerSearch.value = '';
+    customerError.clear();
+    drawCustomerResults([]);
+    drawCustomer();
+  }
+
+  function drawCustomer() {
+    if (!customer) {
+      customerChosen.hidden = true;
+      customerChosen.replaceChildren();
+      return;
+    }
+    customerChosen.hidden = false;
+    customerChosen.replaceChildren(
+      node('div', {},
+        node('div', { class: 'strong', 'data-testid': 'sale-customer-name' }, customer.customer.name),
+        node('div', { class: 'small muted', 'data-testid': 'sale-customer-balance' }, balanceText(customer.balance))),
+      node('button', { type: 'button', class: 'button', 'data-testid': 'sale-customer-clear', onclick: () => { customer = null; drawCustomer(); } }, t('sale.customerClear')));
+  }
+
+  function newCustomerDialog() {
+    const name = node('input', { required: true, autocomplete: 'off', 'data-testid': 'sale-new-customer-name' });
+    const phone = node('input', { type: 'tel', autocomplete: 'off', 'data-testid': 'sale-new-customer-phone' });
+    const error = errorBox(t, 'sale-new-customer-error');
+    const save = node('button', { type: 'submit', class: 'button button--primary', 'data-testid': 'sale-new-customer-save' }, t('common.save'));
+    const cancel = node('button', { type: 'button', class: 'button', onclick: () => el.close() }, t('common.cancel'));
+    const form = node('form', { class: 'form' },
+      node('h2', {}, t('sale.customerNewTitle')),
+      field(t('sale.customerName'), name),
+      field(t('sale.customerPhone'), phone),
+      error.el,
+      node('div', { class: 'row' }, save, cancel));
+    const el = node('dialog', { class: 'dialog', 'data-testid': 'sale-new-customer-dialog' }, form);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      error.clear();
+      save.disabled = true;
+      try {
+        const made = await api.createCustomer({ name: name.value.trim(), phone: phone.value.trim() || null, creditLimit: null });
+        el.close();
+        pickCustomer({ customer: made, balance: { iqd: 0, usd: 0 } });
+        status.set(t('sale.customerAdded', { name: made.name }), 'ok');
+      } catch (err) {
+        error.show(err);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return {
+      el,
+      open() {
+        error.clear();
+        name.value = customerSearch.value.trim();
+        phone.value = '';
+        el.showModal();
+        name.focus();
+      },
+    };
+  }
+
+  function openNewCustomer() {
+    newCustomer.open();
+  }
+
+  // ---- pay ----
+  function payDialog() {
+    const totalText = node('dd', { class: 'num strong', 'data-testid': 'sale-pay-total' });
+    const otherText = node('dd', { class: 'num', 'data-testid': 'sale-pay-other-total' });
+    const iqd = node('input', { inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-tender-iqd', placeholder: '0' });
+    const usd = node('input', { inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-tender-usd', placeholder: '0.00' });
+    const changeCurrency = node('select', { 'data-testid': 'sale-change-currency' }, ...CURRENCIES.map((c) => node('option', { value: c }, c)));
+    const exact = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-pay-exact' }, t('sale.payExact'));
+    const customerLine = node('p', { class: 'small', 'data-testid': 'sale-pay-customer' });
+    const outcome = node('p', { class: 'sale-pay__outcome', 'data-testid': 'sale-pay-outcome', role: 'status' });
+    const error = errorBox(t, 'sale-pay-error');
+    const confirm = node('button', { type: 'submit', class: 'button button--primary button--large', 'data-testid': 'sale-pay-confirm' }, t('sale.payConfirm'));
+    const cancel = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-pay-cancel', onclick: () => el.close() }, t('common.cancel'));
+    const form = node('form', { class: 'form' },
+      node('h2', {}, t('sale.payTitle')),
+      node('dl', { class: 'facts' },
+        node('dt', {}, t('sale.total')), totalText,
+        node('dt', {}, t('sale.otherTotal')), otherText),
+      node('div', { class: 'row' },
+        node('div', { class: 'grow' }, field(t('sale.tenderIqd'), iqd)),
+        node('div', { class: 'grow' }, field(t('sale.tenderUsd'), usd))),
+      node('div', { class: 'row' },
+        node('div', { class: 'grow' }, field(t('sale.changeCurrency'), changeCurrency)),
+        exact),
+      customerLine,
+      outcome,
+      error.el,
+      node('div', { class: 'row' }, confirm, cancel));
+    const el = node('dialog', { class: 'dialog sale-pay', 'data-testid': 'sale-pay-dialog' }, form);
+
+    // The tendered amounts, or null (and the reason shown) when one is not an amount.
+    function tenders() {
+      const out = [];
+      for (const [input, cur] of [[iqd, 'IQD'], [usd, 'USD']]) {
+        const text = input.value.trim();
+        if (text === '') continue;
+        const amount = format.parseMoney(text, cur);
+        if (amount === null) {
+          error.show({ code: 'Validation', message: t('sale.badTender', { currency: cur }) });
+          return null;
+        }
+        if (amount > 0) out.push({ currency: cur, amount });
+      }
+      return out;
+    }
+
+    function preview() {
+      error.clear();
+      outcome.dataset.kind = '';
+      const list = tenders();
+      if (!list || !quote) {
+        outcome.textContent = '';
+        return;
+      }
+      let tendered = 0;
+      for (const p of list) {
+        const v = convert(p.amount, p.currency, currency, quote.rate ?? rate(), 1);
+        if (v === null) {
+          error.show({ code: 'Validation', message: t('sale.noRate') });
+          outcome.textContent = '';
+          return;
+        }
+        tendered += v;
+      }
+      const total = quote.total;
+      if (tendered >= total) {
+        const change = convert(tendered - total, currency, changeCurrency.value, quote.rate ?? rate(), step());
+        outcome.textContent = t('sale.changeDue', { amount: money(change ?? 0, changeCurrency.value) });
+        outcome.dataset.kind = 'change';
+      } else if (customer) {
+        outcome.textContent = t('sale.debtWillOpen', { amount: money(total - tendered, currency), name: customer.customer.name });
+        outcome.dataset.kind = 'debt';
+      } else {
+        outcome.textContent = t('sale.stillDue', { amount: money(total - tendered, currency) });
+        outcome.dataset.kind = 'short';
+      }
+    }
+
+    iqd.addEventListener('input', preview);
+    usd.addEventListener('input', preview);
+    changeCurrency.addEventListener('change', preview);
+    exact.addEventListener('click', () => {
+      if (!quote) return;
+      (currency === 'USD' ? usd : iqd).value = format.moneyInput(quote.total, currency);
+      (currency === 'USD' ? iqd : usd).value = '';
+      preview();
+    });
+
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const list = tenders();
+      if (!list) return;
+      confirm.disabled = true;
+      try {
+        const sold = await api.sell(saleInput(list, changeCurrency.value));
+        el.close();
+        showReceipt(sold, customer?.customer?.name ?? null);
+        status.set(t('sale.done', { number: sold.invoice.number }), 'ok');
+        recentPager.first().catch((err) => recentError.show(err));
+      } catch (err) {
+        error.show(err);
+      } finally {
+        confirm.disabled = false;
+      }
+    });
+
+    return {
+      el,
+      open() {
+        error.clear();
+        iqd.value = '';
+        usd.value = '';
+        changeCurrency.value = currency;
+        totalText.textContent = money(quote.total, currency);
+        const [oc, oa] = quote.otherTotal ?? [other(currency), null];
+        otherText.textContent = oa === null ? '—' : money(oa, oc);
+        customerLine.textContent = customer ? t('sale.payCustomer', { name: customer.customer.name }) : t('sale.payNoCustomer');
+        outcome.textContent = '';
+        el.showModal();
+        (currency === 'USD' ? usd : iqd).focus();
+      },
+    };
+  }
+
+  function openPay() {
+    if (!quote || lines.length === 0 || !receiptView.hidden) return;
+    pay.open();
+  }
+
+  // ---- receipt ----
+  // sold: the sell result ({ invoice, change, changeCurrency, debt, receipt }).
+  function showReceipt(sold, customerName) {
+    const { invoice } = sold;
+    const info = sold.receipt ?? {};
+    const names = info.itemNames ?? {};
+    const cur = invoice.currency;
+    const [oc, oa] = info.otherTotal ?? [other(cur), convert(invoice.total, cur, other(cur), invoice.rate, step())];
+    const changeCurrency = sold.changeCurrency ?? invoice.changeCurrency ?? cur;
+    const change = sold.change ?? invoice.change ?? 0;
+    const row = (label, value, testid, cls = '') =>
+      node('div', { class: `receipt__row ${cls}` }, node('span', {}, label), node('span', { class: 'num', 'data-testid': testid }, value));
+
+    receiptBox.replaceChildren(
+      node('header', { class: 'receipt__head' },
+        node('div', { class: 'receipt__shop' }, info.shopName ?? ctx.session?.settings?.shopName ?? ''),
+        info.receiptHeader ? node('div', { class: 'receipt__header-text' }, info.receiptHeader) : null,
+        info.storeName ? node('div', { class: 'small' }, info.storeName) : null),
+      node('div', { class: 'receipt__meta' },
+        node('div', {}, t('sale.receiptNumber'), ' ', node('strong', { 'data-testid': 'sale-receipt-number' }, String(invoice.number))),
+        node('div', { class: 'small' }, format.dateTime(invoice.createdAt)),
+        invoice.cashier ? node('div', { class: 'small' }, t('sale.receiptCashier', { name: invoice.cashier })) : null,
+        customerName ? node('div', { class: 'small', 'data-testid': 'sale-receipt-customer' }, t('sale.receiptCustomer', { name: customerName })) : null),
+      node('table', { class: 'receipt__lines', 'data-testid': 'sale-receipt-lines' },
+        node('tbody', {}, ...invoice.lines.map((l) =>
+          node('tr', { 'data-testid': 'sale-receipt-line', 'data-item-id': String(l.itemId) },
+            node('td', {},
+              node('div', {}, l.name ?? names[String(l.itemId)] ?? String(l.itemId)),
+              node('div', { class: 'small' }, `${format.count(l.qty)} × ${money(l.unitPrice, l.currency ?? cur)}`,
+                l.discount ? ` − ${money(l.discount, cur)}` : '')),
+            node('td', { class: 'num' }, money(l.total ?? l.unitPrice * l.qty, cur)))))),
+      node('div', { class: 'receipt__totals' },
+        invoice.discount ? row(t('sale.subtotal'), money(invoice.subtotal ?? invoice.total, cur), 'sale-receipt-subtotal') : null,
+        invoice.discount ? row(t('sale.invoiceDiscount'), money(invoice.discount, cur), 'sale-receipt-discount') : null,
+        row(t('sale.total'), money(invoice.total, cur), 'sale-receipt-total', 'receipt__row--total'),
+        oa !== null && oa !== undefined ? row(t('sale.otherTotal'), money(oa, oc), 'sale-receipt-other-total') : null,
+        invoice.rate ? row(t('sale.rate'), t('sale.rateValue', { rate: format.count(Number(invoice.rate)) }), 'sale-receipt-rate') : null),
+      node('div', { class: 'receipt__totals' },
+        ...(invoice.payments ?? []).map((p) => row(t('sale.tendered', { currency: p.currency }), money(p.amount, p.currency), `sale-receipt-tendered-${p.currency}`)),
+        row(t('sale.change'), money(change, changeCurrency), 'sale-receipt-change'),
+        sold.debt ? row(t('sale.receiptDebt'), money(sold.debt.amount, sold.debt.currency), 'sale-receipt-debt', 'receipt__row--debt') : null),
+      node('p', { class: 'receipt__thanks' }, t('sale.thanks')));
+    saleView.hidden = true;
+    receiptView.hidden = false;
+    newSaleButton.focus();
+  }
+
+  async function showInvoice(number) {
+    recentError.clear();
+    try {
+      const found = await api.invoiceByNumber(number);
+      if (!found) {
+        recentError.show({ code: 'NotFound', message: t('sale.invoiceMissing', { number }) });
+        return;
+      }
+      const store = (ctx.session?.stores ?? []).find((s) => String(s.id) === String(found.invoice.storeId));
+      showReceipt({
+        invoice: found.invoice,
+        receipt: { shopName: ctx.session?.settings?.shopName, receiptHeader: ctx.session?.settings?.receiptHeader, storeName: store?.name, itemNames: found.itemNames },
+      }, null);
+    } catch (err) {
+      recentError.show(err);
+    }
+  }
+
+  function printReceipt() {
+    document.body.dataset.print = 'receipt';
+    try {
+      window.print();
+    } finally {
+      delete document.body.dataset.print;
+    }
+  }
+
+  function newSale() {
+    lines = [];
+    cartBody.replaceChildren();
+    customer = null;
+    drawCustomer();
+    invoiceDiscount = 0;
+    discountInput.value = '';
+    quote = null;
+    quoteSeq++;
+    clearSearch();
+    cartError.clear();
+    scanError.clear();
+    drawTotals();
+    receiptView.hidden = true;
+    saleView.hidden = false;
+    scan.focus();
+  }
+
+  function drawRecent(rows) {
+    if (rows.length === 0) {
+      recentList.replaceChildren(node('li', { class: 'muted' }, t('sale.recentEmpty')));
+      return;
+    }
+    recentList.replaceChildren(...rows.map((inv) =>
+      node('li', { class: 'history__item' },
+        node('button', { type: 'button', class: 'sale-recent__button', 'data-testid': 'sale-recent-item', 'data-number': String(inv.number), onclick: () => showInvoice(inv.number) },
+          node('span', { class: 'history__reason' }, t('sale.recentNumber', { number: inv.number })),
+          node('span', { class: 'num', 'data-testid': 'sale-recent-total' }, money(inv.total, inv.currency)),
+          node('span', { class: 'small muted' }, format.dateTime(inv.createdAt))))));
+  }
+
+  // ---- start ----
+  drawCurrency();
+  drawTotals();
+  recentPager.first().catch((err) => recentError.show(err));
+  scan.focus();
+
+  function openDialog() {
+    return [pay.el, newCustomer.el].find((d) => d.open) ?? null;
+  }
+
+  return {
+    unmount() {
+      runSearch.cancel();
+      runCustomerSearch.cancel();
+      for (const d of [pay.el, newCustomer.el]) if (d.open) d.close();
+      delete document.body.dataset.print;
+    },
+    onKey(e) {
+      if (e.key === 'F4') {
+        if (!openDialog()) openPay();
+        return true;
+      }
+      if (e.key === 'Escape') {
+        const d = openDialog();
+        if (d) {
+          d.close();
+          return true;
+        }
+        if (search.value || results.length) {
+          clearSearch();
+          search.focus();
+          return true;
+        }
+        if (customerSearch.value || customerResults.length) {
+          runCustomerSearch.cancel();
+          customerSearch.value = '';
+          drawCustomerResults([]);
+          return true;
+        }
+        if (scan.value) {
+          scan.value = '';
+          scanError.clear();
+          return true;
+        }
+      }
+      return false;
+    },
+  };
 }

@@ -6,5 +6,10 @@
 
 mod backup;
 mod lifecycle;
+mod restore;
 mod security;
 mod server;
+mod services;
+mod settings;
+mod stock;
+mod transfers;

@@ -1,0 +1,176 @@
+//! Restore through the Backup screen: the old POS's export chosen with the
+//! file picker, the preview, a manager's PIN, the safety backup.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use fantoccini::Locator;
+use sonic_core::restore::{self, ImportMode};
+use sonic_core::{snapshot, DataDir, SectionKey, Store};
+use sonic_e2e::shop::{self, seed_shop};
+use sonic_e2e::{backup_files, eventually, App};
+
+/// One preview row as shown: (now, in backup, added, removed, changed).
+type Row = (u64, u64, u64, u64, u64);
+
+async fn preview_rows(app: &App) -> anyhow::Result<BTreeMap<String, Row>> {
+    let rows = app
+        .client
+        .find_all(Locator::Css(
+            "[data-testid='restore-preview'] [data-testid='preview-row']",
+        ))
+        .await?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let key = row.attr("data-key").await?.unwrap_or_default();
+        let mut cells = Vec::new();
+        for id in [
+            "preview-now",
+            "preview-backup",
+            "preview-added",
+            "preview-removed",
+            "preview-changed",
+        ] {
+            let cell = row.find(Locator::Css(&format!("[data-testid='{id}']"))).await?;
+            let value = cell.attr("data-value").await?.unwrap_or_default();
+            let text = cell.text().await?.replace([',', '\u{a0}'], "");
+            assert_eq!(text, value, "{key} {id}: the number shown is the number previewed");
+            cells.push(
+                value
+                    .parse::<u64>()
+                    .with_context(|| format!("{key} {id} is {value:?}"))?,
+            );
+        }
+        out.insert(key, (cells[0], cells[1], cells[2], cells[3], cells[4]));
+    }
+    Ok(out)
+}
+
+fn counts_by_key(store: &Store) -> anyhow::Result<BTreeMap<String, u64>> {
+    Ok(store
+        .counts()?
+        .into_iter()
+        .map(|(key, n)| (key.as_str().to_string(), n))
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pin_the_data_is_the_files(
+) -> anyhow::Result<()> {
+    let fixture: PathBuf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/old-pos-export.json")
+        .canonicalize()?;
+    let doc = snapshot::read_file(&fixture)?;
+    // What the file holds: the counts it gives when imported into an empty store.
+    let in_file = {
+        let empty = tempfile::tempdir()?;
+        let mut store = Store::open(&DataDir::at(empty.path()))?;
+        restore::import(&mut store, &doc, ImportMode::IntoEmpty, "fixture")?;
+        counts_by_key(&store)?
+    };
+    assert_eq!(in_file["sonic_invoices"], 2, "the fixture holds two invoices");
+    assert_eq!(in_file["sonic_stores"], 1, "the fixture holds one store");
+
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("backup").await?;
+
+    app.testid("restore-file-input")
+        .await?
+        .send_keys(&fixture.display().to_string())
+        .await
+        .context("WebKitWebDriver did not accept the file for the <input type=file>")?;
+    app.testid("restore-approval").await?;
+    let shown = preview_rows(&app).await?;
+
+    let expected: BTreeMap<String, Row> = {
+        let live = Store::open(&DataDir::at(dir.path()))?;
+        restore::preview(&live, &doc)?
+            .sections
+            .iter()
+            .map(|s| (s.key.to_string(), (s.now, s.backup, s.added, s.removed, s.changed)))
+            .collect()
+    };
+    assert_eq!(shown.len(), SectionKey::ALL.len(), "the preview lists the 16 sections");
+    assert_eq!(
+        shown, expected,
+        "the preview shows, per section, now / in backup / added / removed / changed"
+    );
+    for (key, row) in &shown {
+        assert_eq!(
+            row.1, in_file[key],
+            "{key}: the preview's backup column is what the file holds"
+        );
+    }
+    let warnings = app
+        .client
+        .find_all(Locator::Css("[data-testid='restore-warning']"))
+        .await?;
+    assert_eq!(warnings.len(), doc.warnings.len(), "every warning of the file is shown");
+    let before = counts_by_key(&Store::open(&DataDir::at(dir.path()))?)?;
+
+    // A wrong PIN is refused and changes nothing.
+    app.fill("restore-manager-name", shop::MANAGER.0).await?;
+    app.fill("restore-manager-pin", "0000").await?;
+    app.click("restore-confirm").await?;
+    app.wait_for_text("restore-error", |t| !t.is_empty()).await?;
+    assert_eq!(
+        counts_by_key(&Store::open(&DataDir::at(dir.path()))?)?,
+        before,
+        "a refused approval leaves the data as it was"
+    );
+    assert!(
+        !backup_files(dir.path())?.iter().any(|f| f.contains("-pre_restore-")),
+        "no safety backup before an approved restore"
+    );
+
+    app.fill("restore-manager-pin", shop::MANAGER.1).await?;
+    app.click("restore-confirm").await?;
+    let safety_id = app.wait_for_text("restore-safety-id", |t| !t.trim().is_empty()).await?;
+    let safety_id = safety_id.trim().to_string();
+    assert_eq!(
+        app.testid("restore-safety-reason").await?.text().await?,
+        "Before restore"
+    );
+    let safety_file = PathBuf::from(app.testid("restore-safety-file").await?.text().await?.trim());
+    assert!(
+        safety_file.is_file(),
+        "the safety backup shown exists: {}",
+        safety_file.display()
+    );
+
+    let simple = safety_id.replace('-', "");
+    let files = eventually("the pre_restore safety backup file", || {
+        let files = backup_files(dir.path())?;
+        Ok(files
+            .iter()
+            .any(|f| f.contains("-pre_restore-") && f.contains(&simple))
+            .then_some(files))
+    })
+    .await?;
+    assert!(
+        safety_file.ends_with(files.iter().find(|f| f.contains(&simple)).context("safety file")?),
+        "the file shown is the pre_restore backup in <data dir>/backups"
+    );
+
+    let after = counts_by_key(&Store::open(&DataDir::at(dir.path()))?)?;
+    for (key, n) in &in_file {
+        // The restore records itself in the activity log, in the same transaction.
+        let want = if key == "sonic_activity_data" { n + 1 } else { *n };
+        assert_eq!(after[key], want, "{key}: after the restore the data is the file's");
+    }
+    // The safety backup holds the data as it was before.
+    let safety = snapshot::read_file(&safety_file)?;
+    let seeded = tempfile::tempdir()?;
+    let mut store = Store::open(&DataDir::at(seeded.path()))?;
+    restore::import(&mut store, &safety, ImportMode::IntoEmpty, "safety")?;
+    assert_eq!(
+        counts_by_key(&store)?,
+        before,
+        "the safety backup holds the data from before the restore"
+    );
+    app.quit().await
+}

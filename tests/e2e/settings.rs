@@ -1,0 +1,174 @@
+//! The Settings screen: changing a rate, and switching the language.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use fantoccini::Locator;
+use sonic_core::ops::rates::{self, RateKind};
+use sonic_core::sections::Rate;
+use sonic_core::{DataDir, Store};
+use sonic_e2e::shop::{self, seed_shop};
+use sonic_e2e::{App, PATIENCE};
+
+/// The first (newest) entry of a rate's history on screen: (data-old, data-new, old text, new text).
+async fn newest_change(app: &App, kind: &str) -> anyhow::Result<(String, String, String, String)> {
+    let css = format!("[data-testid='settings-rate-{kind}-history'] [data-testid='rate-change']");
+    let first = app.client.find(Locator::Css(&css)).await?;
+    Ok((
+        first.attr("data-old").await?.unwrap_or_default(),
+        first.attr("data-new").await?.unwrap_or_default(),
+        first
+            .find(Locator::Css("[data-testid='rate-old']"))
+            .await?
+            .text()
+            .await?,
+        first
+            .find(Locator::Css("[data-testid='rate-new']"))
+            .await?
+            .text()
+            .await?,
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_sales_rate_shows_old_to_new_in_the_history_and_stores_the_new_rate() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("settings").await?;
+
+    app.wait_for_text("settings-rate-iqdPerUsd-current", |t| t == "1,310")
+        .await?;
+    // The seeded shop set its first rate through the same operation.
+    let deadline = Instant::now() + PATIENCE;
+    while newest_change(&app, "iqdPerUsd").await.is_err() {
+        if Instant::now() > deadline {
+            bail!("the sales rate history never listed the seeded rate");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        newest_change(&app, "iqdPerUsd").await?.1,
+        shop::RATE,
+        "before the change, the newest entry is the seeded rate"
+    );
+
+    app.fill("settings-rate-iqdPerUsd", "1325").await?;
+    app.click("settings-rate-iqdPerUsd-save").await?;
+    app.wait_for_text("settings-rate-iqdPerUsd-current", |t| t == "1,325")
+        .await?;
+
+    let deadline = Instant::now() + PATIENCE;
+    let change = loop {
+        let change = newest_change(&app, "iqdPerUsd").await?;
+        if change.1 == "1325" {
+            break change;
+        }
+        if Instant::now() > deadline {
+            bail!("the history's newest entry never became the new rate; last seen {change:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        change,
+        ("1310".into(), "1325".into(), "1,310".into(), "1,325".into()),
+        "the newest history entry reads old 1,310 → new 1,325"
+    );
+    let changes = app
+        .client
+        .find_all(Locator::Css(
+            "[data-testid='settings-rate-iqdPerUsd-history'] [data-testid='rate-change']",
+        ))
+        .await?;
+    assert_eq!(changes.len(), 2, "the history holds the seeded rate and the change");
+    app.wait_for_text("status-rate", |t| t == "1 USD = 1,325 IQD").await?;
+    let transfer_rate = app.testid("settings-rate-iqdRate-current").await?.text().await?;
+    assert_eq!(transfer_rate, "not set", "the transfer rate is untouched");
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let stored = rates::rate(&store, RateKind::IqdPerUsd)?;
+    assert_eq!(
+        stored,
+        Some("1325".parse::<Rate>().map_err(anyhow::Error::msg)?),
+        "the stored sales rate is the one typed"
+    );
+    assert_eq!(
+        rates::rate(&store, RateKind::Transfer)?,
+        None,
+        "the transfer rate stays unset"
+    );
+    let history = rates::rate_history(&store, RateKind::IqdPerUsd, sonic_core::ops::Page::FIRST)?;
+    assert_eq!(
+        (
+            history[0].old.as_deref(),
+            history[0].new.as_str(),
+            history[0].by.as_deref()
+        ),
+        (Some("1310"), "1325", Some(shop::OWNER.0)),
+        "the stored history records old, new and who changed it"
+    );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_to_arabic_turns_the_app_right_to_left_and_the_sale_screen_into_arabic() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("settings").await?;
+    let html = app.client.find(Locator::Css("html")).await?;
+    assert_eq!(
+        html.attr("dir").await?.as_deref(),
+        Some("ltr"),
+        "English is left to right"
+    );
+
+    app.click("settings-language-ar").await?;
+    // The frame reloads in Arabic and, still signed in, opens the Sale screen.
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(
+            "html[dir='rtl'][lang='ar'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']",
+        ))
+        .await
+        .context("after choosing Arabic the app never showed the Sale screen right to left")?;
+
+    let arabic: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/i18n/ar/sale.json"),
+    )?)?;
+    let title = app
+        .client
+        .find(Locator::Css("main[data-screen='sale'] .screen__title"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(title, "بيع", "the Sale screen's title is in Arabic");
+    assert_eq!(arabic["sale.title"], "بيع", "ar/sale.json names the Sale screen");
+    let empty = app.testid("sale-cart-empty").await?.text().await?;
+    assert_eq!(
+        empty,
+        arabic["sale.cartEmpty"].as_str().unwrap_or_default(),
+        "the empty cart says so in Arabic"
+    );
+    assert_eq!(
+        app.testid("nav-settings").await?.text().await?,
+        "الإعدادات",
+        "the side bar is in Arabic"
+    );
+    let direction = app
+        .client
+        .execute(
+            "return getComputedStyle(document.querySelector('.shell')).direction",
+            vec![],
+        )
+        .await?;
+    assert_eq!(direction, "rtl", "the layout runs right to left");
+
+    let session = app.invoke("session", serde_json::json!({})).await?;
+    let session = session.map_err(|e| anyhow::anyhow!("session failed: {e}"))?;
+    assert_eq!(session["language"], "ar", "the language is kept for the next start");
+    app.quit().await
+}

@@ -1,0 +1,198 @@
+//! A repair on the Services screen, from the counter to delivery: a ticket
+//! for a customer added on the spot, its status moved on, a part taken out
+//! of stock, and delivery with part of the bill left as the customer's debt.
+
+use anyhow::Context as _;
+use fantoccini::Locator;
+use sonic_core::ops::{catalog, debt, service, stock, Page};
+use sonic_core::sections::{Currency, RecordId, ServiceStatus};
+use sonic_core::{DataDir, Store};
+use sonic_e2e::shop::{seed_shop, MANAGER};
+use sonic_e2e::{App, PATIENCE};
+
+use crate::stock::{digits, pick_item, wait_for_css_text};
+
+/// Waits until the open ticket is in `status`.
+async fn wait_for_status(app: &App, status: &str) -> anyhow::Result<()> {
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(&format!(
+            "[data-testid='services-detail'][data-status='{status}']"
+        )))
+        .await
+        .with_context(|| format!("the open ticket never became {status}"))?;
+    Ok(())
+}
+
+/// Clicks the button that moves the open ticket to `to`, and waits for it.
+async fn advance(app: &App, to: &str) -> anyhow::Result<()> {
+    app.click(&format!("services-advance-{to}")).await?;
+    wait_for_status(app, to).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_leaves_a_debt() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let main = shop.main_store.as_str();
+    let part = &shop.screen; // 30,000 IQD, 4 in Main
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(MANAGER.0, MANAGER.1).await?;
+    app.open("services").await?;
+
+    // Open a ticket for a customer added at the counter.
+    app.click("services-new").await?;
+    app.fill("services-customer-name", "Ali Hassan").await?;
+    app.fill("services-customer-phone", "07701234567").await?;
+    app.click("services-customer-add").await?;
+    app.wait_for_text("services-customer-chosen", |t| t.contains("Ali Hassan"))
+        .await?;
+    app.fill("services-device", "Galaxy A15 (blue)").await?;
+    app.fill("services-fault", "cracked screen").await?;
+    app.fill("services-estimate", "25,000").await?;
+    app.fill("services-deposit", "10,000").await?;
+    app.click("services-open-submit").await?;
+    wait_for_status(&app, "received").await?;
+    app.wait_for_text("services-detail-customer", |t| t.contains("Ali Hassan"))
+        .await?;
+    let ticket_id = app
+        .testid("services-detail")
+        .await?
+        .attr("data-id")
+        .await?
+        .context("the open ticket has its id")?;
+    wait_for_css_text(
+        &app,
+        &format!("[data-testid='services-list-received'] [data-testid='services-ticket'][data-id='{ticket_id}']"),
+        |t| t.contains("Galaxy A15 (blue)"),
+    )
+    .await
+    .context("the new ticket is in the Received column")?;
+
+    advance(&app, "diagnosing").await?;
+    advance(&app, "waiting_for_parts").await?;
+
+    // Two screens out of Main's stock: 4 − 2 = 2 left.
+    pick_item(&app, "services-part", part).await?;
+    app.wait_for_text("services-part-chosen", |t| t.contains(&part.name))
+        .await?;
+    app.fill("services-part-qty", "2").await?;
+    app.click("services-part-use").await?;
+    wait_for_css_text(
+        &app,
+        &format!(
+            "[data-testid='services-part-row'][data-item-id='{}'][data-qty='2']",
+            part.id
+        ),
+        |t| t.contains(&part.name),
+    )
+    .await
+    .context("the part is listed on the ticket")?;
+
+    advance(&app, "ready").await?;
+    // The suggested charge is the estimate plus the parts: 25,000 + 2 × 30,000.
+    let suggested = app.testid("services-charge").await?.prop("value").await?;
+    assert_eq!(
+        suggested.as_deref(),
+        Some("85000"),
+        "the charge is prefilled with estimate + parts"
+    );
+
+    // Charge 80,000; the deposit of 10,000 leaves 70,000 due; 50,000 paid now
+    // leaves 20,000 as debt.
+    app.fill("services-charge", "80,000").await?;
+    app.fill("services-paid", "50,000").await?;
+    let due = app.testid("services-due").await?;
+    assert_eq!(
+        due.attr("data-due").await?.as_deref(),
+        Some("70000"),
+        "due = 80,000 − 10,000"
+    );
+    assert_eq!(
+        due.attr("data-debt").await?.as_deref(),
+        Some("20000"),
+        "debt = 70,000 − 50,000"
+    );
+    app.click("services-deliver-submit").await?;
+    wait_for_status(&app, "delivered").await?;
+    let delivered = app.testid("services-delivered").await?;
+    assert_eq!(
+        delivered.attr("data-debt").await?.as_deref(),
+        Some("20000"),
+        "the screen says 20,000 IQD is left as debt"
+    );
+    assert!(
+        digits(&delivered.text().await?).contains("20000"),
+        "the debt is written out"
+    );
+    wait_for_css_text(
+        &app,
+        &format!("[data-testid='services-list-delivered'] [data-testid='services-ticket'][data-id='{ticket_id}']"),
+        |t| t.contains("Galaxy A15 (blue)"),
+    )
+    .await
+    .context("the ticket moved to the Delivered column")?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    assert_eq!(stock::level(&store, &part.id, main)?, 2, "4 screens in Main − 2 used");
+    let delivered = service::tickets(&store, ServiceStatus::Delivered, Page::FIRST)?;
+    assert_eq!(delivered.len(), 1, "one delivered ticket is stored");
+    let t = &delivered[0];
+    assert_eq!(t.id.key(), ticket_id, "the stored ticket is the one on screen");
+    assert_eq!(t.device, "Galaxy A15 (blue)");
+    assert_eq!(t.fault.as_deref(), Some("cracked screen"));
+    assert_eq!(
+        (t.estimate, t.deposit),
+        (Some(25_000), Some(10_000)),
+        "estimate and deposit as typed"
+    );
+    assert_eq!(t.currency, Some(Currency::Iqd));
+    let history: Vec<ServiceStatus> = t.history.iter().map(|h| h.status).collect();
+    assert_eq!(
+        history,
+        vec![
+            ServiceStatus::Received,
+            ServiceStatus::Diagnosing,
+            ServiceStatus::WaitingForParts,
+            ServiceStatus::Ready,
+            ServiceStatus::Delivered
+        ],
+        "every status change is recorded in order"
+    );
+    assert!(
+        t.history.iter().all(|h| h.by.as_deref() == Some(MANAGER.0)),
+        "each change names who made it"
+    );
+    assert_eq!(t.parts.len(), 1, "one part line");
+    assert_eq!(t.parts[0].item_id, RecordId::Text(part.id.clone()));
+    assert_eq!((t.parts[0].qty, t.parts[0].unit_price), (2, Some(30_000)));
+    assert_eq!(
+        t.extra.get("charge").and_then(|v| v.as_i64()),
+        Some(80_000),
+        "the final charge"
+    );
+    assert_eq!(
+        t.extra.get("paidAtDelivery").and_then(|v| v.as_i64()),
+        Some(50_000),
+        "what was paid at delivery"
+    );
+
+    let customer_id = t.customer_id.as_ref().context("the ticket names its customer")?.key();
+    let customer = catalog::customer(&store, &customer_id)?.context("the quick-added customer is stored")?;
+    assert_eq!(
+        (customer.name.as_str(), customer.phone.as_deref()),
+        ("Ali Hassan", Some("07701234567"))
+    );
+    let debts = debt::customer_debts(&store, &customer_id)?;
+    assert_eq!(debts.len(), 1, "one debt for the unpaid part: {debts:?}");
+    let d = &debts[0];
+    assert_eq!(
+        (d.currency, d.amount),
+        (Currency::Iqd, 20_000),
+        "80,000 − 10,000 − 50,000"
+    );
+    assert_eq!(d.source.as_deref(), Some("service"));
+    assert_eq!(d.source_id.as_ref().map(RecordId::key), Some(ticket_id.clone()));
+    app.quit().await
+}

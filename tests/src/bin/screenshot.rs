@@ -1,35 +1,97 @@
-//! Takes the README's screenshot of the Backup screen: the real app, on a
-//! generated small shop, after Backup Now.
+//! Takes the README's screenshots of the real app:
+//! `screenshot-backup.png` (the Backup screen on a generated small shop,
+//! after Backup Now), `screenshot-sale-en.png` and `screenshot-sale-ar.png`
+//! (the Sale screen of the seeded test shop with two items in the cart, in
+//! English and in Arabic, right to left).
 //!
 //!     cargo build -p sonic-pos
-//!     cargo run -p sonic-e2e --bin screenshot -- docs/screenshot-backup.png
+//!     cargo run -p sonic-e2e --bin screenshot -- docs
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use fantoccini::Locator;
+use serde_json::json;
 use sonic_core::{DataDir, Store};
-use sonic_e2e::App;
+use sonic_e2e::shop::{self, SeededShop};
+use sonic_e2e::{App, PATIENCE};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "docs/screenshot-backup.png".into()),
-    );
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".into()));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    backup_screen(&out.join("screenshot-backup.png")).await?;
+    sale_screens(&out.join("screenshot-sale-en.png"), &out.join("screenshot-sale-ar.png")).await?;
+    Ok(())
+}
+
+async fn backup_screen(path: &Path) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     {
         let mut store = Store::open(&DataDir::at(dir.path()))?;
         sonic_core::gen::generate(&mut store, sonic_core::gen::Profile::Small, 7)?;
     }
     let app = App::launch(dir.path()).await?;
+    let (owner, pin) = sonic_core::gen::DEMO_PINS[0];
+    app.sign_in(owner, pin).await?;
+    app.open("backup").await?;
     app.testid("backup-now").await?.click().await?;
     app.wait_for_text("backup-id", |t| !t.trim().is_empty()).await?;
     app.wait_for_text("backup-history", |t| !t.contains('…')).await?;
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    app.screenshot(path)?;
+    println!("wrote {}", path.display());
+    app.quit().await
+}
+
+/// Scans `barcode` into the Sale screen's cart and waits for the line.
+async fn scan(app: &App, barcode: &str, lines: usize) -> anyhow::Result<()> {
+    let input = app.testid("sale-scan").await?;
+    input.send_keys(&format!("{barcode}\u{E007}")).await?;
+    let css = "[data-testid='sale-cart-lines'] tr";
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while app.client.find_all(Locator::Css(css)).await?.len() < lines {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "scanning {barcode} added no cart line"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    app.screenshot(&out)?;
-    println!("wrote {}", out.display());
+    Ok(())
+}
+
+async fn fill_cart(app: &App, seeded: &SeededShop) -> anyhow::Result<()> {
+    scan(app, &seeded.phone.barcode, 1).await?;
+    scan(app, &seeded.cable.barcode, 2).await?;
+    scan(app, &seeded.cable.barcode, 2).await?;
+    // Let the quote (totals in both currencies) arrive.
+    app.wait_for_text("sale-total", |t| t != "—").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    Ok(())
+}
+
+async fn sale_screens(english: &Path, arabic: &Path) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let seeded = shop::seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::CASHIER.0, shop::CASHIER.1).await?;
+    fill_cart(&app, &seeded).await?;
+    app.screenshot(english)?;
+    println!("wrote {}", english.display());
+
+    app.invoke("set_language", json!({ "language": "ar" }))
+        .await?
+        .map_err(|e| anyhow::anyhow!("set_language failed: {e}"))?;
+    app.client.execute("window.location.reload()", vec![]).await?;
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(
+            "html[dir='rtl'] body[data-ready='true'] main[data-screen='sale']",
+        ))
+        .await
+        .context("the Sale screen never came back in Arabic")?;
+    fill_cart(&app, &seeded).await?;
+    app.screenshot(arabic)?;
+    println!("wrote {}", arabic.display());
     app.quit().await
 }

@@ -27,6 +27,30 @@ pub enum Code {
     NotEmpty,
     /// Something in the shell itself failed (a worker thread, an event).
     Internal,
+    /// Not enough stock in the store for a sale, transfer or part.
+    InsufficientStock,
+    /// More returned than was sold.
+    OverReturn,
+    /// The PIN was wrong; the message says how many tries are left.
+    WrongPin,
+    /// Too many wrong PINs: the user is locked for a while.
+    Locked,
+    /// The signed-in user's role may not do this.
+    Forbidden,
+    /// A manager's PIN must approve this (e.g. a large return).
+    ApprovalNeeded,
+    /// The customer would owe more than their credit limit.
+    CreditLimit,
+    /// A needed rate (IQD per USD) is not set.
+    RateNotSet,
+    /// Another item has this barcode.
+    DuplicateBarcode,
+    /// The change conflicts with what is stored (a name in use, set-up done).
+    Conflict,
+    /// Nobody is signed in on this till.
+    SignInNeeded,
+    /// The backup server could not be reached.
+    Offline,
 }
 
 /// An error as the webview receives it.
@@ -56,7 +80,32 @@ impl From<sonic_core::Error> for UiError {
             "SchemaTooNew" => Code::SchemaTooNew,
             "Rejected" => Code::Rejected,
             "NotEmpty" => Code::NotEmpty,
+            "InsufficientStock" => Code::InsufficientStock,
+            "OverReturn" => Code::OverReturn,
+            "WrongPin" => Code::WrongPin,
+            "Locked" => Code::Locked,
+            "Forbidden" => Code::Forbidden,
+            "ApprovalRequired" => Code::ApprovalNeeded,
+            "CreditLimit" => Code::CreditLimit,
+            "RateNotSet" => Code::RateNotSet,
+            "DuplicateBarcode" => Code::DuplicateBarcode,
+            "Conflict" => Code::Conflict,
             _ => Code::Storage,
+        };
+        UiError::new(code, err.to_string())
+    }
+}
+
+impl From<sonic_backup::Error> for UiError {
+    fn from(err: sonic_backup::Error) -> Self {
+        let code = if err.is_connection() {
+            Code::Offline
+        } else {
+            match err.code() {
+                "NotFound" => Code::NotFound,
+                "Ambiguous" => Code::NotFound,
+                _ => Code::Rejected,
+            }
         };
         UiError::new(code, err.to_string())
     }

@@ -2,8 +2,8 @@
 //! keys plus `_meta`, plain JSON that opens in any JSON tool and imports
 //! into the old POS's successor), written to `<data dir>/exports/`.
 //!
-//! There is no file dialog yet (the dialog plugin is deliberately not
-//! installed); the path is shown in the status bar.
+//! There is no file dialog (the dialog plugin is deliberately not
+//! installed); the path is shown in the status bar and on the Backup screen.
 
 use serde::Serialize;
 use tauri::{AppHandle, Manager as _};
@@ -23,8 +23,8 @@ struct Exported {
     snapshot_sha256: String,
 }
 
-/// Writes the export and tells the webview where it is.
-pub(crate) async fn run(app: &AppHandle) {
+/// Writes the export, tells the webview where it is, and returns the file.
+pub(crate) async fn run(app: &AppHandle) -> Result<String, UiError> {
     let state = app.state::<AppState>();
     let store = state.store();
     let dir = state.data_dir().root().join("exports");
@@ -45,17 +45,20 @@ pub(crate) async fn run(app: &AppHandle) {
         })
     })
     .await;
-    match written {
-        Ok(Ok(exported)) => {
+    let result = match written {
+        Ok(Ok(exported)) => Ok(exported),
+        Ok(Err(err)) => Err(UiError::from(err)),
+        Err(err) => Err(UiError::from(err)),
+    };
+    match &result {
+        Ok(exported) => {
             tracing::info!(file = %exported.file, "export written");
             backup::emit(app, FINISHED, exported);
         }
-        Ok(Err(err)) => fail(app, UiError::from(err)),
-        Err(err) => fail(app, UiError::from(err)),
+        Err(err) => {
+            tracing::error!("export failed: {}", err.message);
+            backup::emit(app, FAILED, err);
+        }
     }
-}
-
-fn fail(app: &AppHandle, err: UiError) {
-    tracing::error!("export failed: {}", err.message);
-    backup::emit(app, FAILED, err);
+    result.map(|e| e.file)
 }

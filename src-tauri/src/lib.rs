@@ -79,6 +79,12 @@ pub(crate) struct AppState {
     server: Option<server::Server>,
     /// Bound on the close hook's push to the server.
     close_push_wait: Duration,
+    /// Who is signed in on this till (in memory only: a restart asks again).
+    session: Mutex<Option<commands::session::SignedIn>>,
+    /// The store this till sells from (kept in step with the installation setting).
+    till_store: Mutex<String>,
+    /// A restore previewed and waiting for the manager's approval.
+    staged: Mutex<Option<commands::restore::Staged>>,
 }
 
 impl AppState {
@@ -88,6 +94,11 @@ impl AppState {
 
     pub(crate) fn store(&self) -> Arc<Mutex<Store>> {
         Arc::clone(&self.store)
+    }
+
+    /// The backup server's connection settings, when one is configured.
+    pub(crate) fn server_config(&self) -> Option<sonic_backup::ServerConfig> {
+        self.server.as_ref().map(server::Server::config)
     }
 }
 
@@ -140,6 +151,9 @@ fn start(args: Args) -> anyhow::Result<i32> {
         closing: AtomicBool::new(false),
         server,
         close_push_wait: Duration::from_secs(args.close_push_wait),
+        session: Mutex::new(None),
+        till_store: Mutex::new(String::new()),
+        staged: Mutex::new(None),
     };
 
     let backup_interval = Duration::from_secs(args.backup_interval);
@@ -159,6 +173,61 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::backup_now,
             commands::list_backups,
             commands::server_status,
+            commands::session::session,
+            commands::session::setup_shop,
+            commands::session::user_names,
+            commands::session::sign_in,
+            commands::session::sign_out,
+            commands::session::switch_store,
+            commands::session::set_language,
+            commands::items::search_items,
+            commands::items::item_by_barcode,
+            commands::items::item_detail,
+            commands::items::create_item,
+            commands::items::edit_item,
+            commands::items::archive_item,
+            commands::items::receive_stock,
+            commands::items::adjust_stock,
+            commands::items::transfer_stock,
+            commands::items::count_stock,
+            commands::items::stores,
+            commands::items::create_store,
+            commands::items::edit_store,
+            commands::customers::search_customers,
+            commands::customers::customer_detail,
+            commands::customers::create_customer,
+            commands::customers::edit_customer,
+            commands::customers::archive_customer,
+            commands::customers::open_debts,
+            commands::customers::pay_debt,
+            commands::customers::settle_debt,
+            commands::sale::quote_sale,
+            commands::sale::sell,
+            commands::sale::invoice_by_number,
+            commands::sale::recent_invoices,
+            commands::sale::return_sale,
+            commands::transfers::record_transfer,
+            commands::transfers::transfers,
+            commands::transfers::transfer_totals,
+            commands::services::open_ticket,
+            commands::services::tickets,
+            commands::services::advance_ticket,
+            commands::services::use_part,
+            commands::services::deliver_ticket,
+            commands::settings::set_rate,
+            commands::settings::rate_history,
+            commands::settings::users,
+            commands::settings::create_user,
+            commands::settings::set_pin,
+            commands::settings::shop_settings,
+            commands::settings::set_shop_settings,
+            commands::settings::activity,
+            commands::settings::dashboard,
+            commands::restore::stage_restore_file,
+            commands::restore::preview_restore,
+            commands::restore::restore,
+            commands::restore::export_now,
+            commands::restore::server_backups,
         ])
         .build(tauri::generate_context!())
         .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;

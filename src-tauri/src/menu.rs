@@ -66,7 +66,9 @@ pub(crate) fn handle_event(app: &AppHandle, event: MenuEvent) {
         EXPORT => {
             let app = app.clone();
             // The result reaches the UI as an export-finished/failed event.
-            tauri::async_runtime::spawn(async move { export::run(&app).await });
+            tauri::async_runtime::spawn(async move {
+                let _ = export::run(&app).await;
+            });
         }
         QUIT => lifecycle::request_close(app),
         IMPORT | RESTORE | HISTORY | ABOUT => backup::emit(app, MENU_EVENT, id),

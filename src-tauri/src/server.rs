@@ -25,6 +25,8 @@ pub(crate) struct Server {
     /// `user@host:port/db`, never with the password.
     name: String,
     pusher: Pusher,
+    /// For reading the server's backups (history, restore).
+    config: ServerConfig,
 }
 
 impl Server {
@@ -34,8 +36,13 @@ impl Server {
         tracing::info!(server = %name, "pushing backups to the server");
         Server {
             name,
-            pusher: Pusher::start(data_dir, config, sonic_backup::PusherOptions::default()),
+            pusher: Pusher::start(data_dir, config.clone(), sonic_backup::PusherOptions::default()),
+            config,
         }
+    }
+
+    pub(crate) fn config(&self) -> ServerConfig {
+        self.config.clone()
     }
 
     /// A backup was queued: push it now unless the pusher is backing off.

@@ -143,13 +143,13 @@ export const api = {
   countStock: (itemId, counted) => call('count_stock', { itemId, counted }),
 
   // ---- services (repairs) ----
-  // input TicketInput { customerId, device, fault?, currency, estimate, deposit } → ServiceTicket
+  // input TicketInput { customerId, device, fault?, estimate, deposit } (IQD) → ServiceTicket
   openTicket: (input) => call('open_ticket', { input }),
   // status: 'received'|'diagnosing'|'waiting_for_parts'|'ready'|'delivered'|'cancelled' → [ServiceTicket]
   tickets: (status, page = FIRST_PAGE) => call('tickets', { status, page }),
   advanceTicket: (id, to) => call('advance_ticket', { id, to }),
   usePart: (ticketId, itemId, qty) => call('use_part', { ticketId, itemId, qty }),
-  // charge: final price (null keeps the estimate), paid now → { ticket, debt }
+  // charge: final price in IQD (null keeps the estimate), paid now (IQD) → { ticket, due, paid, debt }
   deliverTicket: (id, charge, paid) => call('deliver_ticket', { id, charge, paid }),
 
   // ---- debts ----

@@ -1,17 +1,62 @@
-//! The commands the webview may call. Each is one `sonic-core` call on a
-//! blocking thread (rusqlite must not block the async runtime), with the
-//! error mapped to `{code, message}`.
+//! The commands the webview may call, one module per part of the shop.
+//! Each is one `sonic-core` call on a blocking thread (rusqlite must not
+//! block the async runtime), as the signed-in user in the till's store, with
+//! the error mapped to `{code, message}`. Inputs are validated in Rust by
+//! serde (unknown enum values, wrong types) and by the core operation.
 //!
-//! A new command goes in three places: here, `generate_handler!` in lib.rs,
-//! and `COMMANDS` in build.rs; then grant `allow-<name>` in
+//! A new command goes in four places: its module here, `generate_handler!`
+//! in lib.rs, `COMMANDS` in build.rs, and `allow-<name>` in
 //! capabilities/default.json.
 
+pub(crate) mod customers;
+pub(crate) mod items;
+pub(crate) mod restore;
+pub(crate) mod sale;
+pub(crate) mod services;
+pub(crate) mod session;
+pub(crate) mod settings;
+pub(crate) mod transfers;
+
+use sonic_core::ops::OpCtx;
+use sonic_core::Store;
 use tauri::{AppHandle, State};
 
 use crate::dto::{AppInfo, BackupDto, SectionCount};
-use crate::error::UiError;
+use crate::error::{Code, UiError};
 use crate::server::{self, ServerStatus};
 use crate::{backup, lock_store, AppState};
+
+/// Runs `f` with the store on a blocking thread.
+pub(crate) async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> sonic_core::Result<T> + Send + 'static,
+{
+    let store = state.store();
+    Ok(tauri::async_runtime::spawn_blocking(move || f(&mut lock_store(&store))).await??)
+}
+
+/// Runs `f` as the signed-in user, in the till's store, now. Refused with
+/// `SignInNeeded` when nobody is signed in.
+pub(crate) async fn as_user<T, F>(state: &AppState, f: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store, &OpCtx) -> sonic_core::Result<T> + Send + 'static,
+{
+    let ctx = state.op_ctx()?;
+    with_store(state, move |store| f(store, &ctx)).await
+}
+
+/// A record id from the webview: not blank, not absurdly long.
+pub(crate) fn id_arg(what: &str, id: &str) -> Result<(), UiError> {
+    if id.trim().is_empty() || id.len() > 200 {
+        return Err(UiError::new(
+            Code::Validation,
+            format!("{what} is missing or not an id"),
+        ));
+    }
+    Ok(())
+}
 
 /// Version and data directory, for the About box and the status bar.
 #[tauri::command]
@@ -22,8 +67,7 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> AppInfo {
 /// Records per section, the 16 keys in table order.
 #[tauri::command]
 pub(crate) async fn section_counts(state: State<'_, AppState>) -> Result<Vec<SectionCount>, UiError> {
-    let store = state.store();
-    let counts = tauri::async_runtime::spawn_blocking(move || lock_store(&store).counts()).await??;
+    let counts = with_store(&state, |store| store.counts()).await?;
     Ok(SectionCount::list(&counts))
 }
 
@@ -37,9 +81,7 @@ pub(crate) async fn backup_now(app: AppHandle) -> Result<BackupDto, UiError> {
 /// The local backups of this data directory, newest first.
 #[tauri::command]
 pub(crate) async fn list_backups(state: State<'_, AppState>) -> Result<Vec<BackupDto>, UiError> {
-    let store = state.store();
-    let list =
-        tauri::async_runtime::spawn_blocking(move || sonic_core::backup::list_backups(&lock_store(&store))).await??;
+    let list = with_store(&state, |store| sonic_core::backup::list_backups(store)).await?;
     Ok(list.iter().map(BackupDto::from).collect())
 }
 

@@ -72,6 +72,11 @@ fn reduce_invoice_debt(
     Ok(reduced)
 }
 
+/// How many of each item the returns against an invoice took back, by item id.
+pub fn returned(store: &Store, invoice_id: &str) -> Result<BTreeMap<String, i64>> {
+    returned_so_far(store.conn(), invoice_id)
+}
+
 /// How many of each item an invoice's earlier returns took back.
 pub(crate) fn returned_so_far(conn: &Connection, invoice_id: &str) -> Result<BTreeMap<String, i64>> {
     let mut stmt = conn.prepare_cached("SELECT body FROM returns WHERE invoice_id = ?1")?;

@@ -1,0 +1,152 @@
+//! Customers and what they owe: the Customers and Debts screens, and the
+//! Sale screen's customer pick.
+
+use serde::Serialize;
+use sonic_core::ops::catalog::{self, CustomerInput};
+use sonic_core::ops::{debt, sale, Page};
+use sonic_core::sections::{Currency, Customer, Debt, Invoice};
+use tauri::State;
+
+use super::{as_user, id_arg};
+use crate::error::UiError;
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CustomerRow {
+    customer: Customer,
+    balance: debt::Balance,
+}
+
+/// A debt with what is left to pay on it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DebtRow {
+    debt: Debt,
+    customer_name: Option<String>,
+    remaining: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CustomerDetail {
+    customer: Customer,
+    balance: debt::Balance,
+    debts: Vec<DebtRow>,
+    invoices: Vec<Invoice>,
+}
+
+fn debt_row(debt: Debt, customer_name: Option<String>) -> DebtRow {
+    DebtRow {
+        remaining: debt::remaining(&debt),
+        debt,
+        customer_name,
+    }
+}
+
+#[tauri::command]
+pub(crate) async fn search_customers(
+    state: State<'_, AppState>,
+    text: String,
+    page: Page,
+) -> Result<Vec<CustomerRow>, UiError> {
+    as_user(&state, move |store, _| {
+        catalog::search_customers(store, &text, page)?
+            .into_iter()
+            .map(|customer| {
+                let balance = debt::balance(store, &customer.id.key())?;
+                Ok(CustomerRow { customer, balance })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// A customer with balance, debts and their newest 50 invoices.
+#[tauri::command]
+pub(crate) async fn customer_detail(state: State<'_, AppState>, id: String) -> Result<CustomerDetail, UiError> {
+    id_arg("the customer", &id)?;
+    as_user(&state, move |store, _| {
+        let customer = catalog::customer(store, &id)?.ok_or(sonic_core::Error::NotFound {
+            what: "customer",
+            id: id.clone(),
+        })?;
+        let debts = debt::customer_debts(store, &id)?
+            .into_iter()
+            .map(|d| debt_row(d, Some(customer.name.clone())))
+            .collect();
+        Ok(CustomerDetail {
+            balance: debt::balance(store, &id)?,
+            invoices: sale::invoices_of_customer(store, &id, Page::FIRST)?,
+            debts,
+            customer,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn create_customer(state: State<'_, AppState>, input: CustomerInput) -> Result<Customer, UiError> {
+    as_user(&state, move |store, ctx| catalog::create_customer(store, ctx, &input)).await
+}
+
+#[tauri::command]
+pub(crate) async fn edit_customer(
+    state: State<'_, AppState>,
+    id: String,
+    input: CustomerInput,
+) -> Result<Customer, UiError> {
+    id_arg("the customer", &id)?;
+    as_user(&state, move |store, ctx| {
+        catalog::edit_customer(store, ctx, &id, &input)
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn archive_customer(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
+    id_arg("the customer", &id)?;
+    as_user(&state, move |store, ctx| catalog::archive_customer(store, ctx, &id)).await
+}
+
+/// Debts with something left to pay, newest first.
+#[tauri::command]
+pub(crate) async fn open_debts(state: State<'_, AppState>, page: Page) -> Result<Vec<DebtRow>, UiError> {
+    as_user(&state, move |store, _| {
+        debt::open_debts(store, page)?
+            .into_iter()
+            .map(|d| {
+                let name = catalog::customer(store, &d.customer_id.key())?.map(|c| c.name);
+                Ok(debt_row(d, name))
+            })
+            .collect()
+    })
+    .await
+}
+
+/// A payment against a debt, in either currency.
+#[tauri::command]
+pub(crate) async fn pay_debt(
+    state: State<'_, AppState>,
+    debt_id: String,
+    currency: Currency,
+    amount: i64,
+) -> Result<DebtRow, UiError> {
+    id_arg("the debt", &debt_id)?;
+    as_user(&state, move |store, ctx| {
+        let d = debt::pay(store, ctx, &debt_id, currency, amount)?;
+        let name = catalog::customer(store, &d.customer_id.key())?.map(|c| c.name);
+        Ok(debt_row(d, name))
+    })
+    .await
+}
+
+/// Closes a debt without payment (manager).
+#[tauri::command]
+pub(crate) async fn settle_debt(state: State<'_, AppState>, debt_id: String) -> Result<DebtRow, UiError> {
+    id_arg("the debt", &debt_id)?;
+    as_user(&state, move |store, ctx| {
+        let d = debt::settle(store, ctx, &debt_id)?;
+        let name = catalog::customer(store, &d.customer_id.key())?.map(|c| c.name);
+        Ok(debt_row(d, name))
+    })
+    .await
+}

@@ -14,6 +14,9 @@ async fn backup_now_shows_the_id_and_the_16_sections_and_writes_the_file() -> an
         store.counts()?
     };
     let app = App::launch(dir.path()).await?;
+    let (owner, pin) = sonic_core::gen::DEMO_PINS[0];
+    app.sign_in(owner, pin).await?;
+    app.open("backup").await?;
     assert!(backup_files(dir.path())?.is_empty(), "no backup before Backup Now");
 
     app.testid("backup-now").await?.click().await?;
@@ -68,6 +71,8 @@ async fn backup_now_shows_the_id_and_the_16_sections_and_writes_the_file() -> an
 async fn ctrl_b_runs_the_menus_backup_now_and_the_screen_shows_its_result() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let app = App::launch(dir.path()).await?;
+    app.set_up_shop().await?;
+    app.open("backup").await?;
 
     // The page has no Ctrl+B handler of its own: only the native menu's
     // accelerator (Backup → Backup Now) can start this backup, and its result

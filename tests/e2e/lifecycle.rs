@@ -1,6 +1,7 @@
 //! The close hook: closing the window writes an `on_close` backup, then exits.
 
 use sonic_core::{DataDir, Store};
+use sonic_e2e::shop::OWNER;
 use sonic_e2e::{backup_files, App};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,6 +48,8 @@ async fn a_second_app_on_the_same_data_dir_is_refused_and_the_first_keeps_workin
         "the second app says why it stopped: {stderr}"
     );
 
+    app.set_up_shop().await?;
+    app.open("backup").await?;
     app.testid("backup-now").await?.click().await?;
     app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
     app.quit().await
@@ -109,6 +112,8 @@ async fn scheduled_backups_are_written_only_when_the_data_changed() -> anyhow::R
 async fn after_a_restart_the_backup_history_is_still_there() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let first = App::launch(dir.path()).await?;
+    first.set_up_shop().await?;
+    first.open("backup").await?;
     first.testid("backup-now").await?.click().await?;
     let id = first.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
     first.close_window_and_wait_for_exit().await?;
@@ -117,6 +122,8 @@ async fn after_a_restart_the_backup_history_is_still_there() -> anyhow::Result<(
     // The same data directory again: the lock was released, the store and
     // its list of backups survived.
     let second = App::launch(dir.path()).await?;
+    second.sign_in(OWNER.0, OWNER.1).await?;
+    second.open("backup").await?;
     let history = second
         .wait_for_text("backup-history", |text| text.contains(&id.trim()[..8]))
         .await?;

@@ -49,6 +49,19 @@ async fn the_webview_cannot_call_commands_outside_its_capability() -> anyhow::Re
     }
 
     // The refused window|close really did nothing: the app still answers.
-    app.testid("backup-now").await?;
+    app.testid("setup-form").await?;
+
+    // The shop's own commands refuse to work for nobody: before anyone
+    // signed in, a sale is refused with SignInNeeded and nothing is written.
+    let sale = json!({ "input": { "lines": [{ "itemId": "item-1", "qty": 1 }], "currency": "IQD" } });
+    let refused = app.invoke("sell", sale).await?;
+    let err = refused.expect_err("a sale without a signed-in user must be refused");
+    assert_eq!(err["code"], "SignInNeeded", "refused for the missing sign-in: {err}");
+    let counts = app.invoke("section_counts", json!({})).await?.expect("section_counts is granted");
+    let invoices = counts
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["key"] == "sonic_invoices"))
+        .map(|c| c["count"].clone());
+    assert_eq!(invoices, Some(json!(0)), "no invoice was written: {counts}");
     app.quit().await
 }

@@ -39,6 +39,8 @@ async fn backup_now_and_the_on_close_backup_reach_the_server() -> anyhow::Result
 
     let dir = tempfile::tempdir()?;
     let app = App::launch_with(dir.path(), &["--server", &conn, "--close-push-wait", "20"]).await?;
+    app.set_up_shop().await?;
+    app.open("backup").await?;
     app.testid("backup-now").await?.click().await?;
     let id = app.wait_for_text("backup-id", |text| !text.trim().is_empty()).await?;
     let id = id.trim().to_string();

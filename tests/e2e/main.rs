@@ -5,8 +5,11 @@
 //! tauri-driver) and `cargo build -p sonic-pos`.
 
 mod backup;
+mod debts;
 mod lifecycle;
 mod restore;
+mod returns;
+mod sale;
 mod security;
 mod server;
 mod services;

@@ -1,0 +1,136 @@
+//! A sale left partly unpaid by a customer added at the till opens a debt;
+//! the customer later pays part of it in dollars on the Debts screen.
+
+use anyhow::Context as _;
+use sonic_core::money;
+use sonic_core::ops::{catalog, debt, sale, Page};
+use sonic_core::sections::Currency;
+use sonic_core::{DataDir, Store};
+use sonic_e2e::shop::{seed_shop, CASHIER};
+use sonic_e2e::App;
+
+use crate::sale::{choose, css, css_text, dialog_open, iqd, rate, receipt_number, scan, usd, wait_for_count, IQD_STEP};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_paid_sale_opens_a_debt_that_is_then_paid_in_dollars_on_the_debts_screen() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let rate = rate()?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+
+    // A customer added at the till.
+    app.click("sale-customer-new").await?;
+    dialog_open(&app, "sale-new-customer-dialog").await?;
+    app.fill("sale-new-customer-name", "Ali Hassan").await?;
+    app.fill("sale-new-customer-phone", "07701234567").await?;
+    app.click("sale-new-customer-save").await?;
+    app.wait_for_text("sale-customer-name", |t| t == "Ali Hassan").await?;
+
+    // Two screens (30,000 IQD each), scanned twice: one line of 2.
+    scan(&app, &shop.screen.barcode).await?;
+    scan(&app, &shop.screen.barcode).await?;
+    wait_for_count(&app, "[data-testid='sale-line']", 1).await?;
+    let total = 2 * 30_000;
+    app.wait_for_text("sale-total", |t| t == iqd(total)).await?;
+    let total_usd = money::convert(total, Currency::Iqd, Currency::Usd, rate, IQD_STEP).context("converts")?;
+    app.wait_for_text("sale-other-total", |t| t == usd(total_usd)).await?;
+
+    // 25,000 IQD now, the rest on the customer's account.
+    app.click("sale-pay").await?;
+    dialog_open(&app, "sale-pay-dialog").await?;
+    let paid = 25_000;
+    let owed = total - paid;
+    app.fill("sale-tender-iqd", "25,000").await?;
+    app.wait_for_text("sale-pay-outcome", |t| {
+        t.contains(&iqd(owed)) && t.contains("Ali Hassan")
+    })
+    .await
+    .context("the Pay dialog says what the customer will owe")?;
+    app.click("sale-pay-confirm").await?;
+    let number = receipt_number(&app).await?;
+    app.wait_for_text("sale-receipt-debt", |t| t == iqd(owed)).await?;
+    app.wait_for_text("sale-receipt-customer", |t| t.contains("Ali Hassan"))
+        .await?;
+
+    let (debt_id, customer_id) = {
+        let store = Store::open(&DataDir::at(dir.path()))?;
+        let invoice = sale::invoice_by_number(&store, number)?.context("the invoice is stored")?;
+        assert_eq!(invoice.total, total, "2 screens at 30,000 IQD");
+        assert_eq!(invoice.paid, Some(paid), "the 25,000 IQD taken is what was paid");
+        assert_eq!(invoice.change, Some(0), "no change on a partial payment");
+        let customer_id = invoice.customer_id.clone().context("the invoice is the customer's")?;
+        let customer =
+            catalog::customer(&store, &customer_id.key())?.context("the customer added at the till is stored")?;
+        assert_eq!(customer.name, "Ali Hassan");
+        assert_eq!(customer.phone.as_deref(), Some("07701234567"));
+        let open = debt::open_debts(&store, Page::FIRST)?;
+        assert_eq!(open.len(), 1, "the sale opened one debt: {open:?}");
+        let d = &open[0];
+        assert_eq!(
+            (d.currency, d.amount),
+            (Currency::Iqd, owed),
+            "the debt is what was not paid"
+        );
+        assert_eq!(d.customer_id, customer_id, "the debt is the customer's");
+        assert_eq!(
+            d.source_id.as_ref(),
+            Some(&invoice.id),
+            "the debt points at the invoice"
+        );
+        (d.id.key(), customer_id)
+    };
+
+    // On the Debts screen: $10 paid on it, credited in dinars at the rate.
+    app.open("debts").await?;
+    let row = format!("[data-testid='debts-row'][data-debt-id='{debt_id}']");
+    css_text(&app, &format!("{row} [data-testid='debts-customer']"), |t| {
+        t == "Ali Hassan"
+    })
+    .await?;
+    css_text(&app, &format!("{row} [data-testid='debts-remaining']"), |t| {
+        t == iqd(owed)
+    })
+    .await?;
+    css(&app, &format!("{row} [data-testid='debts-pay']"))
+        .await?
+        .click()
+        .await?;
+    dialog_open(&app, "debts-pay-dialog").await?;
+    choose(&app, "debts-pay-currency", "USD").await?;
+    let dollars = 1_000;
+    app.fill("debts-pay-amount", "10.00").await?;
+    let credited = money::convert(dollars, Currency::Usd, Currency::Iqd, rate, 1).context("converts")?;
+    let left = owed - credited;
+    assert!(left > 0, "$10 does not pay off {owed} IQD");
+    app.wait_for_text("debts-pay-credit", |t| t.contains(&iqd(credited)))
+        .await
+        .context("the dialog says what $10 credits")?;
+    app.click("debts-pay-submit").await?;
+    app.wait_for_text("debts-result", |t| t.contains(&iqd(left)) && t.contains("Ali Hassan"))
+        .await?;
+    css_text(&app, &format!("{row} [data-testid='debts-remaining']"), |t| {
+        t == iqd(left)
+    })
+    .await
+    .context("the list shows what is left")?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let d = debt::debt(&store, &debt_id)?.context("the debt is still stored")?;
+    assert_eq!(d.payments.len(), 1, "one payment on the debt: {:?}", d.payments);
+    let p = &d.payments[0];
+    assert_eq!(
+        (p.amount, p.currency, p.credited),
+        (dollars, Some(Currency::Usd), Some(credited)),
+        "the $10 is stored with what it credited in dinars"
+    );
+    assert_eq!(p.rate, Some(rate), "the payment keeps the rate it used");
+    assert_eq!(debt::remaining(&d), left, "what is left is the debt less the credit");
+    let balance = debt::balance(&store, &customer_id.key())?;
+    assert_eq!(
+        (balance.iqd, balance.usd),
+        (left, 0),
+        "the customer's balance is what is left"
+    );
+    app.quit().await
+}

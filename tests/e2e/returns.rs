@@ -1,0 +1,172 @@
+//! Return Sale: part of an invoice comes back, and the refund is large
+//! enough that a cashier needs a manager's name and PIN.
+
+use anyhow::Context as _;
+use fantoccini::Locator;
+use sonic_core::money;
+use sonic_core::ops::sale::{self, SaleInput, SaleLineInput, TenderInput};
+use sonic_core::ops::{returns, security, settings, stock, Actor, OpCtx};
+use sonic_core::sections::{Currency, SectionKey};
+use sonic_core::snapshot::{self, ExportInfo};
+use sonic_core::{DataDir, Store};
+use sonic_e2e::shop::{seed_shop, CASHIER, MANAGER};
+use sonic_e2e::App;
+
+use crate::sale::{choose, css, css_text, dialog_open, iqd, rate, IQD_STEP};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_return_above_the_threshold_needs_a_managers_pin() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let rate = rate()?;
+
+    // The cashier sold 2 phones and a cable in dinars, paid in full.
+    let (invoice, threshold) = {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        let cashier = security::users(&store)?
+            .into_iter()
+            .find(|u| u.name == CASHIER.0)
+            .context("the seeded cashier")?;
+        let ctx = OpCtx::now(
+            Actor {
+                user_id: cashier.id.key(),
+                name: cashier.name,
+                role: cashier.role,
+            },
+            shop.main_store.clone(),
+        );
+        let mut input = SaleInput {
+            lines: vec![
+                SaleLineInput {
+                    item_id: shop.phone.id.clone(),
+                    qty: 2,
+                    discount: 0,
+                },
+                SaleLineInput {
+                    item_id: shop.cable.id.clone(),
+                    qty: 1,
+                    discount: 0,
+                },
+            ],
+            currency: Currency::Iqd,
+            discount: 0,
+            customer_id: None,
+            payments: Vec::new(),
+            change_currency: None,
+        };
+        let total = sale::quote(&store, &input)?.total;
+        input.payments.push(TenderInput {
+            currency: Currency::Iqd,
+            amount: total,
+        });
+        let sold = sale::sell(&mut store, &ctx, &input)?;
+        (sold.invoice, settings::shop_settings(&store)?.return_approval_above_iqd)
+    };
+    // One phone back: its share of what was paid (no discounts, so the
+    // phone line's total over the 2 phones).
+    let phone_each = money::convert(25_000, Currency::Usd, Currency::Iqd, rate, IQD_STEP).context("converts")?;
+    assert_eq!(
+        invoice.lines[0].total,
+        Some(2 * phone_each),
+        "the phone line is 2 phones in dinars"
+    );
+    let refund = phone_each;
+    assert!(
+        refund > threshold,
+        "the refund {refund} is above the approval threshold {threshold}, so the cashier needs a manager"
+    );
+
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+    app.open("return").await?;
+    app.fill("return-number", &invoice.number.to_string()).await?;
+    app.click("return-find").await?;
+    let phone_row = format!("[data-testid='return-line'][data-item-id='{}']", shop.phone.id);
+    css_text(&app, &format!("{phone_row} [data-testid='return-line-sold']"), |t| {
+        t == "2"
+    })
+    .await?;
+    css_text(
+        &app,
+        &format!("{phone_row} [data-testid='return-line-returned']"),
+        |t| t == "0",
+    )
+    .await?;
+    let qty = css(&app, &format!("{phone_row} [data-testid='return-line-qty']")).await?;
+    qty.send_keys("1").await?;
+    app.fill("return-reason", "faulty").await?;
+    app.click("return-submit").await?;
+
+    // Refused without a manager: the approval dialog asks for one.
+    dialog_open(&app, "return-approval-dialog").await?;
+    choose(&app, "return-approval-name", MANAGER.0).await?;
+    app.fill("return-approval-pin", "0000").await?;
+    app.click("return-approval-submit").await?;
+    app.wait_for_text("return-approval-error", |t| !t.trim().is_empty())
+        .await
+        .context("a wrong manager PIN is refused in the dialog")?;
+    {
+        let store = Store::open(&DataDir::at(dir.path()))?;
+        assert!(
+            returns::returned(&store, &invoice.id.key())?.is_empty(),
+            "nothing is returned before the manager's PIN is right"
+        );
+    }
+    app.fill("return-approval-pin", MANAGER.1).await?;
+    app.click("return-approval-submit").await?;
+
+    app.wait_for_text("return-refund", |t| t == iqd(refund)).await?;
+    app.wait_for_text("return-cash-refund", |t| t == iqd(refund)).await?;
+    app.wait_for_text("return-debt-reduced", |t| t == iqd(0)).await?;
+    app.wait_for_text("return-approved-by", |t| t == MANAGER.0).await?;
+    css_text(
+        &app,
+        &format!("{phone_row} [data-testid='return-line-returned']"),
+        |t| t == "1",
+    )
+    .await
+    .context("the invoice shown again counts the phone returned")?;
+    let dialogs = app
+        .client
+        .find_all(Locator::Css("dialog[data-testid='return-approval-dialog'][open]"))
+        .await?;
+    assert!(dialogs.is_empty(), "the approval dialog closed after the return");
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let returned = returns::returned(&store, &invoice.id.key())?;
+    assert_eq!(
+        returned.into_iter().collect::<Vec<_>>(),
+        vec![(shop.phone.id.clone(), 1)],
+        "exactly one phone is returned against the invoice"
+    );
+    assert_eq!(
+        stock::level(&store, &shop.phone.id, &shop.main_store)?,
+        5 - 2 + 1,
+        "the returned phone is back in Main"
+    );
+    let mut out = Vec::new();
+    snapshot::export(
+        &store,
+        &ExportInfo {
+            reason: "test".into(),
+            backup_id: None,
+        },
+        &mut out,
+    )?;
+    let export: serde_json::Value = serde_json::from_slice(&out)?;
+    let stored = export[SectionKey::Returns.as_str()]
+        .as_array()
+        .context("the export lists the returns")?;
+    assert_eq!(stored.len(), 1, "one return is stored: {stored:?}");
+    let ret = &stored[0];
+    assert_eq!(ret["refund"], refund, "the stored refund is one phone's share");
+    assert_eq!(ret["currency"], "IQD", "refunded in the invoice's currency");
+    assert_eq!(
+        ret["approvedBy"], MANAGER.0,
+        "the manager who typed the PIN approved it"
+    );
+    assert_eq!(ret["cashier"], CASHIER.0, "the cashier who did the return is stored");
+    assert_eq!(ret["reason"], "faulty", "the reason typed is stored");
+    assert_eq!(ret["invoiceId"], invoice.id.key(), "the return is against the invoice");
+    app.quit().await
+}

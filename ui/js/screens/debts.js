@@ -63,11 +63,13 @@ export function mount(root, ctx) {
     return list.reload().catch((err) => listError.show(err));
   }
 
+  // after: the debt row as it is after the payment ({ debt, customerName, remaining }).
   function showResult(before, after) {
-    const left = after.amount - (after.payments ?? []).reduce((s, p) => s + (p.credited ?? p.amount), 0);
+    const left = after.remaining;
+    const name = after.customerName ?? before.customerName ?? '';
     result.textContent = left > 0
-      ? t('debts.paidLeft', { name: before.customerName ?? '', left: money(left, after.currency) })
-      : t('debts.paidOff', { name: before.customerName ?? '' });
+      ? t('debts.paidLeft', { name, left: money(left, after.debt.currency) })
+      : t('debts.paidOff', { name });
     result.dataset.left = String(left);
     result.hidden = false;
     status.set(result.textContent, 'ok');

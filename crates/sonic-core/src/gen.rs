@@ -531,6 +531,7 @@ impl Gen {
             customer_id: customers[self.rng.random_range(0..customers.len())].clone(),
             device: self.pick(DEVICES).into(),
             fault: Some(self.pick(FAULTS).into()),
+            currency: Currency::Iqd,
             estimate: self.rng.random_range(10..200) * 250,
             deposit: self.rng.random_range(0..4) * 5000,
         };

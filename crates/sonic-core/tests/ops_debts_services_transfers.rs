@@ -114,6 +114,7 @@ fn ticket(shop: &mut Shop, customer: &str, estimate: i64, deposit: i64) -> Strin
             customer_id: customer.into(),
             device: "iPhone 11".into(),
             fault: Some("screen".into()),
+            currency: Currency::Iqd,
             estimate,
             deposit,
         },
@@ -244,6 +245,43 @@ fn delivery_opens_a_debt_for_what_is_not_paid() {
 }
 
 #[test]
+fn a_ticket_in_dollars_keeps_its_amounts_and_its_debt_in_dollars() {
+    let mut shop = Shop::new();
+    let ali = shop.customer("Ali", None);
+    let ctx = shop.ctx();
+    let input = TicketInput {
+        customer_id: ali.clone(),
+        device: "iPad 9".into(),
+        fault: None,
+        currency: Currency::Usd,
+        estimate: 12_050,
+        deposit: 2_000,
+    };
+    let t = service::open_ticket(&mut shop.store, &ctx, &input).unwrap();
+    assert_eq!(t.currency, Some(Currency::Usd));
+    let id = t.id.key();
+    ready(&mut shop, &id);
+    // $120.50 − $20 deposit = $100.50 due; $60 paid leaves $40.50.
+    let d = service::deliver(&mut shop.store, &ctx, &id, None, 6_000).unwrap();
+    assert_eq!((d.due, d.paid), (10_050, 6_000));
+    let debt = d.debt.expect("the rest is a debt");
+    assert_eq!(
+        (debt.amount, debt.currency),
+        (4_050, Currency::Usd),
+        "the debt is in dollars"
+    );
+    let balance = debt::balance(&shop.store, &ali).unwrap();
+    assert_eq!((balance.iqd, balance.usd), (0, 4_050));
+}
+
+#[test]
+fn a_ticket_input_without_a_currency_is_in_dinars() {
+    let input: TicketInput =
+        serde_json::from_value(serde_json::json!({ "customerId": "cust-1", "device": "Phone" })).unwrap();
+    assert_eq!(input.currency, Currency::Iqd);
+}
+
+#[test]
 fn a_ticket_for_an_unknown_customer_or_without_a_device_is_refused() {
     let mut shop = Shop::new();
     let ali = shop.customer("Ali", None);
@@ -252,6 +290,7 @@ fn a_ticket_for_an_unknown_customer_or_without_a_device_is_refused() {
         customer_id: "cust-nope".into(),
         device: "Phone".into(),
         fault: None,
+        currency: Currency::Iqd,
         estimate: 0,
         deposit: 0,
     };

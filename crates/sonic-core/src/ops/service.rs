@@ -20,12 +20,20 @@ pub struct TicketInput {
     pub device: String,
     #[serde(default)]
     pub fault: Option<String>,
-    /// Estimate in IQD dinars.
+    /// The currency of the estimate, the deposit, the final charge and any
+    /// debt left at delivery (IQD when not given).
+    #[serde(default = "dinars")]
+    pub currency: Currency,
+    /// Estimate in minor units of `currency`.
     #[serde(default)]
     pub estimate: i64,
-    /// Deposit taken now, IQD dinars.
+    /// Deposit taken now, minor units of `currency`.
     #[serde(default)]
     pub deposit: i64,
+}
+
+fn dinars() -> Currency {
+    Currency::Iqd
 }
 
 /// Whether a ticket may go from `from` to `to`.
@@ -64,7 +72,7 @@ pub(crate) fn open_ticket_in(tx: &Connection, ctx: &OpCtx, input: &TicketInput) 
             device: input.device.trim().to_string(),
             fault: input.fault.clone(),
             status: ServiceStatus::Received,
-            currency: Some(Currency::Iqd),
+            currency: Some(input.currency),
             estimate: Some(input.estimate),
             deposit: Some(input.deposit),
             history: vec![change(ctx, ServiceStatus::Received)],
@@ -177,14 +185,15 @@ pub(crate) fn use_part_in(
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     pub ticket: ServiceTicket,
-    /// What was due at delivery: the charge minus the deposit (IQD).
+    /// What was due at delivery: the charge minus the deposit, in the ticket's currency.
     pub due: i64,
     pub paid: i64,
     pub debt: Option<crate::sections::Debt>,
 }
 
-/// Hands the device back: the bill is `charge` (IQD; the estimate if none)
-/// minus the deposit; what is not paid now becomes a debt.
+/// Hands the device back: the bill is `charge` (the estimate if none) minus
+/// the deposit, in the ticket's currency; what is not paid now becomes a
+/// debt in that currency.
 pub fn deliver(store: &mut Store, ctx: &OpCtx, ticket_id: &str, charge: Option<i64>, paid: i64) -> Result<Delivery> {
     store.write(|tx| deliver_in(tx, ctx, ticket_id, charge, paid))
 }
@@ -208,10 +217,12 @@ pub(crate) fn deliver_in(
         if charge < 0 || paid < 0 {
             return Err(Error::Invalid("charge and payment must not be negative".into()));
         }
+        // Tickets from before the currency was chosen are in dinars.
+        let currency = t.currency.unwrap_or(Currency::Iqd);
         let due = (charge - t.deposit.unwrap_or(0)).max(0);
         if paid > due {
             return Err(Error::Invalid(format!(
-                "{paid} IQD is more than what is due ({due} IQD)"
+                "{paid} {currency} is more than what is due ({due} {currency})"
             )));
         }
         t.status = ServiceStatus::Delivered;
@@ -226,7 +237,7 @@ pub(crate) fn deliver_in(
                 tx,
                 ctx,
                 &customer,
-                Currency::Iqd,
+                currency,
                 due - paid,
                 "service",
                 Some(t.id.clone()),
@@ -238,7 +249,7 @@ pub(crate) fn deliver_in(
             tx,
             ctx,
             "service_delivered",
-            format!("ticket {ticket_id} delivered, {paid} of {due} IQD paid"),
+            format!("ticket {ticket_id} delivered, {paid} of {due} {currency} paid"),
             Extra::new(),
         )?;
         Ok(Delivery {

@@ -97,7 +97,8 @@ async fn stage(state: &AppState, source: String, doc: Document) -> Result<Previe
         created_at: doc.meta.as_ref().map(|m| m.created_at.to_rfc3339()),
         format_version: doc.meta.as_ref().map(|m| m.format_version),
         sections: preview.sections,
-        warnings: doc.warnings.iter().chain(preview.warnings.iter()).cloned().collect(),
+        // The core's preview already carries the document's warnings.
+        warnings: preview.warnings,
     };
     // One restore waits at a time: a new preview replaces the last.
     if let Ok(mut staged) = state.staged.lock() {

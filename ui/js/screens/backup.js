@@ -126,9 +126,11 @@ export function mount(root, ctx) {
       node('li', { class: 'history__item', 'data-testid': 'server-history-item', 'data-id': b.id },
         node('span', { class: 'history__reason' }, t(`reason.${b.reason}`)),
         node('span', { class: 'history__when' }, format.dateTime(b.createdAt)),
-        node('span', { class: 'mono small muted' }, `${format.shortId(b.id)} · ${b.device ?? ''} · ${t('backup.recordCount', { count: format.count(b.records ?? 0) })}`),
+        node('span', { class: 'mono small muted' }, [format.shortId(b.id), format.shortId(b.device ?? ''), t('backup.recordCount', { count: format.count(b.records ?? 0) }), b.bytes ? format.bytes(b.bytes) : null].filter(Boolean).join(' · ')),
         node('span', { class: 'history__actions' },
-          node('span', { class: `backup__state backup__state--${b.verified ? 'ok' : 'warn'}` }, t(b.verified ? 'backup.stateVerified' : 'backup.stateUnverified')),
+          'verified' in b
+            ? node('span', { class: `backup__state backup__state--${b.verified ? 'ok' : 'warn'}` }, t(b.verified ? 'backup.stateVerified' : 'backup.stateUnverified'))
+            : node('span', { class: 'backup__state backup__state--ok' }, t('backup.stateOnServer')),
           restoreButton('server-restore', { kind: 'server', id: b.id }, t('backup.restoreLabel', { when: format.dateTime(b.createdAt) }))))));
   }
 
@@ -231,6 +233,12 @@ export function mount(root, ctx) {
       }
     }
 
+    // A Sonic POS file names its format version; the old POS's export has none.
+    function formatLabel(p) {
+      const version = p.formatVersion ?? null;
+      return version === null ? t('backup.formatOld') : t('backup.formatVersion', { version: format.count(version) });
+    }
+
     function sourceLabel(p, label) {
       if (label) return label;
       return typeof p.source === 'string' ? p.source : p.source?.id ?? p.source?.name ?? p.source?.kind ?? '—';
@@ -305,7 +313,7 @@ export function mount(root, ctx) {
           node('dt', {}, t('backup.when')),
           node('dd', { 'data-testid': 'restore-created' }, p.createdAt ? format.dateTime(p.createdAt) : t('backup.previewUnknownTime')),
           node('dt', {}, t('backup.previewFormat')),
-          node('dd', { 'data-testid': 'restore-format' }, p.format ?? '—')),
+          node('dd', { 'data-testid': 'restore-format' }, formatLabel(p))),
         table,
         warnings,
         form);

@@ -33,6 +33,7 @@ mod identity;
 pub mod money;
 pub mod ops;
 pub mod outbox;
+pub mod recovery;
 pub mod restore;
 pub mod sections;
 pub mod snapshot;

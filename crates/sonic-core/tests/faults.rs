@@ -28,7 +28,12 @@ fn generated(dir: &Path) -> Store {
 #[test]
 fn a_database_with_damaged_pages_is_detected_and_not_used() {
     let tmp = tempfile::tempdir().unwrap();
-    drop(generated(tmp.path())); // closing checkpoints the WAL into the file
+    let store = generated(tmp.path());
+    let older = sonic_core::backup::create_backup(&store, "manual").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // file names carry the second
+    let newest = sonic_core::backup::create_backup(&store, "on_close").unwrap();
+    let expected = store.counts().unwrap();
+    drop(store); // closing checkpoints the WAL into the file
     let db = DataDir::at(tmp.path()).database();
     let mut file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
     for page in [3u64, 7, 12, 20] {
@@ -47,6 +52,40 @@ fn a_database_with_damaged_pages_is_detected_and_not_used() {
     assert!(
         err.to_string().contains("newest good backup"),
         "the error says what to do: {err}"
+    );
+
+    // Recovery: the newest backup file that verifies is offered; a damaged
+    // newest file is passed over, with its problem named.
+    let dir = DataDir::at(tmp.path());
+    let mut bytes = std::fs::read(&newest.file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xFF;
+    std::fs::write(&newest.file, bytes).unwrap();
+    let (good, problems) = sonic_core::recovery::newest_good_backup(&dir).unwrap();
+    let good = good.expect("the older backup verifies");
+    assert_eq!(good.file, older.file);
+    assert_eq!(good.reason.as_deref(), Some("manual"));
+    assert_eq!(problems.len(), 1, "the damaged newest backup is named: {problems:?}");
+    assert!(problems[0].contains("on_close"), "{problems:?}");
+
+    // A damaged backup is refused before anything is moved.
+    assert!(sonic_core::recovery::recover(&dir, &newest.file).is_err());
+    assert!(
+        db.exists(),
+        "the damaged database is still in place after a refused recovery"
+    );
+
+    let recovered = sonic_core::recovery::recover(&dir, &good.file).unwrap();
+    assert!(
+        recovered.moved_to.join("sonic-pos.db").exists(),
+        "the damaged file is kept aside"
+    );
+    let store = Store::open(&dir).unwrap();
+    store.quick_check().unwrap();
+    assert_eq!(
+        store.counts().unwrap(),
+        expected,
+        "the shop is back as the backup had it"
     );
 }
 

@@ -1,0 +1,122 @@
+//! Starting again from a backup when the database is damaged.
+//!
+//! A damaged database is never written to: [`recover`] first reads and
+//! verifies the chosen backup, then moves the damaged files (the database
+//! and its WAL and shared-memory files) aside into `<data dir>/damaged-<time>/`
+//! where they stay for a specialist, opens a fresh database, and imports the
+//! backup into it in one transaction. It needs no working database, so the
+//! backups are found by their files, not by the backup list in the database.
+
+use crate::error::{Error, Result};
+use crate::restore::{self, ImportMode};
+use crate::snapshot;
+use crate::store::{DataDir, SectionCounts, Store};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// A backup file found in `<data dir>/backups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupFile {
+    pub file: PathBuf,
+    /// The file name, which is also how the recovery screen names it.
+    pub name: String,
+    /// When it was written, from the file name.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Why it was written (`manual`, `on_close`, …), from the file name.
+    pub reason: Option<String>,
+    pub size: u64,
+}
+
+/// The backup files, newest first (names start with their UTC time).
+pub fn backup_files(dir: &DataDir) -> Result<Vec<BackupFile>> {
+    let folder = dir.backups();
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("listing the backups", &folder, e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("listing the backups", &folder, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("sonic-") || !name.ends_with(".json.zst") {
+            continue;
+        }
+        // sonic-20261126-204501-manual-<id>.json.zst
+        let parts: Vec<&str> = name.trim_end_matches(".json.zst").splitn(4, '-').collect();
+        let created_at = parts
+            .get(1)
+            .zip(parts.get(2))
+            .and_then(|(d, t)| NaiveDateTime::parse_from_str(&format!("{d}{t}"), "%Y%m%d%H%M%S").ok())
+            .map(|t| t.and_utc());
+        let reason = parts
+            .get(3)
+            .and_then(|rest| rest.rsplit_once('-'))
+            .map(|(r, _)| r.to_string());
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        out.push(BackupFile {
+            file: entry.path(),
+            name,
+            created_at,
+            reason,
+            size,
+        });
+    }
+    out.sort_by(|a, b| b.name.cmp(&a.name));
+    Ok(out)
+}
+
+/// The newest backup file that reads and verifies (every section hash and
+/// the snapshot hash), with the problems of the newer ones that did not.
+pub fn newest_good_backup(dir: &DataDir) -> Result<(Option<BackupFile>, Vec<String>)> {
+    let mut problems = Vec::new();
+    for file in backup_files(dir)? {
+        match snapshot::read_file(&file.file) {
+            Ok(_) => return Ok((Some(file), problems)),
+            Err(e) => problems.push(format!("{}: {e}", file.name)),
+        }
+    }
+    Ok((None, problems))
+}
+
+/// What [`recover`] did.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    /// Where the damaged files were moved.
+    pub moved_to: PathBuf,
+    pub restored_from: PathBuf,
+    pub counts: SectionCounts,
+}
+
+/// Replaces a damaged database with the backup `backup` (a file in the
+/// backups folder). The backup is verified before anything is moved; on
+/// any error after the move, the damaged files stay in `moved_to` and the
+/// new database holds nothing (the import is one transaction).
+pub fn recover(dir: &DataDir, backup: &Path) -> Result<Recovered> {
+    let doc = snapshot::read_file(backup)?;
+    let moved_to = dir
+        .root()
+        .join(format!("damaged-{}", Utc::now().format("%Y%m%d-%H%M%S-%3f")));
+    std::fs::create_dir_all(&moved_to).map_err(|e| Error::io("creating", &moved_to, e))?;
+    let db = dir.database();
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", db.display()));
+        if from.exists() {
+            let name = from.file_name().map(|n| n.to_owned()).unwrap_or_default();
+            let to = moved_to.join(name);
+            std::fs::rename(&from, &to).map_err(|e| Error::io("moving the damaged database aside", &from, e))?;
+        }
+    }
+    let mut store = Store::open(dir)?;
+    let source = format!("backup file {}", backup.display());
+    restore::import(&mut store, &doc, ImportMode::IntoEmpty, &source)?;
+    store.quick_check()?;
+    tracing::warn!(moved_to = %moved_to.display(), backup = %backup.display(), "damaged database replaced from a backup");
+    Ok(Recovered {
+        moved_to,
+        restored_from: backup.to_path_buf(),
+        counts: store.counts()?,
+    })
+}

@@ -263,6 +263,7 @@ async fn a_sale_made_at_the_till_is_still_there_after_the_app_is_closed_and_star
     first.wait_for_text("sale-pay-outcome", |t| t.contains(&iqd(0))).await?;
     first.click("sale-pay-confirm").await?;
     let number = receipt_number(&first).await?;
+    first.click("sale-new").await?;
     css_text(
         &first,
         &format!("[data-testid='sale-recent-item'][data-number='{number}']"),

@@ -87,8 +87,10 @@ export function mount(root, ctx) {
   const receiptBox = node('section', { class: 'receipt', 'data-testid': 'sale-receipt', 'aria-label': t('sale.receipt') });
   const printButton = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-print', onclick: () => printReceipt() }, t('common.print'));
   const newSaleButton = node('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'sale-new', onclick: () => newSale() }, t('sale.newSale'));
+  // A receipt shown again from the recent list leaves the cart as it was.
+  const backButton = node('button', { type: 'button', class: 'button button--large', 'data-testid': 'sale-back', hidden: true, onclick: () => backToSale() }, t('sale.back'));
   const receiptView = node('div', { class: 'sale-receipt-view', 'data-testid': 'sale-receipt-view', hidden: true },
-    node('div', { class: 'sale-receipt-view__actions no-print' }, printButton, newSaleButton),
+    node('div', { class: 'sale-receipt-view__actions no-print' }, printButton, newSaleButton, backButton),
     receiptBox);
 
   const saleView = node('div', { class: 'sale-layout', 'data-testid': 'sale-view' },
@@ -607,7 +609,7 @@ export function mount(root, ctx) {
 
   // ---- receipt ----
   // sold: the sell result ({ invoice, change, changeCurrency, debt, receipt }).
-  function showReceipt(sold, customerName) {
+  function showReceipt(sold, customerName, { again = false } = {}) {
     const { invoice } = sold;
     const info = sold.receipt ?? {};
     const names = info.itemNames ?? {};
@@ -649,7 +651,15 @@ export function mount(root, ctx) {
       node('p', { class: 'receipt__thanks' }, t('sale.thanks')));
     saleView.hidden = true;
     receiptView.hidden = false;
-    newSaleButton.focus();
+    newSaleButton.hidden = again;
+    backButton.hidden = !again;
+    (again ? backButton : newSaleButton).focus();
+  }
+
+  function backToSale() {
+    receiptView.hidden = true;
+    saleView.hidden = false;
+    scan.focus();
   }
 
   async function showInvoice(number) {
@@ -664,7 +674,7 @@ export function mount(root, ctx) {
       showReceipt({
         invoice: found.invoice,
         receipt: { shopName: ctx.session?.settings?.shopName, receiptHeader: ctx.session?.settings?.receiptHeader, storeName: store?.name, itemNames: found.itemNames },
-      }, null);
+      }, null, { again: true });
     } catch (err) {
       recentError.show(err);
     }
@@ -736,6 +746,10 @@ export function mount(root, ctx) {
         const d = openDialog();
         if (d) {
           d.close();
+          return true;
+        }
+        if (!receiptView.hidden && !backButton.hidden) {
+          backToSale();
           return true;
         }
         if (search.value || results.length) {

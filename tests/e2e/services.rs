@@ -10,7 +10,7 @@ use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::{seed_shop, MANAGER};
 use sonic_e2e::{App, PATIENCE};
 
-use crate::stock::{digits, pick_item, wait_for_css_text};
+use crate::stock::{click, digits, fill, pick_item, wait_for_css_text};
 
 /// Waits until the open ticket is in `status`.
 async fn wait_for_status(app: &App, status: &str) -> anyhow::Result<()> {
@@ -27,7 +27,7 @@ async fn wait_for_status(app: &App, status: &str) -> anyhow::Result<()> {
 
 /// Clicks the button that moves the open ticket to `to`, and waits for it.
 async fn advance(app: &App, to: &str) -> anyhow::Result<()> {
-    app.click(&format!("services-advance-{to}")).await?;
+    click(app, &format!("services-advance-{to}")).await?;
     wait_for_status(app, to).await
 }
 
@@ -42,17 +42,17 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
     app.open("services").await?;
 
     // Open a ticket for a customer added at the counter.
-    app.click("services-new").await?;
-    app.fill("services-customer-name", "Ali Hassan").await?;
-    app.fill("services-customer-phone", "07701234567").await?;
-    app.click("services-customer-add").await?;
+    click(&app, "services-new").await?;
+    fill(&app, "services-customer-name", "Ali Hassan").await?;
+    fill(&app, "services-customer-phone", "07701234567").await?;
+    click(&app, "services-customer-add").await?;
     app.wait_for_text("services-customer-chosen", |t| t.contains("Ali Hassan"))
         .await?;
-    app.fill("services-device", "Galaxy A15 (blue)").await?;
-    app.fill("services-fault", "cracked screen").await?;
-    app.fill("services-estimate", "25,000").await?;
-    app.fill("services-deposit", "10,000").await?;
-    app.click("services-open-submit").await?;
+    fill(&app, "services-device", "Galaxy A15 (blue)").await?;
+    fill(&app, "services-fault", "cracked screen").await?;
+    fill(&app, "services-estimate", "25,000").await?;
+    fill(&app, "services-deposit", "10,000").await?;
+    click(&app, "services-open-submit").await?;
     wait_for_status(&app, "received").await?;
     app.wait_for_text("services-detail-customer", |t| t.contains("Ali Hassan"))
         .await?;
@@ -77,8 +77,8 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
     pick_item(&app, "services-part", part).await?;
     app.wait_for_text("services-part-chosen", |t| t.contains(&part.name))
         .await?;
-    app.fill("services-part-qty", "2").await?;
-    app.click("services-part-use").await?;
+    fill(&app, "services-part-qty", "2").await?;
+    click(&app, "services-part-use").await?;
     wait_for_css_text(
         &app,
         &format!(
@@ -101,8 +101,8 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
 
     // Charge 80,000; the deposit of 10,000 leaves 70,000 due; 50,000 paid now
     // leaves 20,000 as debt.
-    app.fill("services-charge", "80,000").await?;
-    app.fill("services-paid", "50,000").await?;
+    fill(&app, "services-charge", "80,000").await?;
+    fill(&app, "services-paid", "50,000").await?;
     let due = app.testid("services-due").await?;
     assert_eq!(
         due.attr("data-due").await?.as_deref(),
@@ -114,7 +114,7 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
         Some("20000"),
         "debt = 70,000 − 50,000"
     );
-    app.click("services-deliver-submit").await?;
+    click(&app, "services-deliver-submit").await?;
     wait_for_status(&app, "delivered").await?;
     let delivered = app.testid("services-delivered").await?;
     assert_eq!(

@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
+use fantoccini::elements::Element;
 use fantoccini::Locator;
 use sonic_core::ops::activity::{self, ActivityFilter};
 use sonic_core::ops::{stock, Page};
@@ -34,10 +35,38 @@ pub(crate) async fn wait_for_css_text(app: &App, css: &str, ok: impl Fn(&str) ->
     }
 }
 
+/// The `data-testid` element, scrolled to the middle of its scrolling
+/// screen: the screen area scrolls under a fixed status bar, and WebKit's
+/// driver refuses to type into or click a field the status bar covers.
+pub(crate) async fn in_view(app: &App, id: &str) -> anyhow::Result<Element> {
+    let el = app.testid(id).await?;
+    app.client
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![serde_json::to_value(&el)?],
+        )
+        .await?;
+    Ok(el)
+}
+
+/// Types into the `data-testid` field after clearing it (scrolled into view).
+pub(crate) async fn fill(app: &App, id: &str, text: &str) -> anyhow::Result<()> {
+    let el = in_view(app, id).await?;
+    el.clear().await?;
+    el.send_keys(text).await?;
+    Ok(())
+}
+
+/// Clicks the `data-testid` element (scrolled into view).
+pub(crate) async fn click(app: &App, id: &str) -> anyhow::Result<()> {
+    in_view(app, id).await?.click().await?;
+    Ok(())
+}
+
 /// Types the item's name into `<prefix>-search` and clicks its row in the
 /// picker's results (`<prefix>-result` with the item's id).
 pub(crate) async fn pick_item(app: &App, prefix: &str, item: &SeededItem) -> anyhow::Result<()> {
-    app.fill(&format!("{prefix}-search"), &item.name).await?;
+    fill(app, &format!("{prefix}-search"), &item.name).await?;
     let css = format!("[data-testid='{prefix}-result'][data-id='{}']", item.id);
     app.client
         .wait()
@@ -52,7 +81,7 @@ pub(crate) async fn pick_item(app: &App, prefix: &str, item: &SeededItem) -> any
 
 /// Chooses the option with `value` in the `data-testid` select.
 pub(crate) async fn choose(app: &App, select: &str, value: &str) -> anyhow::Result<()> {
-    app.testid(select)
+    in_view(app, select)
         .await?
         .find(Locator::Css(&format!("option[value='{value}']")))
         .await
@@ -93,28 +122,28 @@ async fn receiving_and_moving_stock_to_the_branch_shows_and_stores_every_level()
     wait_for_level(&app, branch, 0).await?;
 
     // Receive 6 at 17,500 IQD each into Main (the till's store): 4 + 6 = 10.
-    app.fill("inventory-receive-qty", "6").await?;
-    app.fill("inventory-receive-cost", "17,500").await?;
-    app.click("inventory-receive-submit").await?;
+    fill(&app, "inventory-receive-qty", "6").await?;
+    fill(&app, "inventory-receive-cost", "17,500").await?;
+    click(&app, "inventory-receive-submit").await?;
     wait_for_level(&app, main, 10).await?;
 
     // Move 3 from Main to Branch: Main 10 − 3 = 7, Branch 0 + 3 = 3.
     choose(&app, "inventory-transfer-from", main).await?;
     choose(&app, "inventory-transfer-to", branch).await?;
-    app.fill("inventory-transfer-qty", "3").await?;
-    app.click("inventory-transfer-submit").await?;
+    fill(&app, "inventory-transfer-qty", "3").await?;
+    click(&app, "inventory-transfer-submit").await?;
     wait_for_level(&app, main, 7).await?;
     wait_for_level(&app, branch, 3).await?;
 
     // One cracked in storage: Main 7 − 1 = 6.
-    app.fill("inventory-adjust-delta", "-1").await?;
-    app.fill("inventory-adjust-reason", "cracked in storage").await?;
-    app.click("inventory-adjust-submit").await?;
+    fill(&app, "inventory-adjust-delta", "-1").await?;
+    fill(&app, "inventory-adjust-reason", "cracked in storage").await?;
+    click(&app, "inventory-adjust-submit").await?;
     wait_for_level(&app, main, 6).await?;
 
     // The shelf holds 5: the count books 5 − 6 = −1.
-    app.fill("inventory-count-qty", "5").await?;
-    app.click("inventory-count-submit").await?;
+    fill(&app, "inventory-count-qty", "5").await?;
+    click(&app, "inventory-count-submit").await?;
     let shown = app
         .wait_for_text("inventory-count-difference", |t| !t.trim().is_empty())
         .await?;

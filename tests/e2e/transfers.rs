@@ -10,7 +10,7 @@ use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::{seed_shop, CASHIER, OWNER};
 use sonic_e2e::App;
 
-use crate::stock::{choose, wait_for_css_text};
+use crate::stock::{choose, click, fill, wait_for_css_text};
 
 /// The rate transfers are recorded at (the seed sets only the sales rate).
 const TRANSFER_RATE: &str = "1305";
@@ -54,11 +54,11 @@ async fn a_transfer_recorded_on_the_transfer_screen_is_in_todays_totals_and_stor
     // Send 250,000 IQD for a 2,500 IQD fee.
     choose(&app, "transfer-direction", "send").await?;
     choose(&app, "transfer-currency", "IQD").await?;
-    app.fill("transfer-amount", "250,000").await?;
-    app.fill("transfer-fee", "2,500").await?;
-    app.fill("transfer-party", "Karim Jabbar").await?;
-    app.fill("transfer-phone", "07801112233").await?;
-    app.click("transfer-submit").await?;
+    fill(&app, "transfer-amount", "250,000").await?;
+    fill(&app, "transfer-fee", "2,500").await?;
+    fill(&app, "transfer-party", "Karim Jabbar").await?;
+    fill(&app, "transfer-phone", "07801112233").await?;
+    click(&app, "transfer-submit").await?;
     app.wait_for_text("transfer-done", |t| t.contains("Karim Jabbar"))
         .await?;
     wait_for_totals(&app, "transfer-totals-sent", 250_000, 0).await?;
@@ -66,10 +66,10 @@ async fn a_transfer_recorded_on_the_transfer_screen_is_in_todays_totals_and_stor
     // Receive $100.50 for a $1.50 fee.
     choose(&app, "transfer-direction", "receive").await?;
     choose(&app, "transfer-currency", "USD").await?;
-    app.fill("transfer-amount", "100.50").await?;
-    app.fill("transfer-fee", "1.50").await?;
-    app.fill("transfer-party", "Sara Ahmed").await?;
-    app.click("transfer-submit").await?;
+    fill(&app, "transfer-amount", "100.50").await?;
+    fill(&app, "transfer-fee", "1.50").await?;
+    fill(&app, "transfer-party", "Sara Ahmed").await?;
+    click(&app, "transfer-submit").await?;
     app.wait_for_text("transfer-done", |t| t.contains("Sara Ahmed")).await?;
 
     app.wait_for_text("transfer-totals-count", |t| t.trim() == "2").await?;

@@ -7,6 +7,9 @@
 /// Every `#[tauri::command]` in src/commands/, by name. A command missing
 /// here cannot be granted in capabilities/default.json.
 const COMMANDS: &[&str] = &[
+    "startup",
+    "recovery_info",
+    "recover_from_backup",
     "app_info",
     "section_counts",
     "backup_now",

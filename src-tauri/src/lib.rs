@@ -22,6 +22,7 @@ mod export;
 mod instance;
 mod lifecycle;
 mod menu;
+mod recovery;
 mod schedule;
 mod server;
 
@@ -130,7 +131,13 @@ fn start(args: Args) -> anyhow::Result<i32> {
     let _instance = instance::InstanceLock::acquire(data_dir.root())?;
     tracing::info!(data_dir = %data_dir.root().display(), log = ?log_path, "starting Sonic POS {}", env!("CARGO_PKG_VERSION"));
 
-    let store = Store::open(&data_dir)?;
+    // A damaged database is not used for work: the recovery window offers
+    // the newest good backup instead.
+    let store = match Store::open(&data_dir).and_then(|s| s.quick_check().map(|()| s)) {
+        Ok(store) => store,
+        Err(err @ sonic_core::Error::Damaged { .. }) => return recovery::run(data_dir, err.to_string()),
+        Err(err) => return Err(err.into()),
+    };
     let server_config = args
         .server
         .as_deref()
@@ -168,6 +175,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
         .menu(menu::build)
         .on_menu_event(menu::handle_event)
         .invoke_handler(tauri::generate_handler![
+            recovery::startup,
             commands::app_info,
             commands::section_counts,
             commands::backup_now,

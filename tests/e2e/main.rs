@@ -7,6 +7,7 @@
 mod backup;
 mod debts;
 mod lifecycle;
+mod recovery;
 mod restore;
 mod returns;
 mod sale;

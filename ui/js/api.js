@@ -52,6 +52,14 @@ export function on(event, handler) {
 export const FIRST_PAGE = Object.freeze({ offset: 0, limit: 50 });
 
 export const api = {
+  // ---- start-up: { mode: 'normal' | 'recovery', problem } ----
+  startup: () => call('startup'),
+  // recovery mode only: { problem, database, dataDir, backups: [{ file, name, createdAt, reason, size }],
+  //                       newestGood: name | null, problems: [string], recovered }
+  recoveryInfo: () => call('recovery_info'),
+  // → { movedTo, restoredFrom, sections: [{ key, count }] }
+  recoverFromBackup: (name) => call('recover_from_backup', { name }),
+
   // ---- app, backups (Backup screen) ----
   appInfo: () => call('app_info'),
   // [{ key: 'sonic_invoices', count }] × 16, table order

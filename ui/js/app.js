@@ -276,7 +276,24 @@ function onKey(e) {
   }
 }
 
+// The database failed its check: no shop screens, only the recovery window.
+async function bootRecovery(problem) {
+  await loadLanguage('en', ['recovery']);
+  translate(document);
+  document.body.dataset.mode = 'recovery';
+  el('nav').hidden = true;
+  status.set(t('recovery.status'), 'error');
+  const recovery = await import('./recovery.js');
+  recovery.mount(el('screen'), { api, t, format, status, problem });
+  document.body.dataset.ready = 'true';
+}
+
 async function boot() {
+  const start = await api.startup().catch(() => ({ mode: 'normal' }));
+  if (start.mode === 'recovery') {
+    await bootRecovery(start.problem);
+    return;
+  }
   let session = null;
   try {
     session = await api.session();

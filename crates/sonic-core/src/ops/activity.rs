@@ -31,7 +31,9 @@ pub fn list(store: &Store, filter: &ActivityFilter, page: Page) -> Result<Vec<Ac
          WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR body LIKE ?2 ESCAPE '\\')
          ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
     )?;
-    let rows = stmt.query_map(params![action, pattern, page.limit(), page.offset], |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map(params![action, pattern, page.limit(), page.offset], |r| {
+        r.get::<_, String>(0)
+    })?;
     rows.map(|b| super::parse(&b?, Table::Activity)).collect()
 }
 
@@ -93,7 +95,10 @@ mod tests {
         }
         let all = list(&store, &ActivityFilter::default(), Page::FIRST).unwrap();
         assert_eq!(all.len(), 3);
-        assert!(all[0].details.as_deref().unwrap().contains("East"), "newest first: {all:?}");
+        assert!(
+            all[0].details.as_deref().unwrap().contains("East"),
+            "newest first: {all:?}"
+        );
 
         let by_action = ActivityFilter {
             action: Some("store_create".into()),

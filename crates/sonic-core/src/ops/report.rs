@@ -191,10 +191,14 @@ pub struct DayTotals {
 /// (oldest first), where local time is UTC + `utc_offset_minutes`.
 pub fn daily(store: &Store, now: DateTime<Utc>, days: u32, utc_offset_minutes: i32) -> Result<Vec<DayTotals>> {
     if !(1..=366).contains(&days) {
-        return Err(Error::Invalid(format!("a daily report covers 1 to 366 days, not {days}")));
+        return Err(Error::Invalid(format!(
+            "a daily report covers 1 to 366 days, not {days}"
+        )));
     }
     if utc_offset_minutes.abs() > 14 * 60 {
-        return Err(Error::Invalid(format!("{utc_offset_minutes} minutes is not a time zone offset")));
+        return Err(Error::Invalid(format!(
+            "{utc_offset_minutes} minutes is not a time zone offset"
+        )));
     }
     let offset = chrono::Duration::minutes(i64::from(utc_offset_minutes));
     let today = (now + offset).date_naive();
@@ -203,7 +207,9 @@ pub fn daily(store: &Store, now: DateTime<Utc>, days: u32, utc_offset_minutes: i
     let to = from + chrono::Duration::days(i64::from(days));
     let mut out: Vec<DayTotals> = (0..days)
         .map(|i| DayTotals {
-            day: (first + chrono::Duration::days(i64::from(i))).format("%Y-%m-%d").to_string(),
+            day: (first + chrono::Duration::days(i64::from(i)))
+                .format("%Y-%m-%d")
+                .to_string(),
             ..DayTotals::default()
         })
         .collect();
@@ -212,7 +218,11 @@ pub fn daily(store: &Store, now: DateTime<Utc>, days: u32, utc_offset_minutes: i
          FROM invoices WHERE created_ms >= ?1 AND created_ms < ?2",
     )?;
     let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<i64>>(2)?,
+        ))
     })?;
     for row in rows {
         let (ms, currency, total) = row?;

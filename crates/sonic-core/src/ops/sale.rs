@@ -326,7 +326,9 @@ pub fn invoices_of_customer(store: &Store, customer_id: &str, page: Page) -> Res
     let mut stmt = store
         .conn()
         .prepare_cached("SELECT body FROM invoices WHERE customer_id = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3")?;
-    let rows = stmt.query_map(params![customer_id, page.limit(), page.offset], |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map(params![customer_id, page.limit(), page.offset], |r| {
+        r.get::<_, String>(0)
+    })?;
     rows.map(|b| super::parse(&b?, Table::Invoices)).collect()
 }
 

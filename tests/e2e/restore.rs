@@ -142,6 +142,17 @@ async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pi
         safety_file.display()
     );
 
+    // The seeded owner is not among the old export's users: the till asks
+    // for a sign-in with one of the restored users.
+    app.testid("restore-sign-in").await?;
+    let session = app.invoke("session", serde_json::json!({})).await?;
+    let session = session.map_err(|e| anyhow::anyhow!("session failed: {e}"))?;
+    assert!(
+        session["user"].is_null(),
+        "nobody is signed in after the restore: {}",
+        session["user"]
+    );
+
     let simple = safety_id.replace('-', "");
     let files = eventually("the pre_restore safety backup file", || {
         let files = backup_files(dir.path())?;

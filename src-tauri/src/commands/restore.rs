@@ -201,7 +201,8 @@ pub(crate) async fn restore(
         }
     };
     progress(&app, "restore", "checking the PIN", 1, 3);
-    let who = state.op_ctx()?.actor.name;
+    let signed_in = state.op_ctx()?.actor;
+    let who = signed_in.name.clone();
     let outcome = as_user(&state, move |store, _| {
         let approver = match security::approve(
             store,
@@ -214,11 +215,23 @@ pub(crate) async fn restore(
             Err(e) => return Ok(Err((e, staged))),
         };
         let actor = format!("{who} (approved by {})", approver.name);
-        Ok(Ok(restore::restore(store, &staged.doc, &staged.source, &actor)?))
+        let outcome = restore::restore(store, &staged.doc, &staged.source, &actor)?;
+        // The restored data has its own users: whoever is signed in stays
+        // only if they are still there, with the same name and role.
+        let still_there = security::user(store, &signed_in.user_id)?
+            .is_some_and(|u| u.name == signed_in.name && u.role == signed_in.role && !u.disabled);
+        Ok(Ok((outcome, still_there)))
     })
     .await?;
     let outcome = match outcome {
-        Ok(o) => o,
+        Ok((o, still_there)) => {
+            if !still_there {
+                if let Ok(mut session) = state.session.lock() {
+                    *session = None;
+                }
+            }
+            o
+        }
         Err((err, staged)) => {
             // A wrong PIN keeps the preview, so the manager can try again.
             if let Ok(mut slot) = state.staged.lock() {

@@ -269,12 +269,7 @@ export function mount(root, ctx) {
           node('ul', {}, ...p.warnings.map((w) => node('li', { 'data-testid': 'restore-warning' }, w))))
         : node('p', { class: 'muted small', 'data-testid': 'restore-no-warnings' }, t('backup.previewNoWarnings'));
 
-      const names = node('datalist', { id: 'restore-approvers' });
-      api.userNames().then((users) => names.replaceChildren(...users
-        .filter((u) => u.role === 'manager' || u.role === 'owner')
-        .map((u) => node('option', { value: u.name }))), () => {});
       const name = node('input', { required: true, autocomplete: 'off', 'data-testid': 'restore-manager-name' });
-      name.setAttribute('list', 'restore-approvers');
       const pin = node('input', { type: 'password', inputMode: 'numeric', autocomplete: 'off', required: true, 'data-testid': 'restore-manager-pin' });
       const confirm = node('button', { type: 'submit', class: 'button button--danger', 'data-testid': 'restore-confirm' }, t('backup.restoreConfirm'));
       const cancel = node('button', { type: 'button', class: 'button', 'data-testid': 'restore-cancel', onclick: () => clear() }, t('common.cancel'));
@@ -282,7 +277,7 @@ export function mount(root, ctx) {
         node('h3', { class: 'card__subtitle' }, t('backup.approvalTitle')),
         node('p', { class: 'small' }, t('backup.approvalLead')),
         node('div', { class: 'row' },
-          field(t('backup.approvalName'), name), names,
+          field(t('backup.approvalName'), name),
           field(t('backup.approvalPin'), pin),
           confirm, cancel));
       form.addEventListener('submit', async (e) => {

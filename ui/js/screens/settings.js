@@ -316,8 +316,7 @@ export function mount(root, ctx) {
         node('dd', { 'data-testid': 'settings-server-pending' }, format.count(s.pending ?? 0)),
         node('dt', {}, t('settings.serverLastSuccess')),
         node('dd', {}, s.lastSuccess ? format.dateTime(s.lastSuccess) : '—'),
-        s.lastError && node('dt', {}, t('settings.serverLastError')),
-        s.lastError && node('dd', { class: 'small' }, s.lastError));
+        ...(s.lastError ? [node('dt', {}, t('settings.serverLastError')), node('dd', { class: 'small' }, s.lastError)] : []));
     }
     api.serverStatus().then(draw, (err) => status.error(err));
     on(events.serverStatus, draw).then((u) => unlisteners.push(u));

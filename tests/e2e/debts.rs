@@ -115,6 +115,20 @@ async fn a_partly_paid_sale_opens_a_debt_that_is_then_paid_in_dollars_on_the_deb
     .await
     .context("the list shows what is left")?;
 
+    // The customer's card on Customers agrees.
+    app.open("customers").await?;
+    css(&app, "[data-testid='customers-open']").await?.click().await?;
+    app.wait_for_text("customers-detail-name", |t| t == "Ali Hassan")
+        .await?;
+    app.wait_for_text("customers-detail-balance", |t| t == iqd(left))
+        .await?;
+    css_text(
+        &app,
+        &format!("[data-testid='customers-detail-invoice'][data-number='{number}']"),
+        |t| t.contains(&iqd(total)) && t.contains(&iqd(paid)),
+    )
+    .await
+    .context("the customer's invoices list the sale with what was paid")?;
     let store = Store::open(&DataDir::at(dir.path()))?;
     let d = debt::debt(&store, &debt_id)?.context("the debt is still stored")?;
     assert_eq!(d.payments.len(), 1, "one payment on the debt: {:?}", d.payments);

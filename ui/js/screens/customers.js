@@ -102,7 +102,7 @@ export function mount(root, ctx) {
       const remaining = entry.remaining ?? d.remaining ?? 0;
       return node('tr', { 'data-testid': 'customers-detail-debt', 'data-debt-id': String(d.id) },
         node('td', {}, format.date(d.createdAt)),
-        node('td', {}, d.source ?? ''),
+        node('td', {}, d.source ? t(`customers.source.${d.source}`) : ''),
         node('td', { class: 'num' }, money(d.amount, d.currency)),
         node('td', { class: 'num strong' }, money(remaining, d.currency)),
         node('td', {}, remaining > 0 ? t('customers.open') : t('customers.settled')));

@@ -32,6 +32,7 @@ export function mount(root, ctx) {
   let customer = null; // { customer, balance }
   let quote = null;
   let quoteSeq = 0;
+  let quoting = Promise.resolve();
   let results = [];
   let selected = -1;
   let customerResults = [];
@@ -270,6 +271,17 @@ export function mount(root, ctx) {
         node('td', { class: 'num' }, line.discountInput),
         line.totalCell,
         node('td', {}, remove));
+      // Enter in a cart field commits it and hands the keyboard back to the
+      // scanner, so the next scan does not type into a quantity.
+      for (const input of [line.qtyInput, line.discountInput]) {
+        input.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            input.blur();
+            scan.focus();
+          }
+        });
+      }
       lines.push(line);
       cartBody.append(line.row);
     }
@@ -330,7 +342,12 @@ export function mount(root, ctx) {
     };
   }
 
-  async function refreshQuote() {
+  function refreshQuote() {
+    quoting = priceCart();
+    return quoting;
+  }
+
+  async function priceCart() {
     const mine = ++quoteSeq;
     if (lines.length === 0) {
       quote = null;
@@ -602,8 +619,14 @@ export function mount(root, ctx) {
     };
   }
 
-  function openPay() {
-    if (!quote || lines.length === 0 || !receiptView.hidden) return;
+  // A quantity or discount still being typed is committed (its change
+  // event) and priced before the payment dialog shows the total.
+  async function openPay() {
+    if (lines.length === 0 || !receiptView.hidden) return;
+    const active = document.activeElement;
+    if (active && active !== scan && root.contains(active) && active.tagName === 'INPUT') active.blur();
+    await quoting;
+    if (!quote || openDialog()) return;
     pay.open();
   }
 

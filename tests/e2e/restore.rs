@@ -188,3 +188,108 @@ async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pi
     }
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restoring_a_local_backup_from_the_history_brings_back_the_rate_and_keeps_the_owner_signed_in(
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("backup").await?;
+    app.click("backup-now").await?;
+    let backup_id = app.wait_for_text("backup-id", |t| !t.trim().is_empty()).await?;
+    let backup_id = backup_id.trim().to_string();
+
+    // A change after the backup: the sales rate.
+    app.invoke("set_rate", serde_json::json!({ "kind": "iqdPerUsd", "rate": "1400" }))
+        .await?
+        .map_err(|e| anyhow::anyhow!("set_rate failed: {e}"))?;
+
+    let item = app
+        .client
+        .wait()
+        .at_most(sonic_e2e::PATIENCE)
+        .for_element(Locator::Css(&format!(
+            "[data-testid='history-item'][data-id='{backup_id}'] [data-testid='history-restore']"
+        )))
+        .await
+        .context("the manual backup is in the local history with a Restore button")?;
+    item.click().await?;
+    app.testid("restore-approval").await?;
+    let shown = preview_rows(&app).await?;
+    assert_eq!(
+        shown["sonic_iqd_per_usd"],
+        (1, 1, 0, 0, 1),
+        "the preview says the sales rate would change back"
+    );
+    assert_eq!(
+        shown["sonic_invoices"],
+        (0, 0, 0, 0, 0),
+        "no invoices either side: nothing to change"
+    );
+    let source = app.testid("restore-source").await?.text().await?;
+    assert!(source.contains(&backup_id), "the preview names the backup: {source}");
+
+    app.fill("restore-manager-name", shop::MANAGER.0).await?;
+    app.fill("restore-manager-pin", shop::MANAGER.1).await?;
+    app.click("restore-confirm").await?;
+    app.wait_for_text("restore-safety-id", |t| !t.trim().is_empty()).await?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let rate = sonic_core::ops::rates::rate(&store, sonic_core::ops::rates::RateKind::IqdPerUsd)?;
+    assert_eq!(
+        rate,
+        Some(shop::RATE.parse().map_err(anyhow::Error::msg)?),
+        "the rate is the backup's again"
+    );
+    let session = app
+        .invoke("session", serde_json::json!({}))
+        .await?
+        .map_err(|e| anyhow::anyhow!("session failed: {e}"))?;
+    assert_eq!(
+        session["user"]["name"],
+        shop::OWNER.0,
+        "the owner, in the backup too, stays signed in"
+    );
+    assert!(
+        app.client
+            .find(Locator::Css("[data-testid='restore-sign-in']"))
+            .await
+            .is_err(),
+        "no sign-in is asked for"
+    );
+    app.wait_for_text("status-rate", |t| t == "1 USD = 1,310 IQD").await?;
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_from_the_backup_screen_shows_the_file_it_wrote() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("backup").await?;
+    app.click("export-now").await?;
+    let file = app.wait_for_text("export-file", |t| !t.trim().is_empty()).await?;
+    let file = PathBuf::from(file.trim());
+    assert!(
+        file.starts_with(dir.path().join("exports")),
+        "the export is in <data dir>/exports: {}",
+        file.display()
+    );
+    let doc = snapshot::read_file(&file)?;
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let stored = store.counts()?;
+    for key in SectionKey::ALL {
+        if !key.as_str().ends_with("_counter") {
+            assert_eq!(
+                doc.counts().get(&key),
+                stored.get(&key),
+                "{}: the export holds what is stored",
+                key.as_str()
+            );
+        }
+    }
+    app.quit().await
+}

@@ -6,7 +6,7 @@ import { node } from '../dom.js';
 const LIMIT = 8;
 
 // itemPicker(ctx, { testid, label, empty, onPick({ item, stock }) })
-// → { el, input, focus(), search() }. Test ids: <testid>-search,
+// → { el, input, focus(), search(), clear() }. Test ids: <testid>-search,
 // <testid>-results, <testid>-result (data-id = item id).
 export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
   const { api, format, status } = ctx;
@@ -70,5 +70,11 @@ export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
     input,
     focus: () => input.focus(),
     search,
+    // Empties the list (until the next search).
+    clear() {
+      asked += 1;
+      rows = [];
+      list.replaceChildren();
+    },
   };
 }

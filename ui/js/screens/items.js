@@ -36,13 +36,11 @@ export function mount(root, ctx) {
     rows.replaceChildren(...found.map(({ item, stock }) =>
       node('tr', {
         class: `items__row${selected && String(selected.item.id) === String(item.id) ? ' is-selected' : ''}`,
-        tabIndex: 0,
         'data-testid': 'items-row',
         'data-id': String(item.id),
         onclick: () => showDetail(item.id),
-        onkeydown: (e) => { if (e.key === 'Enter') showDetail(item.id); },
       },
-      node('td', { class: 'strong', 'data-testid': 'items-row-name' }, item.name),
+      node('td', {}, node('button', { type: 'button', class: 'items__open', 'data-testid': 'items-open', onclick: (e) => { e.stopPropagation(); showDetail(item.id); } }, item.name)),
       node('td', { class: 'mono small' }, item.barcode ?? ''),
       node('td', {}, item.category ?? ''),
       node('td', { class: 'num', 'data-testid': 'items-row-price' }, format.money(item.price ?? 0, item.currency ?? 'IQD')),
@@ -201,10 +199,9 @@ export function mount(root, ctx) {
         node('h1', { class: 'screen__title' }, t('items.title')),
         node('p', { class: 'screen__lead' }, t('items.lead'))),
       node('div', { class: 'screen__actions' }, addButton)),
-    form,
     node('div', { class: 'columns items' },
       node('section', { class: 'card' }, search, table, list.el),
-      detail),
+      node('div', { class: 'items__side' }, form, detail)),
   );
 
   list.first().catch((err) => status.error(err));

@@ -27,13 +27,15 @@ export function mount(root, ctx) {
   const columns = COLUMNS.map((s) => {
     const list = node('ol', { class: 'services__list', 'data-testid': `services-list-${s}` });
     const count = node('span', { class: 'badge' });
-    const page = pager(t, `services-pager-${s}`, (p) => api.tickets(s, p), (rows) => drawColumn(list, count, rows), PAGE);
+    const page = pager(t, `services-pager-${s}`, (p) => api.tickets(s, p), (rows) => drawColumn(list, count, rows, page.el), PAGE);
     const el = node('section', { class: 'services__column', 'data-testid': 'services-column', 'data-status': s, 'aria-label': t(`services.status.${s}`) },
       node('h2', { class: 'services__column-title' }, t(`services.status.${s}`), ' ', count), list, page.el);
     return { status: s, el, page };
   });
 
-  function drawColumn(list, count, rows) {
+  function drawColumn(list, count, rows, pagerEl) {
+    // The pager sets its buttons before drawing: one page needs no pager.
+    pagerEl.hidden = [...pagerEl.querySelectorAll('button')].every((b) => b.disabled);
     count.textContent = rows.length ? String(rows.length) : '';
     if (rows.length === 0) {
       list.replaceChildren(node('li', { class: 'muted small' }, t('services.empty')));
@@ -82,21 +84,23 @@ export function mount(root, ctx) {
   let customer = null;
   const newForm = node('form', { class: 'card form services__new', 'data-testid': 'services-new-form', hidden: true },
     node('h2', { class: 'card__title' }, t('services.newTitle')),
-    node('fieldset', { class: 'services__customer' },
-      node('legend', {}, t('services.customer')),
-      customerChosen,
-      customerSearch,
-      customerResults,
-      node('div', { class: 'row' },
-        node('div', { class: 'grow' }, field(t('services.customerName'), quickName)),
-        node('div', { class: 'grow' }, field(t('services.customerPhone'), quickPhone)),
-        quickAdd)),
-    field(t('services.device'), device, t('services.deviceHint')),
-    field(t('services.fault'), fault),
-    node('div', { class: 'row' },
-      field(t('services.currency'), currency),
-      node('div', { class: 'grow' }, field(t('services.estimate'), estimate)),
-      node('div', { class: 'grow' }, field(t('services.deposit'), deposit))),
+    node('div', { class: 'services__new-grid' },
+      node('fieldset', { class: 'services__customer' },
+        node('legend', {}, t('services.customer')),
+        customerChosen,
+        customerSearch,
+        customerResults,
+        node('div', { class: 'row' },
+          node('div', { class: 'grow' }, field(t('services.customerName'), quickName)),
+          node('div', { class: 'grow' }, field(t('services.customerPhone'), quickPhone)),
+          quickAdd)),
+      node('div', { class: 'form' },
+        field(t('services.device'), device, t('services.deviceHint')),
+        field(t('services.fault'), fault),
+        node('div', { class: 'row' },
+          field(t('services.currency'), currency),
+          node('div', { class: 'grow' }, field(t('services.estimate'), estimate)),
+          node('div', { class: 'grow' }, field(t('services.deposit'), deposit))))),
     newError.el,
     node('div', { class: 'row' }, openSubmit, cancelNew));
 
@@ -219,7 +223,7 @@ export function mount(root, ctx) {
     dueLine,
     deliverSubmit);
   const partForm = node('div', { class: 'services__use-part no-print', 'data-testid': 'services-part-form' },
-    node('h3', { class: 'card__subtitle' }, t('services.partsTitle')),
+    node('h3', { class: 'card__subtitle' }, t('services.usePartTitle')),
     partPicker.el,
     partChosen,
     node('div', { class: 'row' }, node('div', { class: 'grow' }, field(t('services.partQty'), partQty)), partUse));
@@ -357,16 +361,19 @@ export function mount(root, ctx) {
         node('h2', { class: 'card__title', 'data-testid': 'services-detail-number' }, t('services.ticket', { number: tk.number ?? '—' })),
         node('button', { type: 'button', class: 'button no-print', 'data-testid': 'services-print', onclick: () => window.print() }, t('common.print'))),
       node('p', { class: 'print-only services__shop' }, t('services.printHeader', { store: ctx.session.store?.name ?? '' })),
-      facts,
-      node('h3', { class: 'card__subtitle' }, t('services.partsTitle')),
-      parts,
-      outcome,
-      detailError.el,
-      moves,
-      isOpen ? partForm : null,
-      tk.status === 'ready' ? deliverForm : null,
-      node('h3', { class: 'card__subtitle' }, t('services.history')),
-      history);
+      node('div', { class: 'services__detail-body' },
+        node('div', { class: 'services__info' },
+          facts,
+          node('h3', { class: 'card__subtitle' }, t('services.partsTitle')),
+          parts,
+          outcome,
+          node('h3', { class: 'card__subtitle' }, t('services.history')),
+          history),
+        node('div', { class: 'services__actions no-print' },
+          detailError.el,
+          moves,
+          isOpen ? partForm : null,
+          tk.status === 'ready' ? deliverForm : null)));
     detail.hidden = false;
     detail.dataset.id = String(tk.id);
     detail.dataset.status = tk.status;
@@ -400,8 +407,8 @@ export function mount(root, ctx) {
     const tk = await api.usePart(open.id, part.id, qty);
     status.set(t('services.partUsed', { qty: format.count(qty), name: part.name, number: tk.number ?? '' }), 'ok');
     partPicker.input.value = '';
+    partPicker.clear();
     await show(tk);
-    partPicker.search();
   }));
 
   deliverForm.addEventListener('submit', (e) => {
@@ -431,7 +438,6 @@ export function mount(root, ctx) {
   );
 
   columns.forEach((c) => c.page.first().catch((err) => status.error(err)));
-  partPicker.search();
 
   return {
     unmount() {},

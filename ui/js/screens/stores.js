@@ -104,8 +104,9 @@ export function mount(root, ctx) {
         node('h1', { class: 'screen__title' }, t('stores.title')),
         node('p', { class: 'screen__lead' }, isOwner ? t('stores.lead') : t('stores.leadReadOnly'))),
       node('div', { class: 'screen__actions' }, addButton)),
-    form,
-    node('section', { class: 'card' }, table),
+    node('div', { class: 'columns' },
+      node('section', { class: 'card' }, table),
+      form),
   );
   refresh();
 

@@ -40,7 +40,23 @@ pub(crate) struct Movement<'a> {
     pub reference: Option<String>,
 }
 
+/// The most units one stock movement (or a count) may move: far beyond any
+/// shop, and small enough that no sum of movements can overflow.
+pub const MAX_QTY: i64 = 1_000_000_000;
+
+/// Refuses a quantity outside ±[`MAX_QTY`] (a typo or a bad scanner read).
+pub(crate) fn in_range(what: &str, qty: i64) -> Result<()> {
+    if (-MAX_QTY..=MAX_QTY).contains(&qty) {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "{what} {qty} is out of range: at most {MAX_QTY} units at a time"
+        )))
+    }
+}
+
 pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<()> {
+    in_range("a stock movement of", m.delta)?;
     let item: Item = load(tx, Table::Items, m.item_id, "item")?;
     let location: StoreLocation = load(tx, Table::Stores, m.store_id, "store")?;
     if m.delta < 0 && !location.allow_negative_stock {
@@ -209,11 +225,16 @@ pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Res
             "a counted quantity must not be negative, found {counted}"
         )));
     }
+    in_range("a counted quantity of", counted)?;
     store.write(|tx| {
         // A count of an item that does not exist would log a count of nothing.
         let _: Item = load(tx, Table::Items, item_id, "item")?;
         let have = level_in(tx, item_id, &ctx.store_id)?;
-        let delta = counted - have;
+        let delta = counted.checked_sub(have).ok_or_else(|| {
+            Error::Invalid(format!(
+                "the level {have} of {item_id} is out of range; adjust it first"
+            ))
+        })?;
         if delta != 0 {
             let m = Movement {
                 item_id,

@@ -325,3 +325,66 @@ async fn a_sale_made_at_the_till_is_still_there_after_the_app_is_closed_and_star
     assert_eq!(invoice.paid, Some(total), "paid in full");
     second.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_lowered_at_the_till_is_sold_as_a_line_discount_and_never_raised() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let rate = rate()?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+
+    // The $250 phone in a dinar invoice, then the cashier's price for it.
+    scan(&app, &shop.phone.barcode).await?;
+    let list = money::convert(25_000, Currency::Usd, Currency::Iqd, rate, IQD_STEP).context("converts")?;
+    app.wait_for_text("sale-total", |t| t == iqd(list)).await?;
+    let phone_row = format!("[data-testid='sale-line'][data-item-id='{}']", shop.phone.id);
+    let price = css(&app, &format!("{phone_row} [data-testid='sale-line-unit']")).await?;
+
+    // Above the list price is refused where it was typed; the total stays.
+    price.clear().await?;
+    price
+        .send_keys(&format!("{}{}", list + 1_000, char::from(Key::Enter)))
+        .await?;
+    app.wait_for_text("sale-cart-error", |t| !t.trim().is_empty()).await?;
+    app.wait_for_text("sale-total", |t| t == iqd(list)).await?;
+
+    let lowered = list - 7_500;
+    let price = css(&app, &format!("{phone_row} [data-testid='sale-line-unit']")).await?;
+    price.clear().await?;
+    price.send_keys(&format!("{lowered}{}", char::from(Key::Enter))).await?;
+    app.wait_for_text("sale-total", |t| t == iqd(lowered)).await?;
+    let discount = css(&app, &format!("{phone_row} [data-testid='sale-line-discount']"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(
+        discount,
+        (list - lowered).to_string(),
+        "the lowered price shows as the line's discount"
+    );
+
+    app.click("sale-pay").await?;
+    dialog_open(&app, "sale-pay-dialog").await?;
+    app.click("sale-pay-exact").await?;
+    app.click("sale-pay-confirm").await?;
+    let number = receipt_number(&app).await?;
+    app.wait_for_text("sale-receipt-total", |t| t == iqd(lowered)).await?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let invoice = sale::invoice_by_number(&store, number)?.context("the invoice is stored")?;
+    let line = &invoice.lines[0];
+    assert_eq!(
+        line.unit_price, 25_000,
+        "the invoice keeps the list price, in the item's currency"
+    );
+    assert_eq!(
+        line.discount,
+        Some(list - lowered),
+        "what was taken off is the line's discount"
+    );
+    assert_eq!(line.total, Some(lowered), "the line sold for the cashier's price");
+    assert_eq!(invoice.total, lowered, "the invoice total is the lowered price");
+    app.quit().await
+}

@@ -238,7 +238,31 @@ export function mount(root, ctx) {
       const line = { item, stock, qty: 1, discount: 0 };
       line.qtyInput = node('input', { class: 'sale-qty-input', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-line-qty', value: '1', 'aria-label': t('sale.qtyOf', { name: item.name }) });
       line.discountInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-line-discount', value: '', placeholder: '0', 'aria-label': t('sale.discountOf', { name: item.name }) });
+      line.priceInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-line-unit', value: '', 'aria-label': t('sale.priceOf', { name: item.name, currency }) });
       line.totalCell = node('td', { class: 'num', 'data-testid': 'sale-line-total' }, '—');
+      // A price typed for one unit, in the invoice currency, is sold as a
+      // line discount off the list price (the invoice keeps the list price
+      // and shows what was taken off). It can only go down.
+      line.priceInput.addEventListener('change', () => {
+        const q = quote?.lines?.[lines.indexOf(line)];
+        const unit = format.parseMoney(line.priceInput.value, currency);
+        if (!q || unit === null) {
+          if (unit === null) cartError.show({ code: 'Validation', message: t('sale.badPrice', { currency }) });
+          drawTotals();
+          return;
+        }
+        const gross = (q.total ?? 0) + (q.discount ?? 0);
+        const discount = gross - unit * line.qty;
+        if (discount < 0) {
+          cartError.show({ code: 'Validation', message: t('sale.priceAboveList', { name: item.name, price: money(Math.floor(gross / line.qty), currency) }) });
+          drawTotals();
+          return;
+        }
+        cartError.clear();
+        line.discount = discount;
+        line.discountInput.value = discount ? format.moneyInput(discount, currency) : '';
+        refreshQuote();
+      });
       line.qtyInput.addEventListener('change', () => {
         const qty = format.parseQty(line.qtyInput.value);
         if (qty === null || qty < 1) {
@@ -267,13 +291,14 @@ export function mount(root, ctx) {
         node('th', { scope: 'row', 'data-testid': 'sale-line-name' }, item.name,
           stock !== undefined && stock !== null && stock < 1 ? node('span', { class: 'badge badge--warn' }, t('sale.noStock')) : null),
         node('td', { class: 'num' }, line.qtyInput),
-        node('td', { class: 'num', 'data-testid': 'sale-line-price' }, money(item.price ?? 0, item.currency ?? 'IQD')),
+        node('td', { class: 'num' }, line.priceInput,
+          node('div', { class: 'small muted', 'data-testid': 'sale-line-price' }, t('sale.listPrice', { price: money(item.price ?? 0, item.currency ?? 'IQD') }))),
         node('td', { class: 'num' }, line.discountInput),
         line.totalCell,
         node('td', {}, remove));
       // Enter in a cart field commits it and hands the keyboard back to the
       // scanner, so the next scan does not type into a quantity.
-      for (const input of [line.qtyInput, line.discountInput]) {
+      for (const input of [line.qtyInput, line.priceInput, line.discountInput]) {
         input.addEventListener('keydown', (e) => {
           if (e.key === 'Enter') {
             e.preventDefault();
@@ -373,6 +398,11 @@ export function mount(root, ctx) {
     lines.forEach((line, i) => {
       const q = quote?.lines?.[i];
       line.totalCell.textContent = q ? money(q.total ?? 0, currency) : '—';
+      if (document.activeElement !== line.priceInput) {
+        // What one unit sells for now, after its discount, in the invoice currency.
+        line.priceInput.value = q ? format.moneyInput(Math.round((q.total ?? 0) / line.qty), currency) : '';
+      }
+      line.priceInput.setAttribute('aria-label', t('sale.priceOf', { name: line.item.name, currency }));
     });
     subtotalCell.textContent = quote ? money(quote.subtotal, currency) : '—';
     totalCell.textContent = quote ? money(quote.total, currency) : '—';

@@ -139,7 +139,8 @@ pub(crate) async fn pay_debt(
     .await
 }
 
-/// Closes a debt without payment (manager).
+/// Records the payment of everything left on a debt, in its own currency, which closes it
+/// (core `debt::settle`: any signed-in user may; the Debts screen offers it to managers).
 #[tauri::command]
 pub(crate) async fn settle_debt(state: State<'_, AppState>, debt_id: String) -> Result<DebtRow, UiError> {
     id_arg("the debt", &debt_id)?;

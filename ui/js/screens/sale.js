@@ -670,6 +670,9 @@ export function mount(root, ctx) {
     const [oc, oa] = info.otherTotal ?? [other(cur), convert(invoice.total, cur, other(cur), invoice.rate, step())];
     const changeCurrency = sold.changeCurrency ?? invoice.changeCurrency ?? cur;
     const change = sold.change ?? invoice.change ?? 0;
+    // A receipt shown again has no debt record with it: what was not paid is the debt it opened.
+    const unpaid = invoice.paid !== undefined && invoice.paid !== null ? invoice.total - invoice.paid : 0;
+    const debt = sold.debt ? [sold.debt.amount, sold.debt.currency] : unpaid > 0 ? [unpaid, cur] : null;
     const row = (label, value, testid, cls = '') =>
       node('div', { class: `receipt__row ${cls}` }, node('span', {}, label), node('span', { class: 'num', 'data-testid': testid }, value));
 
@@ -700,7 +703,7 @@ export function mount(root, ctx) {
       node('div', { class: 'receipt__totals' },
         ...(invoice.payments ?? []).map((p) => row(t('sale.tendered', { currency: p.currency }), money(p.amount, p.currency), `sale-receipt-tendered-${p.currency}`)),
         row(t('sale.change'), money(change, changeCurrency), 'sale-receipt-change'),
-        sold.debt ? row(t('sale.receiptDebt'), money(sold.debt.amount, sold.debt.currency), 'sale-receipt-debt', 'receipt__row--debt') : null),
+        debt ? row(t('sale.receiptDebt'), money(debt[0], debt[1]), 'sale-receipt-debt', 'receipt__row--debt') : null),
       node('p', { class: 'receipt__thanks' }, t('sale.thanks')));
     saleView.hidden = true;
     receiptView.hidden = false;

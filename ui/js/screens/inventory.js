@@ -100,6 +100,9 @@ export function mount(root, ctx) {
       node('div', {}, title, meta),
       node('div', {}, node('h3', { class: 'card__subtitle', id: 'inventory-item-title' }, t('inventory.levels')), levels)));
   const empty = node('p', { class: 'card muted', 'data-testid': 'inventory-empty' }, t('inventory.pickFirst'));
+  // Stock changes are a manager's; a cashier sees the levels only.
+  const canChange = session.user?.role !== 'cashier';
+  const readOnly = node('p', { class: 'muted small', 'data-testid': 'inventory-read-only', hidden: true }, t('inventory.readOnly'));
 
   root.append(
     node('div', { class: 'screen__head' },
@@ -108,7 +111,7 @@ export function mount(root, ctx) {
         node('p', { class: 'screen__lead' }, t('inventory.lead', { store: here?.name ?? '—' })))),
     node('div', { class: 'inventory' },
       node('section', { class: 'card inventory__pick' }, node('h2', { class: 'card__title' }, t('inventory.pick')), picker.el),
-      node('div', { class: 'inventory__main' }, error.el, done, empty, detail, actions)),
+      node('div', { class: 'inventory__main' }, error.el, done, empty, detail, readOnly, actions)),
   );
   actions.hidden = true;
 
@@ -194,10 +197,11 @@ export function mount(root, ctx) {
       chosen = { item: { id } };
       await reload();
       detail.hidden = false;
-      actions.hidden = false;
+      actions.hidden = !canChange;
+      readOnly.hidden = canChange;
       empty.hidden = true;
       fillStoreSelects();
-      receiveQty.focus();
+      if (canChange) receiveQty.focus();
     } catch (err) {
       chosen = null;
       error.show(err);

@@ -142,6 +142,8 @@ export function mount(root, ctx) {
       amount.focus();
     } catch (err) {
       error.show(err);
+      // Transfers need the shop's transfer rate: say where it is set.
+      if (err.code === 'RateNotSet') error.el.textContent = t('transfer.rateNotSet');
     } finally {
       submit.disabled = false;
     }

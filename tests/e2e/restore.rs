@@ -293,3 +293,43 @@ async fn export_from_the_backup_screen_shows_the_file_it_wrote() -> anyhow::Resu
     }
     app.quit().await
 }
+
+/// The id (`data-testid`) of the focused element.
+async fn focused(app: &App) -> anyhow::Result<String> {
+    let id = app
+        .client
+        .execute("return document.activeElement?.dataset?.testid ?? ''", vec![])
+        .await?;
+    Ok(id.as_str().unwrap_or_default().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_menus_import_restore_and_history_items_open_the_backup_screen_at_their_part() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    // The native menu sends its item's id as the `menu` event; sent here the
+    // same way, from the page.
+    for (id, part) in [
+        ("file/import", "restore-file-input"),
+        ("backup/restore", "restore-card"),
+        ("backup/history", "backup-history-card"),
+    ] {
+        app.open("sale").await?;
+        app.client
+            .execute(
+                "window.__TAURI__.event.emit('menu', arguments[0])",
+                vec![serde_json::json!(id)],
+            )
+            .await?;
+        app.client
+            .wait()
+            .at_most(sonic_e2e::PATIENCE)
+            .for_element(Locator::Css(&format!("main[data-screen='backup'][data-focus='{id}']")))
+            .await
+            .with_context(|| format!("the menu item {id} did not open the Backup screen"))?;
+        assert_eq!(focused(&app).await?, part, "{id} focuses its part of the Backup screen");
+    }
+    app.quit().await
+}

@@ -736,12 +736,19 @@ export function mount(root, ctx) {
     }
   }
 
+  // The page rule is added last for the length of the print, so another
+  // screen's print margins (all stylesheets are loaded at once) do not
+  // shrink the 80 mm roll.
   function printReceipt() {
+    const page = node('style', { 'data-print-page': 'receipt' });
+    page.textContent = '@page { size: 80mm auto; margin: 0; }';
+    document.head.append(page);
     document.body.dataset.print = 'receipt';
     try {
       window.print();
     } finally {
       delete document.body.dataset.print;
+      page.remove();
     }
   }
 

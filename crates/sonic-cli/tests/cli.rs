@@ -125,6 +125,23 @@ fn digest(d: &Path, tmp: &Path, name: &str) -> String {
     v["snapshotSha256"].as_str().unwrap().to_string()
 }
 
+/// How many times the restore and the backup are killed: `SONIC_KILLS`
+/// (scripts/reliability: 1000), 50 by default.
+fn kills() -> u32 {
+    std::env::var("SONIC_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n >= 3)
+        .unwrap_or(50)
+}
+
+/// The `i`-th of `n` kill points, spread over `[0, span)` in a scattered
+/// order (a fixed permutation, so a failure can be re-run).
+fn kill_point(i: u32, n: u32, span: std::time::Duration) -> std::time::Duration {
+    let scattered = (u64::from(i) * 7919 % u64::from(n)) as u32;
+    span * scattered / n
+}
+
 /// A restore killed at any moment leaves the old state or the new one, never
 /// a mix, and the database stays sound.
 #[test]
@@ -147,13 +164,13 @@ fn a_restore_killed_midway_leaves_the_old_or_the_new_state() {
     let full = started.elapsed();
 
     let (mut saw_old, mut saw_new) = (0u32, 0u32);
-    const ATTEMPTS: u32 = 14;
-    for attempt in 0..ATTEMPTS {
+    let attempts = kills();
+    for attempt in 0..attempts {
         // From 0 to 1.2x the full time, and a last one well after it.
-        let wait = if attempt + 1 == ATTEMPTS {
+        let wait = if attempt + 1 == attempts {
             full * 3
         } else {
-            full * 6 / 5 * attempt / (ATTEMPTS - 2)
+            kill_point(attempt, attempts - 1, full * 6 / 5)
         };
         let mut child = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
             .arg("--data-dir")
@@ -193,7 +210,7 @@ fn a_restore_killed_midway_leaves_the_old_or_the_new_state() {
     }
     assert!(saw_old > 0, "a kill before the commit must leave the old state");
     assert!(saw_new > 0, "a kill after the commit must leave the new state");
-    eprintln!("kills that left the old state: {saw_old}, the new state: {saw_new}");
+    eprintln!("restore kills: {attempts}; left the old state: {saw_old}, the new state: {saw_new}, a mix: 0");
 }
 
 /// A backup killed at any moment never leaves a damaged file under a
@@ -207,7 +224,8 @@ fn a_backup_killed_midway_never_leaves_a_damaged_backup() {
     let started = std::time::Instant::now();
     ok(&d, &["backup"]);
     let full = started.elapsed();
-    for attempt in 0..10u32 {
+    let attempts = kills();
+    for attempt in 0..attempts {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
             .arg("--data-dir")
             .arg(&d)
@@ -216,10 +234,11 @@ fn a_backup_killed_midway_never_leaves_a_damaged_backup() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(full * attempt / 8);
+        std::thread::sleep(kill_point(attempt, attempts, full * 5 / 4));
         let _ = child.kill();
         let _ = child.wait();
     }
+    eprintln!("backup kills: {attempts}; every file under a backup's name verifies");
     let list: Value = serde_json::from_str(&ok(&d, &["--json", "backups"])).unwrap();
     for b in list.as_array().unwrap() {
         let file = b["file"].as_str().unwrap();

@@ -5,6 +5,7 @@
 //! tauri-driver) and `cargo build -p sonic-pos`.
 
 mod backup;
+mod dashboard;
 mod debts;
 mod lifecycle;
 mod recovery;

@@ -172,3 +172,110 @@ async fn switching_to_arabic_turns_the_app_right_to_left_and_the_sale_screen_int
     assert_eq!(session["language"], "ar", "the language is kept for the next start");
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_adds_a_user_changes_a_pin_and_saves_the_shop_settings() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("settings").await?;
+
+    app.fill("settings-new-user-name", "Ali").await?;
+    app.testid("settings-new-user-role")
+        .await?
+        .find(Locator::Css("option[value='manager']"))
+        .await?
+        .click()
+        .await?;
+    app.fill("settings-new-user-pin", "2468").await?;
+    app.click("settings-new-user-submit").await?;
+    let row = app
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("[data-testid='user-row'][data-name='Ali']"))
+        .await
+        .context("the new user is listed")?;
+    assert_eq!(row.attr("data-role").await?.as_deref(), Some("manager"));
+
+    // The cashier's PIN, changed by the owner.
+    let cashier = app
+        .client
+        .find(Locator::Css(&format!(
+            "[data-testid='user-row'][data-name='{}']",
+            shop::CASHIER.0
+        )))
+        .await?;
+    cashier
+        .find(Locator::Css("[data-testid='user-new-pin']"))
+        .await?
+        .send_keys("9753")
+        .await?;
+    cashier
+        .find(Locator::Css("[data-testid='user-set-pin']"))
+        .await?
+        .click()
+        .await?;
+    app.wait_for_text("status-message", |t| t == "PIN of Cashier changed")
+        .await?;
+
+    app.fill("settings-shop-name", "Sonic Karrada").await?;
+    app.fill("settings-iqd-step", "500").await?;
+    app.fill("settings-return-approval", "250000").await?;
+    app.click("settings-shop-save").await?;
+    app.wait_for_text("settings-shop-saved", |t| t == "Shop settings saved")
+        .await?;
+
+    let mut store = Store::open(&DataDir::at(dir.path()))?;
+    let settings = sonic_core::ops::settings::shop_settings(&store)?;
+    assert_eq!(
+        (
+            settings.shop_name.as_str(),
+            settings.iqd_step,
+            settings.return_approval_above_iqd
+        ),
+        ("Sonic Karrada", 500, 250_000),
+        "the shop settings typed are stored"
+    );
+    assert_eq!(settings.max_pin_attempts, 5, "fields left alone keep their value");
+    let now = chrono::Utc::now();
+    let ali = sonic_core::ops::security::sign_in(&mut store, "Ali", "2468", now)?;
+    assert_eq!(
+        ali.role,
+        sonic_core::sections::Role::Manager,
+        "Ali signs in with his PIN as a manager"
+    );
+    sonic_core::ops::security::sign_in(&mut store, shop::CASHIER.0, "9753", now)
+        .context("the cashier's new PIN works")?;
+    assert!(
+        sonic_core::ops::security::sign_in(&mut store, shop::CASHIER.0, shop::CASHIER.1, now).is_err(),
+        "the cashier's old PIN no longer works"
+    );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_cannot_change_the_rate_and_is_told_so_where_they_typed_it() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::CASHIER.0, shop::CASHIER.1).await?;
+    app.open("settings").await?;
+    app.fill("settings-rate-iqdPerUsd", "1500").await?;
+    app.click("settings-rate-iqdPerUsd-save").await?;
+    let error = app
+        .wait_for_text("settings-rate-iqdPerUsd-error", |t| !t.is_empty())
+        .await?;
+    assert!(
+        error.starts_with("Not allowed"),
+        "the refusal is shown by the rate: {error}"
+    );
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    assert_eq!(
+        rates::rate(&store, RateKind::IqdPerUsd)?,
+        Some(shop::RATE.parse::<Rate>().map_err(anyhow::Error::msg)?),
+        "the stored rate is unchanged"
+    );
+    app.quit().await
+}

@@ -1,8 +1,9 @@
 //! Stock on the Inventory screen: receiving into the till's store, moving
 //! stock to the branch, adjusting and counting; what the screen shows after
-//! each step is what the store holds. Also the small UI helpers the other
-//! screen tests here use (picking an item, choosing an option, reading text
-//! by CSS selector).
+//! each step is what the store holds. Also the Items, Stores and Activity
+//! screens, and the small UI helpers the other screen tests here use
+//! (fields scrolled into view, picking an item, choosing an option, reading
+//! text by CSS selector).
 
 use std::time::{Duration, Instant};
 
@@ -10,9 +11,10 @@ use anyhow::{bail, Context as _};
 use fantoccini::elements::Element;
 use fantoccini::Locator;
 use sonic_core::ops::activity::{self, ActivityFilter};
-use sonic_core::ops::{stock, Page};
+use sonic_core::ops::{catalog, stock, stores, Page};
+use sonic_core::sections::Currency;
 use sonic_core::{DataDir, Store};
-use sonic_e2e::shop::{seed_shop, SeededItem, OWNER};
+use sonic_e2e::shop::{seed_shop, SeededItem, MANAGER, OWNER};
 use sonic_e2e::{App, PATIENCE};
 
 /// Waits until the element at `css` has text satisfying `ok`; returns it.
@@ -209,4 +211,155 @@ async fn receiving_and_moving_stock_to_the_branch_shows_and_stores_every_level()
         "the count is logged with what there was"
     );
     app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_priced_in_dollars_is_added_changed_and_archived_on_the_items_screen() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(MANAGER.0, MANAGER.1).await?;
+    app.open("items").await?;
+
+    click(&app, "items-add").await?;
+    fill(&app, "items-name", "Redmi Note 13").await?;
+    fill(&app, "items-barcode", "6941812700012").await?;
+    fill(&app, "items-category", "Phones").await?;
+    choose(&app, "items-currency", "USD").await?;
+    fill(&app, "items-price", "189.99").await?;
+    fill(&app, "items-cost", "150.5").await?;
+    click(&app, "items-save").await?;
+    app.wait_for_text("items-detail-name", |t| t == "Redmi Note 13").await?;
+    app.wait_for_text("items-detail-price", |t| t == "$189.99").await?;
+    app.wait_for_text("items-detail-cost", |t| t == "$150.50").await?;
+
+    let stored = |text: &str| -> anyhow::Result<Vec<sonic_core::sections::Item>> {
+        let store = Store::open(&DataDir::at(dir.path()))?;
+        Ok(catalog::search_items(&store, text, Page::FIRST)?)
+    };
+    let found = stored("6941812700012")?;
+    assert_eq!(found.len(), 1, "the new item is found by its barcode");
+    let id = found[0].id.key();
+    assert_eq!(
+        (found[0].currency, found[0].price, found[0].cost),
+        (Some(Currency::Usd), Some(18_999), Some(15_050)),
+        "$189.99 and $150.50 are stored in cents"
+    );
+    assert_eq!(found[0].category.as_deref(), Some("Phones"));
+
+    click(&app, "items-edit").await?;
+    fill(&app, "items-price", "179").await?;
+    click(&app, "items-save").await?;
+    app.wait_for_text("items-detail-price", |t| t == "$179.00").await?;
+    assert_eq!(
+        stored("6941812700012")?[0].price,
+        Some(17_900),
+        "the new price is stored"
+    );
+
+    // Archiving asks twice; the item then leaves the list and the search.
+    click(&app, "items-archive").await?;
+    click(&app, "items-archive").await?;
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("[data-testid='items-detail'][hidden]"))
+        .await
+        .context("the archived item's detail closes")?;
+    let rows = app.client.find_all(Locator::Css("[data-testid='items-row']")).await?;
+    let mut ids = Vec::new();
+    for row in &rows {
+        ids.push(row.attr("data-id").await?.unwrap_or_default());
+    }
+    assert!(!ids.contains(&id), "the archived item is not listed: {ids:?}");
+    assert!(stored("6941812700012")?.is_empty(), "search leaves archived items out");
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let item = catalog::item(&store, &id)?.context("the archived item is kept")?;
+    assert!(item.archived, "the item is archived, not deleted");
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_adds_a_store_that_allows_negative_stock_and_the_till_can_switch_to_it() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(OWNER.0, OWNER.1).await?;
+    app.open("stores").await?;
+
+    click(&app, "stores-add").await?;
+    fill(&app, "stores-name", "Airport kiosk").await?;
+    fill(&app, "stores-address", "Baghdad International Airport").await?;
+    fill(&app, "stores-phone", "07700000003").await?;
+    click(&app, "stores-negative").await?;
+    click(&app, "stores-save").await?;
+    let row = "[data-testid='stores-row'][data-id='store-3']";
+    wait_for_css_text(&app, &format!("{row} [data-testid='stores-row-name']"), |t| {
+        t.contains("Airport kiosk")
+    })
+    .await?;
+    let negative = app
+        .client
+        .find(Locator::Css(&format!("{row} [data-testid='stores-row-negative']")))
+        .await?;
+    assert_eq!(negative.attr("data-allowed").await?.as_deref(), Some("true"));
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("[data-testid='store-switch'] option[value='store-3']"))
+        .await
+        .context("the new store is offered in the top bar's store switch")?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let all = stores::stores(&store)?;
+    let kiosk = all
+        .iter()
+        .find(|s| s.name == "Airport kiosk")
+        .context("the store is stored")?;
+    assert_eq!(kiosk.id.key(), "store-3", "numbered after Main and Branch");
+    assert!(kiosk.allow_negative_stock, "negative stock is allowed there");
+    assert_eq!(
+        (kiosk.address.as_deref(), kiosk.phone.as_deref()),
+        (Some("Baghdad International Airport"), Some("07700000003"))
+    );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_activity_log_filters_by_action_and_by_text() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(OWNER.0, OWNER.1).await?;
+    app.open("activity").await?;
+
+    // The seed received stock of its three items.
+    choose(&app, "activity-action", "stock_receive").await?;
+    let rows = "[data-testid='activity-list'] [data-testid='activity-row']";
+    wait_for_rows(&app, rows, 3).await?;
+    for row in app.client.find_all(Locator::Css(rows)).await? {
+        assert_eq!(row.attr("data-action").await?.as_deref(), Some("stock_receive"));
+    }
+
+    // Text narrows it further: only the screen's receipt names its id.
+    fill(&app, "activity-text", &shop.screen.id).await?;
+    wait_for_rows(&app, rows, 1).await?;
+    let details = app.testid("activity-details").await?.text().await?;
+    assert_eq!(details, format!("received 4 of {}", shop.screen.id));
+    app.quit().await
+}
+
+/// Waits until exactly `n` elements match `css`.
+async fn wait_for_rows(app: &App, css: &str, n: usize) -> anyhow::Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let found = app.client.find_all(Locator::Css(css)).await?.len();
+        if found == n {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{css} matched {found} elements, not {n}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

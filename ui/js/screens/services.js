@@ -67,7 +67,7 @@ export function mount(root, ctx) {
 
   // ---- new ticket ----
   const newButton = node('button', { type: 'button', class: 'button button--primary', 'data-testid': 'services-new' }, t('services.new'));
-  const customerSearch = node('input', { type: 'search', autocomplete: 'off', 'data-testid': 'services-customer-search', 'aria-label': t('services.findCustomer'), placeholder: t('services.findCustomer') });
+  const customerSearch = node('input', { type: 'search', autocomplete: 'off', 'data-role': 'search', 'data-testid': 'services-customer-search', 'aria-label': t('services.findCustomer'), placeholder: t('services.findCustomer') });
   const customerResults = node('ul', { class: 'pick__list', 'data-testid': 'services-customer-results' });
   const customerChosen = node('p', { class: 'services__chosen', 'data-testid': 'services-customer-chosen' }, t('services.noCustomer'));
   const quickName = node('input', { autocomplete: 'off', 'data-testid': 'services-customer-name' });
@@ -206,7 +206,7 @@ export function mount(root, ctx) {
   // ---- the open ticket ----
   const detail = node('section', { class: 'card services__detail', 'data-testid': 'services-detail', hidden: true, 'aria-live': 'polite' });
   const detailError = errorBox(t, 'services-error');
-  const partPicker = itemPicker(ctx, { testid: 'services-part', label: t('services.findPart'), empty: t('services.noParts'), onPick: (row) => choosePart(row) });
+  const partPicker = itemPicker(ctx, { testid: 'services-part', label: t('services.findPart'), empty: t('services.noParts'), role: 'search', onPick: (row) => choosePart(row) });
   const partChosen = node('p', { class: 'services__chosen', 'data-testid': 'services-part-chosen' }, t('services.noPart'));
   const partQty = node('input', { inputMode: 'numeric', autocomplete: 'off', value: '1', 'data-testid': 'services-part-qty' });
   const partUse = node('button', { type: 'button', class: 'button', 'data-testid': 'services-part-use' }, t('services.usePart'));
@@ -444,6 +444,15 @@ export function mount(root, ctx) {
     onKey(e) {
       if (e.key === 'Escape' && !newForm.hidden) {
         newForm.hidden = true;
+        return true;
+      }
+      // Search (F3): the part search of an open ticket, else a customer for a new one.
+      if (e.key === 'F3') {
+        if (partForm.isConnected && !detail.hidden) partPicker.focus();
+        else {
+          newForm.hidden = false;
+          customerSearch.focus();
+        }
         return true;
       }
       return false;

@@ -82,13 +82,13 @@ export function mount(root, ctx) {
       head,
       node('dl', { class: 'facts facts--wide' },
         node('dt', {}, t('backup.id')),
-        node('dd', { class: 'mono strong', 'data-testid': 'backup-id' }, backup.id),
+        node('dd', { class: 'mono strong', dir: 'ltr', 'data-testid': 'backup-id' }, backup.id),
         node('dt', {}, t('backup.when')),
         node('dd', {}, format.dateTime(backup.createdAt)),
         node('dt', {}, t('backup.reason')),
         node('dd', { 'data-testid': 'backup-reason' }, t(`reason.${backup.reason}`)),
         node('dt', {}, t('backup.file')),
-        node('dd', { class: 'mono small', 'data-testid': 'backup-file' }, backup.file),
+        node('dd', { class: 'mono small', dir: 'ltr', 'data-testid': 'backup-file' }, backup.file),
         node('dt', {}, t('backup.size')),
         node('dd', {}, format.bytes(backup.sizeBytes))),
       node('h3', { class: 'card__subtitle' }, t('backup.sections'), ' ',
@@ -186,7 +186,7 @@ export function mount(root, ctx) {
     error.hidden = true;
     try {
       const written = await api.exportNow();
-      exportResult.replaceChildren(t('backup.exported'), ' ', node('span', { class: 'mono', 'data-testid': 'export-file' }, written.file));
+      exportResult.replaceChildren(t('backup.exported'), ' ', node('span', { class: 'mono', dir: 'ltr', 'data-testid': 'export-file' }, written.file));
       exportResult.hidden = false;
     } catch (err) {
       showError(err);
@@ -304,7 +304,7 @@ export function mount(root, ctx) {
         node('h3', { class: 'card__subtitle' }, t('backup.previewTitle')),
         node('dl', { class: 'facts' },
           node('dt', {}, t('backup.previewSource')),
-          node('dd', { class: 'mono small', 'data-testid': 'restore-source' }, sourceLabel(p, label)),
+          node('dd', { class: 'mono small', dir: 'ltr', 'data-testid': 'restore-source' }, sourceLabel(p, label)),
           node('dt', {}, t('backup.when')),
           node('dd', { 'data-testid': 'restore-created' }, p.createdAt ? format.dateTime(p.createdAt) : t('backup.previewUnknownTime')),
           node('dt', {}, t('backup.previewFormat')),
@@ -326,11 +326,11 @@ export function mount(root, ctx) {
         node('p', {}, t('backup.safetyLead')),
         node('dl', { class: 'facts' },
           node('dt', {}, t('backup.id')),
-          node('dd', { class: 'mono strong', 'data-testid': 'restore-safety-id' }, safety.id),
+          node('dd', { class: 'mono strong', dir: 'ltr', 'data-testid': 'restore-safety-id' }, safety.id),
           node('dt', {}, t('backup.reason')),
           node('dd', { 'data-testid': 'restore-safety-reason' }, t(`reason.${safety.reason}`)),
           node('dt', {}, t('backup.file')),
-          node('dd', { class: 'mono small', 'data-testid': 'restore-safety-file' }, safety.file)));
+          node('dd', { class: 'mono small', dir: 'ltr', 'data-testid': 'restore-safety-file' }, safety.file)));
       outcome.hidden = false;
       status.set(t('backup.restoreDoneStatus', { id: format.shortId(safety.id) }), 'ok');
       await refresh(last);
@@ -359,7 +359,7 @@ export function mount(root, ctx) {
     if (!last || last.id !== backup.id) showBackup(backup);
   });
   listen(events.exportFinished, (x) => {
-    exportResult.replaceChildren(t('backup.exported'), ' ', node('span', { class: 'mono', 'data-testid': 'export-file' }, x.file));
+    exportResult.replaceChildren(t('backup.exported'), ' ', node('span', { class: 'mono', dir: 'ltr', 'data-testid': 'export-file' }, x.file));
     exportResult.hidden = false;
   });
   listen(events.progress, (p) => {

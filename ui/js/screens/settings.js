@@ -311,7 +311,7 @@ export function mount(root, ctx) {
         node('dt', {}, t('settings.serverState')),
         node('dd', { class: 'strong', 'data-testid': 'settings-server-state' }, t(`settings.server.${state}`)),
         node('dt', {}, t('settings.serverAddress')),
-        node('dd', { class: 'mono small' }, s.server ?? '—'),
+        node('dd', { class: 'mono small', dir: 'ltr' }, s.server ?? '—'),
         node('dt', {}, t('settings.serverPending')),
         node('dd', { 'data-testid': 'settings-server-pending' }, format.count(s.pending ?? 0)),
         node('dt', {}, t('settings.serverLastSuccess')),

@@ -21,10 +21,19 @@ pub(crate) const STARTED: &str = "backup-started";
 pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupDto, UiError> {
     let state = app.state::<AppState>();
     let store = state.store();
+    let pending = if state.server.is_some() {
+        sonic_core::backup::PendingBackups::Keep
+    } else {
+        sonic_core::backup::PendingBackups::NoServer
+    };
     emit(app, STARTED, reason);
-    let written =
-        tauri::async_runtime::spawn_blocking(move || sonic_core::backup::create_backup(&lock_store(&store), reason))
-            .await;
+    let written = tauri::async_runtime::spawn_blocking(move || {
+        let store = lock_store(&store);
+        let info = sonic_core::backup::create_backup(&store, reason)?;
+        prune(&store, pending);
+        Ok::<_, sonic_core::Error>(info)
+    })
+    .await;
     let result = match written {
         Ok(Ok(info)) => Ok(BackupDto::from(&info)),
         Ok(Err(err)) => Err(UiError::from(err)),
@@ -45,6 +54,22 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
         }
     }
     result
+}
+
+/// Deletes the local backups the installation's retention does not keep
+/// (never one still waiting for the server). A failure here is logged: the
+/// backup just written is what matters.
+fn prune(store: &sonic_core::Store, pending: sonic_core::backup::PendingBackups) {
+    let pruned = store
+        .retention()
+        .and_then(|retention| sonic_core::backup::apply_retention_with(store, retention, chrono::Utc::now(), pending));
+    match pruned {
+        Ok(removed) if !removed.is_empty() => {
+            tracing::info!(removed = removed.len(), "old local backups removed by retention")
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!("could not apply the backup retention: {err}"),
+    }
 }
 
 /// Sends an event to the webview. A window that is already gone (during

@@ -57,14 +57,16 @@ struct Args {
     server: Option<String>,
 
     /// How long closing the app waits for the on_close backup to reach the
-    /// server before it exits anyway (the backup stays queued).
-    #[arg(long, env = "SONIC_CLOSE_PUSH_WAIT", value_name = "SECONDS", default_value_t = 5)]
-    close_push_wait: u64,
+    /// server before it exits anyway (the backup stays queued). Default: the
+    /// Settings screen's value, else 5.
+    #[arg(long, env = "SONIC_CLOSE_PUSH_WAIT", value_name = "SECONDS")]
+    close_push_wait: Option<u64>,
 
     /// Write a `scheduled` backup this often when the data changed since
-    /// the last backup; 0 turns scheduled backups off.
-    #[arg(long, env = "SONIC_BACKUP_INTERVAL", value_name = "SECONDS", default_value_t = 1800)]
-    backup_interval: u64,
+    /// the last backup; 0 turns scheduled backups off. Default: the Settings
+    /// screen's value, else 1800 (30 minutes).
+    #[arg(long, env = "SONIC_BACKUP_INTERVAL", value_name = "SECONDS")]
+    backup_interval: Option<u64>,
 }
 
 /// What the commands, the menu and the close hook share.
@@ -86,6 +88,8 @@ pub(crate) struct AppState {
     till_store: Mutex<String>,
     /// A restore previewed and waiting for the manager's approval.
     staged: Mutex<Option<commands::restore::Staged>>,
+    /// The backup settings this run uses, and which came from the command line.
+    backup_settings: commands::backup_settings::Effective,
 }
 
 impl AppState {
@@ -138,12 +142,20 @@ fn start(args: Args) -> anyhow::Result<i32> {
         Err(err @ sonic_core::Error::Damaged { .. }) => return recovery::run(data_dir, err.to_string()),
         Err(err) => return Err(err.into()),
     };
-    let server_config = args
+    // The command line (or environment) wins over what Settings saved.
+    let saved = commands::backup_settings::Saved::load(&store)?;
+    let backup =
+        commands::backup_settings::Effective::resolve(&saved, &args.server, args.backup_interval, args.close_push_wait);
+    let server_config = backup
         .server
         .as_deref()
         .map(sonic_backup::ServerConfig::parse)
         .transpose()
-        .context("the --server / SONIC_SERVER_URL setting is not a valid PostgreSQL connection string")?;
+        .context(if backup.from_flags.server {
+            "the --server / SONIC_SERVER_URL setting is not a valid PostgreSQL connection string"
+        } else {
+            "the backup server saved in Settings is not a valid PostgreSQL connection string; fix it in Settings or start with --server"
+        })?;
     // The pusher spawns its loop on the runtime it is started in: Tauri's.
     let server = server_config.map(|config| {
         let dir = data_dir.clone();
@@ -157,13 +169,14 @@ fn start(args: Args) -> anyhow::Result<i32> {
         store: Arc::new(Mutex::new(store)),
         closing: AtomicBool::new(false),
         server,
-        close_push_wait: Duration::from_secs(args.close_push_wait),
+        close_push_wait: Duration::from_secs(backup.close_wait_secs),
         session: Mutex::new(None),
         till_store: Mutex::new(String::new()),
         staged: Mutex::new(None),
+        backup_settings: backup,
     };
 
-    let backup_interval = Duration::from_secs(args.backup_interval);
+    let backup_interval = Duration::from_secs(state.backup_settings.interval_secs);
     let app = tauri::Builder::default()
         .manage(state)
         .setup(move |app| {
@@ -201,6 +214,9 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::items::stores,
             commands::items::create_store,
             commands::items::edit_store,
+            commands::backup_settings::backup_settings,
+            commands::backup_settings::set_backup_settings,
+            commands::backup_settings::test_server,
             commands::customers::search_customers,
             commands::customers::customer_detail,
             commands::customers::create_customer,

@@ -322,15 +322,38 @@ pub fn find_backup(store: &Store, id_or_prefix: &str) -> Result<BackupInfo> {
     }
 }
 
+/// What retention does with a backup still waiting for the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingBackups {
+    /// Keep it: it may be the only copy that will ever reach the server.
+    Keep,
+    /// No server is set up: nothing is waiting for it, so retention applies
+    /// to every backup (and forgets the queued push of those it removes).
+    /// Without this a till with no server would keep every backup forever.
+    NoServer,
+}
+
 /// Deletes the local backups that `retention` does not keep, returning them.
 /// A backup still waiting in the [outbox](crate::outbox) is always kept: it
 /// may be the only copy that will ever reach the server.
 pub fn apply_retention(store: &Store, retention: Retention, now: DateTime<Utc>) -> Result<Vec<BackupInfo>> {
+    apply_retention_with(store, retention, now, PendingBackups::Keep)
+}
+
+/// [`apply_retention`], saying what to do with backups waiting for the server.
+pub fn apply_retention_with(
+    store: &Store,
+    retention: Retention,
+    now: DateTime<Utc>,
+    pending: PendingBackups,
+) -> Result<Vec<BackupInfo>> {
     let all = list_backups(store)?; // newest first
     let keep = kept(&all, retention, now);
     let mut removed = Vec::new();
     for backup in all {
-        if keep.contains(&backup.id) || crate::outbox::is_pending(store.conn(), backup.id)? {
+        if keep.contains(&backup.id)
+            || (pending == PendingBackups::Keep && crate::outbox::is_pending(store.conn(), backup.id)?)
+        {
             continue;
         }
         match std::fs::remove_file(&backup.file) {
@@ -341,6 +364,9 @@ pub fn apply_retention(store: &Store, retention: Retention, now: DateTime<Utc>) 
         store
             .conn()
             .execute("DELETE FROM local_backups WHERE id = ?1", [backup.id.to_string()])?;
+        store
+            .conn()
+            .execute("DELETE FROM outbox WHERE backup_id = ?1", [backup.id.to_string()])?;
         tracing::info!(backup_id = %backup.id, "old backup removed by retention");
         removed.push(backup);
     }
@@ -405,6 +431,33 @@ mod tests {
         assert_eq!(n, 2);
         let kind = std::fs::metadata("/dev/null").unwrap().file_type();
         assert!(kind.is_char_device(), "/dev/null must still be a device");
+    }
+
+    #[test]
+    fn without_a_server_retention_also_prunes_backups_never_pushed() {
+        let (_tmp, store) = store();
+        let made: Vec<BackupInfo> = (0..4)
+            .map(|_| create_backup(&store, reason::ON_CLOSE).unwrap())
+            .collect();
+        let keep_two = Retention {
+            keep_last: 2,
+            keep_daily_days: 0,
+        };
+        // With a server (maybe offline), queued backups are all kept.
+        assert!(apply_retention(&store, keep_two, Utc::now()).unwrap().is_empty());
+        let removed = apply_retention_with(&store, keep_two, Utc::now(), PendingBackups::NoServer).unwrap();
+        let removed: HashSet<Uuid> = removed.into_iter().map(|b| b.id).collect();
+        let left: Vec<Uuid> = list_backups(&store).unwrap().into_iter().map(|b| b.id).collect();
+        assert_eq!(left.len(), 2, "the last two stay");
+        assert!(
+            made[..2].iter().all(|b| removed.contains(&b.id) && !b.file.exists()),
+            "the oldest two are gone"
+        );
+        assert_eq!(
+            crate::outbox::counts(&store).unwrap().pending,
+            2,
+            "and no longer queued for a server"
+        );
     }
 
     #[test]

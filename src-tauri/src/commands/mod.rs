@@ -8,6 +8,7 @@
 //! in lib.rs, `COMMANDS` in build.rs, and `allow-<name>` in
 //! capabilities/default.json.
 
+pub(crate) mod backup_settings;
 pub(crate) mod customers;
 pub(crate) mod items;
 pub(crate) mod restore;

@@ -2,11 +2,12 @@
 //! the customer later pays part of it in dollars on the Debts screen.
 
 use anyhow::Context as _;
+use fantoccini::Locator;
 use sonic_core::money;
-use sonic_core::ops::{catalog, debt, sale, Page};
+use sonic_core::ops::{catalog, debt, sale, security, stores, Actor, OpCtx, Page};
 use sonic_core::sections::Currency;
 use sonic_core::{DataDir, Store};
-use sonic_e2e::shop::{seed_shop, CASHIER};
+use sonic_e2e::shop::{seed_shop, CASHIER, MANAGER, OWNER};
 use sonic_e2e::App;
 
 use crate::sale::{choose, css, css_text, dialog_open, iqd, rate, receipt_number, scan, usd, wait_for_count, IQD_STEP};
@@ -145,6 +146,89 @@ async fn a_partly_paid_sale_opens_a_debt_that_is_then_paid_in_dollars_on_the_deb
         (balance.iqd, balance.usd),
         (left, 0),
         "the customer's balance is what is left"
+    );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_settles_what_is_left_on_a_debt_and_a_cashier_is_not_offered_settle() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    // An old tab of $40 opened by the owner before the app starts.
+    let debt_id = {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        let owner = security::users(&store)?
+            .into_iter()
+            .find(|u| u.name == OWNER.0)
+            .context("the seeded owner")?;
+        let main = stores::stores(&store)?
+            .into_iter()
+            .find(|s| s.name == "Main")
+            .context("the seeded Main store")?;
+        let ctx = OpCtx::now(
+            Actor {
+                user_id: owner.id.key(),
+                name: owner.name,
+                role: owner.role,
+            },
+            main.id.key(),
+        );
+        let sara = catalog::create_customer(
+            &mut store,
+            &ctx,
+            &catalog::CustomerInput {
+                name: "Sara Kareem".into(),
+                phone: None,
+                credit_limit: None,
+            },
+        )?;
+        debt::open_debt(&mut store, &ctx, &sara.id.key(), Currency::Usd, 4_000, "old tab")?
+            .id
+            .key()
+    };
+    let app = App::launch(dir.path()).await?;
+    let row = format!("[data-testid='debts-row'][data-debt-id='{debt_id}']");
+
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+    app.open("debts").await?;
+    css_text(&app, &format!("{row} [data-testid='debts-remaining']"), |t| {
+        t == usd(4_000)
+    })
+    .await?;
+    let settle = app
+        .client
+        .find_all(Locator::Css(&format!("{row} [data-testid='debts-settle']")))
+        .await?;
+    assert!(settle.is_empty(), "a cashier is not offered Settle");
+
+    app.click("sign-out").await?;
+    app.sign_in(MANAGER.0, MANAGER.1).await?;
+    app.open("debts").await?;
+    css(&app, &format!("{row} [data-testid='debts-settle']"))
+        .await?
+        .click()
+        .await?;
+    dialog_open(&app, "debts-settle-dialog").await?;
+    app.wait_for_text("debts-settle-what", |t| {
+        t.contains(&usd(4_000)) && t.contains("Sara Kareem")
+    })
+    .await?;
+    app.click("debts-settle-confirm").await?;
+    app.wait_for_text("debts-result", |t| t.contains("Sara Kareem") && t.contains("paid off"))
+        .await?;
+    wait_for_count(&app, &row, 0)
+        .await
+        .context("a settled debt leaves the list")?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let d = debt::debt(&store, &debt_id)?.context("the debt is still stored")?;
+    assert_eq!(d.status.as_deref(), Some("settled"), "the debt is settled");
+    assert_eq!(debt::remaining(&d), 0, "nothing is left on it");
+    let last = d.payments.last().context("settling records a payment")?;
+    assert_eq!(
+        (last.amount, last.currency, last.by.as_deref()),
+        (4_000, Some(Currency::Usd), Some(MANAGER.0)),
+        "the manager recorded the $40 left"
     );
     app.quit().await
 }

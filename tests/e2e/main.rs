@@ -5,6 +5,7 @@
 //! tauri-driver) and `cargo build -p sonic-pos`.
 
 mod backup;
+mod backup_settings;
 mod dashboard;
 mod debts;
 mod lifecycle;

@@ -233,7 +233,10 @@ impl App {
     pub async fn fill(&self, id: &str, text: &str) -> anyhow::Result<()> {
         let input = self.testid(id).await?;
         input.clear().await?;
-        input.send_keys(text).await?;
+        // WebDriver refuses to "type" nothing; clearing was the whole job.
+        if !text.is_empty() {
+            input.send_keys(text).await?;
+        }
         Ok(())
     }
 

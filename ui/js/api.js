@@ -185,6 +185,14 @@ export const api = {
   shopSettings: () => call('shop_settings'),
   setShopSettings: (settings) => call('set_shop_settings', { settings }),
 
+  // ---- backup settings (this computer; the command line wins) ----
+  // → { saved: BackupSettings, running: BackupSettings, fromFlags: { server, interval, closeWait } }
+  //   BackupSettings { server, intervalMinutes, closeWaitSeconds, keepLast, keepDailyDays }
+  backupSettings: () => call('backup_settings'),
+  setBackupSettings: (settings) => call('set_backup_settings', { settings }),
+  // server: a connection string, or '' for the running one → { server, backups }
+  testServer: (server) => call('test_server', { server }),
+
   // ---- activity, dashboard ----
   // filter { action?, text? } → [ActivityEntry] newest first
   activity: (filter = {}, page = FIRST_PAGE) => call('activity', { filter, page }),

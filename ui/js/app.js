@@ -40,7 +40,8 @@ const screens = [
   { id: 'settings', module: settings },
   { id: 'backup', module: backup },
 ];
-const NAMESPACES = screens.map((s) => s.id);
+// Screens' own text, plus parts shared by screens.
+const NAMESPACES = [...screens.map((s) => s.id), 'settings-backup'];
 
 const el = (id) => document.getElementById(id);
 

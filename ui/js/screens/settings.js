@@ -3,6 +3,7 @@
 // server as the app sees it. Every change goes through one command; the
 // shell refuses a cashier, and that refusal is shown where they acted.
 import { node, field, errorBox } from '../dom.js';
+import { backupSettingsCard } from './settings-backup.js';
 
 // The two rates: IQD per 1 USD for sales and returns, and the transfer rate.
 const RATE_KINDS = ['iqdPerUsd', 'iqdRate'];
@@ -334,7 +335,7 @@ export function mount(root, ctx) {
         node('p', { class: 'screen__lead' }, t('settings.lead')))),
     node('div', { class: 'settings__columns' },
       node('div', { class: 'settings__column' }, rates.card, usersCard()),
-      node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard())));
+      node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(), backupSettingsCard(ctx))));
 
   // A rate changed elsewhere (another window, the admin tool) shows here too.
   on(events.session, () => rates.drawRates()).then((u) => unlisteners.push(u));

@@ -1,5 +1,6 @@
-//! A sale left partly unpaid by a customer added at the till opens a debt;
-//! the customer later pays part of it in dollars on the Debts screen.
+//! Customers and what they owe: a sale left partly unpaid by a customer
+//! added at the till opens a debt, paid later in dollars on the Debts screen;
+//! a manager settles a debt; the Customers screen adds, changes and archives.
 
 use anyhow::Context as _;
 use fantoccini::Locator;
@@ -229,6 +230,69 @@ async fn a_manager_settles_what_is_left_on_a_debt_and_a_cashier_is_not_offered_s
         (last.amount, last.currency, last.by.as_deref()),
         (4_000, Some(Currency::Usd), Some(MANAGER.0)),
         "the manager recorded the $40 left"
+    );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_adds_changes_and_archives_a_customer_on_the_customers_screen() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(MANAGER.0, MANAGER.1).await?;
+    app.open("customers").await?;
+
+    app.click("customers-add").await?;
+    dialog_open(&app, "customers-form-dialog").await?;
+    app.fill("customers-form-name", "Huda Ali").await?;
+    app.fill("customers-form-phone", "0780").await?;
+    app.fill("customers-form-limit", "500,000").await?;
+    app.click("customers-form-save").await?;
+    app.wait_for_text("customers-detail-name", |t| t == "Huda Ali").await?;
+    let id = {
+        let store = Store::open(&DataDir::at(dir.path()))?;
+        let found = catalog::search_customers(&store, "Huda", Page::FIRST)?;
+        assert_eq!(found.len(), 1, "the new customer is found by name: {found:?}");
+        assert_eq!(
+            found[0].credit_limit,
+            Some(500_000),
+            "the manager set a credit limit in dinars"
+        );
+        assert_eq!(found[0].phone.as_deref(), Some("0780"));
+        found[0].id.key()
+    };
+
+    app.fill("customers-search", "Huda").await?;
+    let row = format!("[data-testid='customers-row'][data-customer-id='{id}']");
+    css(&app, &format!("{row} [data-testid='customers-edit']"))
+        .await?
+        .click()
+        .await?;
+    dialog_open(&app, "customers-form-dialog").await?;
+    app.fill("customers-form-phone", "07801112222").await?;
+    app.click("customers-form-save").await?;
+    css_text(&app, &row, |t| t.contains("07801112222"))
+        .await
+        .context("the list shows the changed phone")?;
+
+    css(&app, &format!("{row} [data-testid='customers-archive']"))
+        .await?
+        .click()
+        .await?;
+    dialog_open(&app, "customers-archive-dialog").await?;
+    app.click("customers-archive-confirm").await?;
+    wait_for_count(&app, &row, 0)
+        .await
+        .context("an archived customer leaves the search")?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let c = catalog::customer(&store, &id)?.context("an archived customer is kept")?;
+    assert!(c.archived, "the customer is archived");
+    assert_eq!(c.phone.as_deref(), Some("07801112222"), "the change was stored");
+    assert_eq!(c.credit_limit, Some(500_000), "editing the phone kept the credit limit");
+    assert!(
+        catalog::search_customers(&store, "Huda", Page::FIRST)?.is_empty(),
+        "archived customers are left out of search"
     );
     app.quit().await
 }

@@ -27,6 +27,7 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
         sonic_core::backup::PendingBackups::NoServer
     };
     emit(app, STARTED, reason);
+    crate::commands::restore::progress(app, "backup", "writing", 0, 1);
     let written = tauri::async_runtime::spawn_blocking(move || {
         let store = lock_store(&store);
         let info = sonic_core::backup::create_backup(&store, reason)?;
@@ -39,6 +40,7 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
         Ok(Err(err)) => Err(UiError::from(err)),
         Err(join) => Err(UiError::from(join)),
     };
+    crate::commands::restore::progress(app, "backup", "done", 1, 1);
     match &result {
         Ok(backup) => {
             // create_backup queued it in the outbox; the pusher takes it from there.

@@ -10,24 +10,21 @@ use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::{self, seed_shop};
 use sonic_e2e::{App, PATIENCE};
 
-/// The first (newest) entry of a rate's history on screen: (data-old, data-new, old text, new text).
+/// The first (newest) entry of a rate's history on screen: (data-old,
+/// data-new, old text, new text), read in one script so a redraw of the list
+/// cannot pull the element away between reads.
 async fn newest_change(app: &App, kind: &str) -> anyhow::Result<(String, String, String, String)> {
-    let css = format!("[data-testid='settings-rate-{kind}-history'] [data-testid='rate-change']");
-    let first = app.client.find(Locator::Css(&css)).await?;
-    Ok((
-        first.attr("data-old").await?.unwrap_or_default(),
-        first.attr("data-new").await?.unwrap_or_default(),
-        first
-            .find(Locator::Css("[data-testid='rate-old']"))
-            .await?
-            .text()
-            .await?,
-        first
-            .find(Locator::Css("[data-testid='rate-new']"))
-            .await?
-            .text()
-            .await?,
-    ))
+    const SCRIPT: &str = r#"
+        const first = document.querySelector(`[data-testid='settings-rate-${arguments[0]}-history'] [data-testid='rate-change']`);
+        if (!first) return null;
+        return [first.dataset.old, first.dataset.new,
+                first.querySelector("[data-testid='rate-old']").textContent,
+                first.querySelector("[data-testid='rate-new']").textContent];
+    "#;
+    let value = app.client.execute(SCRIPT, vec![serde_json::json!(kind)]).await?;
+    let parts: Option<[String; 4]> = serde_json::from_value(value)?;
+    let [old, new, old_text, new_text] = parts.context("the rate history lists no change")?;
+    Ok((old, new, old_text, new_text))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

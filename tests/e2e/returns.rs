@@ -1,18 +1,36 @@
-//! Return Sale: part of an invoice comes back, and the refund is large
-//! enough that a cashier needs a manager's name and PIN.
+//! Return Sale: part of an invoice comes back. A refund large enough needs
+//! a manager's name and PIN; a refund on an invoice the customer still owes
+//! on is first taken off that debt.
 
 use anyhow::Context as _;
 use fantoccini::Locator;
 use sonic_core::money;
+use sonic_core::ops::catalog::{self, CustomerInput};
 use sonic_core::ops::sale::{self, SaleInput, SaleLineInput, TenderInput};
-use sonic_core::ops::{returns, security, settings, stock, Actor, OpCtx};
+use sonic_core::ops::{debt, returns, security, settings, stock, Actor, OpCtx, Page};
 use sonic_core::sections::{Currency, SectionKey};
 use sonic_core::snapshot::{self, ExportInfo};
 use sonic_core::{DataDir, Store};
-use sonic_e2e::shop::{seed_shop, CASHIER, MANAGER};
+use sonic_e2e::shop::{seed_shop, SeededShop, CASHIER, MANAGER};
 use sonic_e2e::App;
 
 use crate::sale::{choose, css, css_text, dialog_open, iqd, rate, IQD_STEP};
+
+/// The seeded cashier at the Main till, for sales made before the app starts.
+fn cashier_at_main(store: &Store, shop: &SeededShop) -> anyhow::Result<OpCtx> {
+    let cashier = security::users(store)?
+        .into_iter()
+        .find(|u| u.name == CASHIER.0)
+        .context("the seeded cashier")?;
+    Ok(OpCtx::now(
+        Actor {
+            user_id: cashier.id.key(),
+            name: cashier.name,
+            role: cashier.role,
+        },
+        shop.main_store.clone(),
+    ))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_return_above_the_threshold_needs_a_managers_pin() -> anyhow::Result<()> {
@@ -23,18 +41,7 @@ async fn a_partial_return_above_the_threshold_needs_a_managers_pin() -> anyhow::
     // The cashier sold 2 phones and a cable in dinars, paid in full.
     let (invoice, threshold) = {
         let mut store = Store::open(&DataDir::at(dir.path()))?;
-        let cashier = security::users(&store)?
-            .into_iter()
-            .find(|u| u.name == CASHIER.0)
-            .context("the seeded cashier")?;
-        let ctx = OpCtx::now(
-            Actor {
-                user_id: cashier.id.key(),
-                name: cashier.name,
-                role: cashier.role,
-            },
-            shop.main_store.clone(),
-        );
+        let ctx = cashier_at_main(&store, &shop)?;
         let mut input = SaleInput {
             lines: vec![
                 SaleLineInput {
@@ -168,5 +175,85 @@ async fn a_partial_return_above_the_threshold_needs_a_managers_pin() -> anyhow::
     assert_eq!(ret["cashier"], CASHIER.0, "the cashier who did the return is stored");
     assert_eq!(ret["reason"], "faulty", "the reason typed is stored");
     assert_eq!(ret["invoiceId"], invoice.id.key(), "the return is against the invoice");
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_on_an_invoice_still_owed_on_is_taken_off_the_customers_debt_first() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+
+    // Two screens (30,000 IQD each) for Ali, 25,000 paid: 35,000 owed.
+    let (invoice, owed) = {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        let ctx = cashier_at_main(&store, &shop)?;
+        let ali = catalog::create_customer(
+            &mut store,
+            &ctx,
+            &CustomerInput {
+                name: "Ali Hassan".into(),
+                phone: None,
+                credit_limit: None,
+            },
+        )?;
+        let sold = sale::sell(
+            &mut store,
+            &ctx,
+            &SaleInput {
+                lines: vec![SaleLineInput {
+                    item_id: shop.screen.id.clone(),
+                    qty: 2,
+                    discount: 0,
+                }],
+                currency: Currency::Iqd,
+                discount: 0,
+                customer_id: Some(ali.id.key()),
+                payments: vec![TenderInput {
+                    currency: Currency::Iqd,
+                    amount: 25_000,
+                }],
+                change_currency: None,
+            },
+        )?;
+        let owed = sold.debt.as_ref().context("the sale opened a debt")?.amount;
+        (sold.invoice, owed)
+    };
+    assert_eq!(owed, 2 * 30_000 - 25_000, "what was not paid is owed");
+    // One of the two screens back: half the line; all of it comes off the debt.
+    let refund = invoice.lines[0].total.context("the line has its total")? / 2;
+    let reduced = refund.min(owed);
+
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+    app.open("return").await?;
+    app.fill("return-number", &invoice.number.to_string()).await?;
+    app.click("return-find").await?;
+    let row = format!("[data-testid='return-line'][data-item-id='{}']", shop.screen.id);
+    css(&app, &format!("{row} [data-testid='return-line-qty']"))
+        .await?
+        .send_keys("1")
+        .await?;
+    app.click("return-submit").await?;
+
+    app.wait_for_text("return-refund", |t| t == iqd(refund)).await?;
+    app.wait_for_text("return-debt-reduced", |t| t == iqd(reduced)).await?;
+    app.wait_for_text("return-cash-refund", |t| t == iqd(refund - reduced))
+        .await?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let open = debt::open_debts(&store, Page::FIRST)?;
+    assert_eq!(open.len(), 1, "the debt is still open: {open:?}");
+    assert_eq!(
+        debt::remaining(&open[0]),
+        owed - reduced,
+        "the refund came off what is owed"
+    );
+    let credit = open[0].payments.last().context("the return is recorded on the debt")?;
+    assert_eq!(credit.credited, Some(reduced), "the credit is the refund");
+    assert_eq!(
+        credit.extra.get("kind").and_then(|k| k.as_str()),
+        Some("return"),
+        "the credit is marked as a return"
+    );
     app.quit().await
 }

@@ -388,3 +388,64 @@ async fn a_price_lowered_at_the_till_is_sold_as_a_line_discount_and_never_raised
     assert_eq!(invoice.total, lowered, "the invoice total is the lowered price");
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_till_f3_goes_to_search_esc_clears_it_and_an_unknown_barcode_is_said_at_the_scanner(
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+
+    let scanner = app.testid("sale-scan").await?;
+    scanner
+        .send_keys(&format!("4000000000000{}", char::from(Key::Enter)))
+        .await?;
+    app.wait_for_text("sale-scan-error", |t| t.contains("4000000000000"))
+        .await
+        .context("an unknown barcode is reported under the scan box")?;
+    let lines = app.client.find_all(Locator::Css("[data-testid='sale-line']")).await?;
+    assert!(lines.is_empty(), "nothing was added to the cart");
+
+    // F3 moves the keyboard to the item search.
+    scanner.send_keys(&char::from(Key::F3).to_string()).await?;
+    let focused = app
+        .client
+        .execute("return document.activeElement?.dataset?.testid ?? null", vec![])
+        .await?;
+    assert_eq!(focused, "sale-search", "F3 focuses the search box");
+    app.testid("sale-search").await?.send_keys("USB-C").await?;
+    css(
+        &app,
+        &format!("[data-testid='sale-result'][data-item-id='{}']", shop.cable.id),
+    )
+    .await?;
+
+    // Esc clears the search and its results; Enter on a result would have added it.
+    app.testid("sale-search")
+        .await?
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await?;
+    wait_for_count(&app, "[data-testid='sale-result']", 0).await?;
+    let text = app
+        .testid("sale-search")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(text, "", "Esc empties the search box");
+
+    app.testid("sale-search").await?.send_keys("USB-C").await?;
+    css(
+        &app,
+        &format!("[data-testid='sale-result'][data-item-id='{}']", shop.cable.id),
+    )
+    .await?;
+    app.testid("sale-search")
+        .await?
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    wait_for_count(&app, "[data-testid='sale-line']", 1).await?;
+    app.wait_for_text("sale-total", |t| t == iqd(5_000)).await?;
+    app.quit().await
+}

@@ -359,7 +359,7 @@ export function mount(root, ctx) {
     detail.replaceChildren(
       node('div', { class: 'services__detail-head' },
         node('h2', { class: 'card__title', 'data-testid': 'services-detail-number' }, t('services.ticket', { number: tk.number ?? '—' })),
-        node('button', { type: 'button', class: 'button no-print', 'data-testid': 'services-print', onclick: () => window.print() }, t('common.print'))),
+        node('button', { type: 'button', class: 'button no-print', 'data-testid': 'services-print', onclick: printTicket }, t('common.print'))),
       node('p', { class: 'print-only services__shop' }, t('services.printHeader', { store: ctx.session.store?.name ?? '' })),
       node('div', { class: 'services__detail-body' },
         node('div', { class: 'services__info' },
@@ -378,6 +378,17 @@ export function mount(root, ctx) {
     detail.dataset.id = String(tk.id);
     detail.dataset.status = tk.status;
     await reloadBoard();
+  }
+
+  // The print stylesheet shows only the ticket while body[data-print] says
+  // so; it goes to the receipt printer's 80 mm roll like a sale's receipt.
+  function printTicket() {
+    document.body.dataset.print = 'ticket';
+    try {
+      window.print();
+    } finally {
+      delete document.body.dataset.print;
+    }
   }
 
   async function act(button, run) {

@@ -78,6 +78,18 @@ async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pi
     app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
     app.open("backup").await?;
 
+    // Everything the screen's progress bar says while the file is read.
+    app.client
+        .execute(
+            r#"
+            window.progressSeen = [];
+            const label = document.querySelector("[data-testid='backup-progress-label']");
+            new MutationObserver(() => window.progressSeen.push(label.textContent))
+                .observe(label, { childList: true, characterData: true, subtree: true });
+            "#,
+            vec![],
+        )
+        .await?;
     app.testid("restore-file-input")
         .await?
         .send_keys(&fixture.display().to_string())
@@ -85,6 +97,20 @@ async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pi
         .context("WebKitWebDriver did not accept the file for the <input type=file>")?;
     app.testid("restore-approval").await?;
     let shown = preview_rows(&app).await?;
+    let progress = app.client.execute("return window.progressSeen", vec![]).await?;
+    assert!(
+        progress.as_array().is_some_and(|seen| seen
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| t.starts_with("Reading file…")))),
+        "the progress bar followed the file being read: {progress}"
+    );
+    assert!(
+        app.client
+            .find(Locator::Css("[data-testid='backup-progress-box'][hidden]"))
+            .await
+            .is_ok(),
+        "the progress bar is gone once the preview is there"
+    );
 
     let expected: BTreeMap<String, Row> = {
         let live = Store::open(&DataDir::at(dir.path()))?;

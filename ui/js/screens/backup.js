@@ -370,7 +370,8 @@ export function mount(root, ctx) {
     progressBox.hidden = false;
     progressBar.max = p.total;
     progressBar.value = p.done;
-    progressLabel.textContent = `${t(`progress.${p.task}`, { step: p.step ?? '' })} ${format.count(p.done)} / ${format.count(p.total)}`;
+    // The step is the shell's English word for it: not shown, so Arabic stays Arabic.
+    progressLabel.textContent = `${t(`progress.${p.task}`, { step: '' }).trim()} ${format.count(p.done)} / ${format.count(p.total)}`;
   });
 
   history.replaceChildren(node('li', { class: 'muted' }, t('backup.historyLoading')));

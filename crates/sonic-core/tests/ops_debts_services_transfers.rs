@@ -500,3 +500,68 @@ fn a_report_adds_up_invoices_returns_and_profit_per_store_and_cashier_and_a_shif
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0]["totals"]["salesIqd"], a.total + b.total);
 }
+
+#[test]
+fn a_return_takes_its_refund_out_of_the_profit_and_puts_the_cost_back() {
+    use sonic_core::ops::returns::{self, ReturnInput, ReturnLineInput};
+    let mut shop = Shop::new();
+    let cable = shop.stocked("Cable", Currency::Iqd, 10_000, 6_000, 20);
+    let charger = shop.stocked("Charger", Currency::Usd, 1_500, 1_000, 20);
+    let ctx = shop.ctx();
+    let line = |id: &str, qty| SaleLineInput {
+        item_id: id.into(),
+        qty,
+        discount: 0,
+    };
+    let inv = sale::sell(
+        &mut shop.store,
+        &ctx,
+        &SaleInput {
+            lines: vec![line(&cable, 3), line(&charger, 1)],
+            currency: Currency::Iqd,
+            discount: 0,
+            customer_id: None,
+            payments: vec![TenderInput {
+                currency: Currency::Iqd,
+                amount: 100_000,
+            }],
+            change_currency: None,
+        },
+    )
+    .unwrap()
+    .invoice;
+    let day = (shop.t0, shop.t0 + Duration::days(1));
+    let before = report::report(&shop.store, day.0, day.1).unwrap().totals;
+    // 3 × 10,000 + $15 (19,650 → 19,750 at the 250 step); cost 18,000 + $10 at 1310.
+    assert_eq!(before.profit_iqd, 30_000 + 19_750 - 18_000 - 13_100);
+
+    let back = returns::return_sale(
+        &mut shop.store,
+        &ctx,
+        &ReturnInput {
+            invoice_id: inv.id.key(),
+            lines: vec![
+                ReturnLineInput {
+                    item_id: cable.clone(),
+                    qty: 2,
+                },
+                ReturnLineInput {
+                    item_id: charger.clone(),
+                    qty: 1,
+                },
+            ],
+            reason: None,
+        },
+        None,
+    )
+    .unwrap();
+    let after = report::report(&shop.store, day.0, day.1).unwrap().totals;
+    assert_eq!(after.returns, 1);
+    assert_eq!(after.refunds_iqd, back.refund);
+    // The goods are back in stock: their cost (2 × 6,000 + 13,100) comes off the cost of sales.
+    assert_eq!(after.profit_iqd, before.profit_iqd - (back.refund - (12_000 + 13_100)));
+    assert_eq!(
+        after.sales_iqd, before.sales_iqd,
+        "sales stay as sold; refunds are their own line"
+    );
+}

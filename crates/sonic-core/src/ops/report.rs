@@ -34,15 +34,7 @@ impl Totals {
         let cost: i64 = inv
             .lines
             .iter()
-            .map(|l| {
-                let cost = l.unit_cost.unwrap_or(0) * l.qty;
-                let from = l.currency.unwrap_or(inv.currency);
-                match inv.rate {
-                    Some(rate) => money::convert(cost, from, inv.currency, rate, 1).unwrap_or(0),
-                    None if from == inv.currency => cost,
-                    None => 0,
-                }
-            })
+            .map(|l| cost_of(inv, l.unit_cost.unwrap_or(0) * l.qty, l.currency))
             .sum();
         match inv.currency {
             Currency::Iqd => {
@@ -56,13 +48,46 @@ impl Totals {
         }
     }
 
-    fn add_return(&mut self, r: &ReturnSale) {
+    /// A return gives back its refund and takes back the cost of the goods
+    /// (they are in stock again): profit falls by refund − cost.
+    fn add_return(&mut self, r: &ReturnSale, returned_cost: i64) {
         self.returns += 1;
         match r.currency {
-            Currency::Iqd => self.refunds_iqd += r.refund,
-            Currency::Usd => self.refunds_usd += r.refund,
+            Currency::Iqd => {
+                self.refunds_iqd += r.refund;
+                self.profit_iqd -= r.refund - returned_cost;
+            }
+            Currency::Usd => {
+                self.refunds_usd += r.refund;
+                self.profit_usd -= r.refund - returned_cost;
+            }
         }
     }
+}
+
+/// A cost in `from` (the line's currency; the invoice's if absent) in the
+/// invoice's currency, at the invoice's rate.
+fn cost_of(inv: &Invoice, cost: i64, from: Option<Currency>) -> i64 {
+    let from = from.unwrap_or(inv.currency);
+    match inv.rate {
+        Some(rate) => money::convert(cost, from, inv.currency, rate, 1).unwrap_or(0),
+        None if from == inv.currency => cost,
+        None => 0,
+    }
+}
+
+/// What the goods of a return cost when they were sold, in the return's currency.
+fn returned_cost(conn: &Connection, r: &ReturnSale) -> Result<i64> {
+    let Some(inv) = super::find::<Invoice>(conn, Table::Invoices, &r.invoice_id.key())? else {
+        return Ok(0);
+    };
+    Ok(r.lines
+        .iter()
+        .filter_map(|rl| {
+            let line = inv.lines.iter().find(|l| l.item_id == rl.item_id)?;
+            Some(cost_of(&inv, line.unit_cost.unwrap_or(0) * rl.qty, line.currency))
+        })
+        .sum())
 }
 
 /// A report over `[from, to)`.
@@ -114,15 +139,16 @@ fn report_in(conn: &Connection, store: &Store, from: DateTime<Utc>, to: DateTime
     let mut stmt = conn.prepare_cached("SELECT body FROM returns WHERE created_ms >= ?1 AND created_ms < ?2")?;
     for body in stmt.query_map(range, |r| r.get::<_, String>(0))? {
         let r: ReturnSale = super::parse(&body?, Table::Returns)?;
-        totals.add_return(&r);
+        let cost = returned_cost(conn, &r)?;
+        totals.add_return(&r, cost);
         by_store
             .entry(r.store_id.as_ref().map(|s| s.key()).unwrap_or_default())
             .or_default()
-            .add_return(&r);
+            .add_return(&r, cost);
         by_cashier
             .entry(r.cashier.clone().unwrap_or_default())
             .or_default()
-            .add_return(&r);
+            .add_return(&r, cost);
     }
     let mut open_debts = super::debt::Balance::default();
     let mut stmt = conn.prepare_cached("SELECT body FROM debts")?;

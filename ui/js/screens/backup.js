@@ -15,8 +15,10 @@ const SERVER_PAGE = 10;
 export function mount(root, ctx) {
   const { api, on, events, t, format, status } = ctx;
   const unlisteners = [];
+  let mounted = true;
   let countsNow = [];
-  const listen = (event, handler) => on(event, handler).then((u) => unlisteners.push(u));
+  // A listener that arrives after the screen was left is dropped at once.
+  const listen = (event, handler) => on(event, handler).then((u) => (mounted ? unlisteners.push(u) : u()));
 
   const button = node('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'backup-now' }, t('backup.now'));
   const shortcut = node('kbd', { class: 'hint' }, t('backup.shortcut'));
@@ -397,7 +399,10 @@ export function mount(root, ctx) {
   if (request) root.dataset.focus = request;
 
   return {
-    unmount: () => unlisteners.forEach((u) => u()),
+    unmount: () => {
+      mounted = false;
+      unlisteners.forEach((u) => u());
+    },
     onKey(e) {
       if (e.key === 'Escape' && restore.isStaged()) {
         restore.clear();

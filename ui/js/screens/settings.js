@@ -22,6 +22,9 @@ function latinDigits(text) {
 export function mount(root, ctx) {
   const { api, on, events, t, format, status } = ctx;
   const unlisteners = [];
+  let mounted = true;
+  // A listener that arrives after the screen was left is dropped at once.
+  const listen = (event, handler) => on(event, handler).then((u) => (mounted ? unlisteners.push(u) : u()));
 
   // A rate is a decimal string ("1310.5"); shown with grouping, its
   // fraction kept as typed (no rounding through a float).
@@ -320,7 +323,7 @@ export function mount(root, ctx) {
         ...(s.lastError ? [node('dt', {}, t('settings.serverLastError')), node('dd', { class: 'small' }, s.lastError)] : []));
     }
     api.serverStatus().then(draw, (err) => status.error(err));
-    on(events.serverStatus, draw).then((u) => unlisteners.push(u));
+    listen(events.serverStatus, draw);
     return node('section', { class: 'card settings__card', 'data-testid': 'settings-server', 'aria-labelledby': 'settings-server-title' },
       node('h2', { class: 'card__title', id: 'settings-server-title' }, t('settings.serverTitle')),
       facts,
@@ -338,8 +341,13 @@ export function mount(root, ctx) {
       node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(), backupSettingsCard(ctx))));
 
   // A rate changed elsewhere (another window, the admin tool) shows here too.
-  on(events.session, () => rates.drawRates()).then((u) => unlisteners.push(u));
+  listen(events.session, () => rates.drawRates());
   root.querySelector('[data-testid="settings-rate-iqdPerUsd"]')?.focus();
 
-  return { unmount: () => unlisteners.forEach((u) => u()) };
+  return {
+    unmount: () => {
+      mounted = false;
+      unlisteners.forEach((u) => u());
+    },
+  };
 }

@@ -19,3 +19,4 @@ mod services;
 mod settings;
 mod stock;
 mod transfers;
+mod translations;

@@ -119,6 +119,16 @@ fn old_pos_file_imports_and_exports_back_with_every_field() {
     assert!(warnings.contains("\"exportDate\" ignored"), "{warnings}");
     assert!(warnings.contains("sonic_return_counter is missing"), "{warnings}");
     restore::import(&mut s, &doc, ImportMode::IntoEmpty, "old").unwrap();
+    // The old POS's stock *level* records are the stock: item 2 had 19,
+    // then a sale of 2; item 1 has its level of 4. (They read 0 before
+    // migration 5, so an imported shop could not sell from stock.)
+    let level = |item| sonic_core::ops::stock::level(&s, item, "1").unwrap();
+    assert_eq!(level("1700000000002"), 17);
+    assert_eq!(level("1700000000001"), 4);
+    assert_eq!(
+        sonic_core::ops::stock::levels(&s, "1700000000002").unwrap(),
+        vec![("1".to_string(), 17)]
+    );
     let exported = sections(&export_bytes(&s));
 
     let old: serde_json::Map<String, Value> =

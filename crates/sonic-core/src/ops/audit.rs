@@ -126,23 +126,22 @@ pub(crate) fn audit_in(conn: &Connection) -> Result<Vec<String>> {
         }
         Ok(())
     })?;
-    let mut stmt = conn.prepare(
-        "SELECT item_id, store_id, sum(delta) FROM inventory GROUP BY item_id, store_id HAVING sum(delta) < 0",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, Option<String>>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })? {
-        let (item, store_id, level) = row?;
-        let store_id = store_id.unwrap_or_default();
-        if !allow_negative.contains(&store_id) {
-            problems.push(format!(
-                "stock of {} in {store_id} is {level}",
-                item.unwrap_or_default()
-            ));
+    let mut stmt = conn.prepare("SELECT DISTINCT item_id, store_id FROM inventory")?;
+    let pairs = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (item, store_id) in pairs {
+        if allow_negative.contains(&store_id) {
+            continue;
+        }
+        let level = super::stock::level_in(conn, &item, &store_id)?;
+        if level < 0 {
+            problems.push(format!("stock of {item} in {store_id} is {level}"));
         }
     }
 

@@ -1,7 +1,9 @@
 //! Stock: every change is a movement in `sonic_inventory_data`, and the level
 //! of an item in a store is always the sum of its movements (an indexed sum,
 //! never a stored number that could drift). Each movement also writes a
-//! per-item entry in `sonic_items_data`.
+//! per-item entry in `sonic_items_data`. A level record from the old POS
+//! (`quantity`, no `delta`) is the level at that point: the level is the
+//! newest such record plus the movements after it.
 
 use super::{insert, load, log, positive, OpCtx};
 use crate::error::{Error, Result};
@@ -14,19 +16,39 @@ pub fn level(store: &Store, item_id: &str, store_id: &str) -> Result<i64> {
     level_in(store.conn(), item_id, store_id)
 }
 
+/// The level of item ?1 in store ?2. Both parts are index lookups: the
+/// partial index of level records and the (item, store, delta) index.
+const LEVEL_SQL: &str = "WITH last AS (
+        SELECT seq, quantity FROM inventory
+        WHERE item_id = ?1 AND store_id = ?2 AND quantity IS NOT NULL
+        ORDER BY seq DESC LIMIT 1
+    )
+    SELECT coalesce((SELECT quantity FROM last), 0)
+         + coalesce((SELECT sum(delta) FROM inventory
+                     WHERE item_id = ?1 AND store_id = ?2
+                       AND seq > coalesce((SELECT seq FROM last), 0)), 0)";
+
 pub(crate) fn level_in(conn: &Connection, item_id: &str, store_id: &str) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT coalesce(sum(delta), 0) FROM inventory WHERE item_id = ?1 AND store_id = ?2")?
+        .prepare_cached(LEVEL_SQL)?
         .query_row(params![item_id, store_id], |r| r.get(0))?)
 }
 
 /// The stock of an item in every store that has had any.
 pub fn levels(store: &Store, item_id: &str) -> Result<Vec<(String, i64)>> {
     let mut stmt = store.conn().prepare_cached(
-        "SELECT store_id, sum(delta) FROM inventory WHERE item_id = ?1 AND store_id IS NOT NULL GROUP BY store_id ORDER BY store_id",
+        "SELECT DISTINCT store_id FROM inventory WHERE item_id = ?1 AND store_id IS NOT NULL ORDER BY store_id",
     )?;
-    let rows = stmt.query_map([item_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let stores = stmt
+        .query_map([item_id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    stores
+        .into_iter()
+        .map(|s| {
+            let level = level_in(store.conn(), item_id, &s)?;
+            Ok((s, level))
+        })
+        .collect()
 }
 
 /// One stock movement, with its per-item entry. Refuses to take stock below
@@ -260,4 +282,33 @@ pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Res
 /// A store location's id must exist.
 pub(crate) fn require_store(tx: &Connection, store_id: &str) -> Result<StoreLocation> {
     load(tx, Table::Stores, store_id, "store")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataDir;
+
+    /// The level is index lookups only, however many movements there are.
+    #[test]
+    fn the_level_query_never_scans_the_movements() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::at(tmp.path())).unwrap();
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {LEVEL_SQL}"))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params!["i", "s"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().all(|l| !l.starts_with("SCAN inventory")), "{plan:?}");
+        assert!(plan.iter().any(|l| l.contains("inventory_levels")), "{plan:?}");
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("USING INDEX inventory_item_store (item_id=? AND store_id=?)")),
+            "{plan:?}"
+        );
+    }
 }

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_outbox.sql"),
     include_str!("../../migrations/0003_domain.sql"),
     include_str!("../../migrations/0004_search_fold.sql"),
+    include_str!("../../migrations/0005_stock_levels.sql"),
 ];
 
 /// The schema version this build writes.

@@ -210,9 +210,37 @@ fn parts_come_out_of_stock_and_not_beyond_it() {
     );
     let err = shop.refused(|s| service::use_part(s, &ctx, &id, &screen, 0));
     assert!(matches!(err, Error::NotPositive { .. }), "{err:?}");
-    service::advance(&mut shop.store, &ctx, &id, ServiceStatus::Cancelled).unwrap();
+    // Cancelling gives the part back to the store it came from.
+    let cancelled = service::advance(&mut shop.store, &ctx, &id, ServiceStatus::Cancelled).unwrap();
+    assert_eq!(shop.level(&screen), 2, "the part is back in stock");
+    assert!(cancelled.extra.get("depositReturned").is_none(), "no deposit was taken");
+    let back: Vec<_> = shop
+        .records("sonic_inventory_data")
+        .into_iter()
+        .filter(|m| m["reason"] == "service_part_return")
+        .collect();
+    assert_eq!((back.len(), back[0]["delta"].as_i64()), (1, Some(1)));
     let err = shop.refused(|s| service::use_part(s, &ctx, &id, &screen, 1));
     assert_eq!(err.code(), "Conflict", "a closed ticket takes no parts");
+}
+
+#[test]
+fn a_deposit_is_never_kept_for_nothing() {
+    let mut shop = Shop::new();
+    let ali = shop.customer("Ali", None);
+    // Cancelled: the whole deposit goes back.
+    let id = ticket(&mut shop, &ali, 60_000, 20_000);
+    let ctx = shop.ctx();
+    let t = service::advance(&mut shop.store, &ctx, &id, ServiceStatus::Cancelled).unwrap();
+    assert_eq!(t.extra["depositReturned"], 20_000);
+    // Delivered for less than the deposit: the rest goes back, nothing is owed.
+    let id = ticket(&mut shop, &ali, 60_000, 30_000);
+    ready(&mut shop, &id);
+    let d = service::deliver(&mut shop.store, &ctx, &id, Some(25_000), 0).unwrap();
+    assert_eq!((d.due, d.paid, d.refund), (0, 0, 5_000));
+    assert!(d.debt.is_none());
+    assert_eq!(d.ticket.extra["depositReturned"], 5_000);
+    assert_eq!(debt::balance(&shop.store, &ali).unwrap().iqd, 0);
 }
 
 fn ready(shop: &mut Shop, id: &str) {
@@ -234,7 +262,7 @@ fn delivery_opens_a_debt_for_what_is_not_paid() {
     assert_eq!(err.code(), "Validation");
 
     let d = service::deliver(&mut shop.store, &ctx, &id, Some(75_000), 40_000).unwrap();
-    assert_eq!((d.due, d.paid), (65_000, 40_000));
+    assert_eq!((d.due, d.paid, d.refund), (65_000, 40_000, 0));
     let debt = d.debt.expect("the rest is a debt");
     assert_eq!((debt.amount, debt.currency), (25_000, Currency::Iqd));
     assert_eq!(debt.source.as_deref(), Some("service"));

@@ -121,6 +121,9 @@ pub(crate) fn advance_in(tx: &Connection, ctx: &OpCtx, ticket_id: &str, to: Serv
         }
         t.status = to;
         t.history.push(change(ctx, to));
+        if to == ServiceStatus::Cancelled {
+            cancel_in(tx, ctx, &mut t)?;
+        }
         save(tx, Table::Services, &t)?;
         log(
             tx,
@@ -133,7 +136,40 @@ pub(crate) fn advance_in(tx: &Connection, ctx: &OpCtx, ticket_id: &str, to: Serv
     }
 }
 
-/// Takes a part out of stock for a ticket; its price is added to the bill.
+/// A cancelled repair gives back what it took: the parts go back into the
+/// stock of the store they came from, and the deposit is recorded as handed
+/// back (`depositReturned` on the ticket).
+fn cancel_in(tx: &Connection, ctx: &OpCtx, t: &mut ServiceTicket) -> Result<()> {
+    let ticket_id = t.id.key();
+    let store_id = t
+        .store_id
+        .as_ref()
+        .map(RecordId::key)
+        .unwrap_or_else(|| ctx.store_id.clone());
+    for part in &t.parts {
+        let item_id = part.item_id.key();
+        stock::apply(
+            tx,
+            ctx,
+            stock::Movement {
+                item_id: &item_id,
+                store_id: &store_id,
+                delta: part.qty,
+                reason: "service_part_return",
+                unit_cost: None,
+                reference: Some(ticket_id.clone()),
+            },
+        )?;
+    }
+    let deposit = t.deposit.unwrap_or(0);
+    if deposit > 0 {
+        t.extra.insert("depositReturned".into(), deposit.into());
+    }
+    Ok(())
+}
+
+/// Takes a part out of stock for a ticket and records it, with its price,
+/// on the ticket (the charge given at delivery is the whole bill).
 pub fn use_part(store: &mut Store, ctx: &OpCtx, ticket_id: &str, item_id: &str, qty: i64) -> Result<ServiceTicket> {
     positive("part quantity", qty)?;
     store.write(|tx| use_part_in(tx, ctx, ticket_id, item_id, qty))
@@ -188,6 +224,8 @@ pub struct Delivery {
     /// What was due at delivery: the charge minus the deposit, in the ticket's currency.
     pub due: i64,
     pub paid: i64,
+    /// The part of the deposit beyond the charge, handed back to the customer.
+    pub refund: i64,
     pub debt: Option<crate::sections::Debt>,
 }
 
@@ -219,7 +257,10 @@ pub(crate) fn deliver_in(
         }
         // Tickets from before the currency was chosen are in dinars.
         let currency = t.currency.unwrap_or(Currency::Iqd);
-        let due = (charge - t.deposit.unwrap_or(0)).max(0);
+        let deposit = t.deposit.unwrap_or(0);
+        let due = (charge - deposit).max(0);
+        // A deposit above the final charge is the customer's money.
+        let refund = (deposit - charge).max(0);
         if paid > due {
             return Err(Error::Invalid(format!(
                 "{paid} {currency} is more than what is due ({due} {currency})"
@@ -229,6 +270,9 @@ pub(crate) fn deliver_in(
         t.history.push(change(ctx, ServiceStatus::Delivered));
         t.extra.insert("charge".into(), charge.into());
         t.extra.insert("paidAtDelivery".into(), paid.into());
+        if refund > 0 {
+            t.extra.insert("depositReturned".into(), refund.into());
+        }
         save(tx, Table::Services, &t)?;
         let debt = if paid < due {
             let customer_id = t.customer_id.as_ref().map(RecordId::key).unwrap_or_default();
@@ -249,13 +293,18 @@ pub(crate) fn deliver_in(
             tx,
             ctx,
             "service_delivered",
-            format!("ticket {ticket_id} delivered, {paid} of {due} {currency} paid"),
+            if refund > 0 {
+                format!("ticket {ticket_id} delivered, {refund} {currency} of the deposit handed back")
+            } else {
+                format!("ticket {ticket_id} delivered, {paid} of {due} {currency} paid")
+            },
             Extra::new(),
         )?;
         Ok(Delivery {
             ticket: t,
             due,
             paid,
+            refund,
             debt,
         })
     }

@@ -107,7 +107,7 @@ pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<()>
     insert(tx, Table::Inventory, &movement)?;
     let kind = match m.reason {
         "sale" | "service_part" => "sold",
-        "return" => "returned",
+        "return" | "service_part_return" => "returned",
         "receive" => "restocked",
         other => other,
     };

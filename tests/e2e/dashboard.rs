@@ -49,6 +49,16 @@ async fn the_dashboard_shows_todays_sales_per_currency_and_today_as_the_last_of_
     app.wait_for_text("dashboard-sales-iqd-value", |t| t == "10,000 IQD")
         .await?;
     assert_eq!(app.testid("dashboard-sales-usd-value").await?.text().await?, "$250.00");
+    let iqd_tile = app.testid("dashboard-sales-iqd").await?.text().await?;
+    assert!(
+        iqd_tile.contains("Profit: 6,000 IQD"),
+        "2 cables cost 4,000 of the 10,000: {iqd_tile}"
+    );
+    let usd_tile = app.testid("dashboard-sales-usd").await?.text().await?;
+    assert!(
+        usd_tile.contains("Profit: $50.00"),
+        "the phone cost $200.00 of its $250.00: {usd_tile}"
+    );
     assert_eq!(app.testid("dashboard-invoices-value").await?.text().await?, "2");
     assert_eq!(
         app.testid("dashboard-debts-value").await?.text().await?,

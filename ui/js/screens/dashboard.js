@@ -38,10 +38,11 @@ export function mount(root, ctx) {
       chartBox));
 
   function tile(testid, label, value, extra = null, action = null) {
+    const lines = (Array.isArray(extra) ? extra : [extra]).filter(Boolean);
     return node('section', { class: 'card dashboard__tile', 'data-testid': testid },
       node('h2', { class: 'dashboard__label' }, label),
       node('p', { class: 'dashboard__value', 'data-testid': `${testid}-value` }, value),
-      extra && node('p', { class: 'small muted' }, extra),
+      ...lines.map((line) => node('p', { class: 'small muted' }, line)),
       action);
   }
 
@@ -50,9 +51,11 @@ export function mount(root, ctx) {
     const ready = Array.isArray(d.readyServices) ? d.readyServices.length : Number(d.readyServices ?? 0);
     const refunds = [today.refundsIqd ? format.money(today.refundsIqd, 'IQD') : null, today.refundsUsd ? format.money(today.refundsUsd, 'USD') : null].filter(Boolean);
     tiles.replaceChildren(
-      tile('dashboard-sales-iqd', t('dashboard.salesIqd'), format.money(today.salesIqd ?? 0, 'IQD'),
-        refunds.length ? t('dashboard.refunds', { amount: refunds.join(' + ') }) : null),
-      tile('dashboard-sales-usd', t('dashboard.salesUsd'), format.money(today.salesUsd ?? 0, 'USD')),
+      tile('dashboard-sales-iqd', t('dashboard.salesIqd'), format.money(today.salesIqd ?? 0, 'IQD'), [
+        today.salesIqd ? t('dashboard.profit', { amount: format.money(today.profitIqd ?? 0, 'IQD') }) : null,
+        refunds.length ? t('dashboard.refunds', { amount: refunds.join(' + ') }) : null]),
+      tile('dashboard-sales-usd', t('dashboard.salesUsd'), format.money(today.salesUsd ?? 0, 'USD'),
+        today.salesUsd ? t('dashboard.profit', { amount: format.money(today.profitUsd ?? 0, 'USD') }) : null),
       tile('dashboard-invoices', t('dashboard.invoices'), format.count(today.invoices ?? 0),
         today.returns ? t('dashboard.returns', { count: format.count(today.returns) }) : null),
       tile('dashboard-debts', t('dashboard.openDebts'), format.money(d.openDebts?.iqd ?? 0, 'IQD'),

@@ -5,7 +5,9 @@
 // change or what is left as the customer's debt, and the receipt follows,
 // printable on an 80 mm roll. Recent invoices can be shown and reprinted.
 import { node, field, errorBox, pager } from '../dom.js';
-import { convert, other } from '../rate.js';
+import { other } from '../rate.js';
+import { paymentDialog } from '../payment.js';
+import { receiptContent, printReceipt } from '../receipt.js';
 
 const CURRENCIES = ['IQD', 'USD'];
 
@@ -131,7 +133,19 @@ export function mount(root, ctx) {
         recentPager.el)));
 
   // ---- dialogs ----
-  const pay = payDialog();
+  const pay = paymentDialog(ctx, {
+    quote: () => quote,
+    currency: () => currency,
+    customer: () => customer,
+    rate,
+    step,
+    input: saleInput,
+    sold(result, customerName) {
+      showReceipt(result, customerName);
+      status.set(t('sale.done', { number: result.invoice.number }), 'ok');
+      recentPager.first().catch((err) => recentError.show(err));
+    },
+  });
   const newCustomer = newCustomerDialog();
 
   root.append(
@@ -525,130 +539,6 @@ export function mount(root, ctx) {
     newCustomer.open();
   }
 
-  // ---- pay ----
-  function payDialog() {
-    const totalText = node('dd', { class: 'num strong', 'data-testid': 'sale-pay-total' });
-    const otherText = node('dd', { class: 'num', 'data-testid': 'sale-pay-other-total' });
-    const iqd = node('input', { inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-tender-iqd', placeholder: '0' });
-    const usd = node('input', { inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-tender-usd', placeholder: '0.00' });
-    const changeCurrency = node('select', { 'data-testid': 'sale-change-currency' }, ...CURRENCIES.map((c) => node('option', { value: c }, c)));
-    const exact = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-pay-exact' }, t('sale.payExact'));
-    const customerLine = node('p', { class: 'small', 'data-testid': 'sale-pay-customer' });
-    const outcome = node('p', { class: 'sale-pay__outcome', 'data-testid': 'sale-pay-outcome', role: 'status' });
-    const error = errorBox(t, 'sale-pay-error');
-    const confirm = node('button', { type: 'submit', class: 'button button--primary button--large', 'data-testid': 'sale-pay-confirm' }, t('sale.payConfirm'));
-    const cancel = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-pay-cancel', onclick: () => el.close() }, t('common.cancel'));
-    const form = node('form', { class: 'form' },
-      node('h2', {}, t('sale.payTitle')),
-      node('dl', { class: 'facts' },
-        node('dt', {}, t('sale.total')), totalText,
-        node('dt', {}, t('sale.otherTotal')), otherText),
-      node('div', { class: 'row' },
-        node('div', { class: 'grow' }, field(t('sale.tenderIqd'), iqd)),
-        node('div', { class: 'grow' }, field(t('sale.tenderUsd'), usd))),
-      node('div', { class: 'row' },
-        node('div', { class: 'grow' }, field(t('sale.changeCurrency'), changeCurrency)),
-        exact),
-      customerLine,
-      outcome,
-      error.el,
-      node('div', { class: 'row' }, confirm, cancel));
-    const el = node('dialog', { class: 'dialog sale-pay', 'data-testid': 'sale-pay-dialog' }, form);
-
-    // The tendered amounts, or null (and the reason shown) when one is not an amount.
-    function tenders() {
-      const out = [];
-      for (const [input, cur] of [[iqd, 'IQD'], [usd, 'USD']]) {
-        const text = input.value.trim();
-        if (text === '') continue;
-        const amount = format.parseMoney(text, cur);
-        if (amount === null) {
-          error.show({ code: 'Validation', message: t('sale.badTender', { currency: cur }) });
-          return null;
-        }
-        if (amount > 0) out.push({ currency: cur, amount });
-      }
-      return out;
-    }
-
-    function preview() {
-      error.clear();
-      outcome.dataset.kind = '';
-      const list = tenders();
-      if (!list || !quote) {
-        outcome.textContent = '';
-        return;
-      }
-      let tendered = 0;
-      for (const p of list) {
-        const v = convert(p.amount, p.currency, currency, quote.rate ?? rate(), 1);
-        if (v === null) {
-          error.show({ code: 'Validation', message: t('sale.noRate') });
-          outcome.textContent = '';
-          return;
-        }
-        tendered += v;
-      }
-      const total = quote.total;
-      if (tendered >= total) {
-        const change = convert(tendered - total, currency, changeCurrency.value, quote.rate ?? rate(), step());
-        outcome.textContent = t('sale.changeDue', { amount: money(change ?? 0, changeCurrency.value) });
-        outcome.dataset.kind = 'change';
-      } else if (customer) {
-        outcome.textContent = t('sale.debtWillOpen', { amount: money(total - tendered, currency), name: customer.customer.name });
-        outcome.dataset.kind = 'debt';
-      } else {
-        outcome.textContent = t('sale.stillDue', { amount: money(total - tendered, currency) });
-        outcome.dataset.kind = 'short';
-      }
-    }
-
-    iqd.addEventListener('input', preview);
-    usd.addEventListener('input', preview);
-    changeCurrency.addEventListener('change', preview);
-    exact.addEventListener('click', () => {
-      if (!quote) return;
-      (currency === 'USD' ? usd : iqd).value = format.moneyInput(quote.total, currency);
-      (currency === 'USD' ? iqd : usd).value = '';
-      preview();
-    });
-
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const list = tenders();
-      if (!list) return;
-      confirm.disabled = true;
-      try {
-        const sold = await api.sell(saleInput(list, changeCurrency.value));
-        el.close();
-        showReceipt(sold, customer?.customer?.name ?? null);
-        status.set(t('sale.done', { number: sold.invoice.number }), 'ok');
-        recentPager.first().catch((err) => recentError.show(err));
-      } catch (err) {
-        error.show(err);
-      } finally {
-        confirm.disabled = false;
-      }
-    });
-
-    return {
-      el,
-      open() {
-        error.clear();
-        iqd.value = '';
-        usd.value = '';
-        changeCurrency.value = currency;
-        totalText.textContent = money(quote.total, currency);
-        const [oc, oa] = quote.otherTotal ?? [other(currency), null];
-        otherText.textContent = oa === null ? '—' : money(oa, oc);
-        customerLine.textContent = customer ? t('sale.payCustomer', { name: customer.customer.name }) : t('sale.payNoCustomer');
-        outcome.textContent = '';
-        el.showModal();
-        (currency === 'USD' ? usd : iqd).focus();
-      },
-    };
-  }
-
   // A quantity or discount still being typed is committed (its change
   // event) and priced before the payment dialog shows the total.
   async function openPay() {
@@ -663,48 +553,7 @@ export function mount(root, ctx) {
   // ---- receipt ----
   // sold: the sell result ({ invoice, change, changeCurrency, debt, receipt }).
   function showReceipt(sold, customerName, { again = false } = {}) {
-    const { invoice } = sold;
-    const info = sold.receipt ?? {};
-    const names = info.itemNames ?? {};
-    const cur = invoice.currency;
-    const [oc, oa] = info.otherTotal ?? [other(cur), convert(invoice.total, cur, other(cur), invoice.rate, step())];
-    const changeCurrency = sold.changeCurrency ?? invoice.changeCurrency ?? cur;
-    const change = sold.change ?? invoice.change ?? 0;
-    // A receipt shown again has no debt record with it: what was not paid is the debt it opened.
-    const unpaid = invoice.paid !== undefined && invoice.paid !== null ? invoice.total - invoice.paid : 0;
-    const debt = sold.debt ? [sold.debt.amount, sold.debt.currency] : unpaid > 0 ? [unpaid, cur] : null;
-    const row = (label, value, testid, cls = '') =>
-      node('div', { class: `receipt__row ${cls}` }, node('span', {}, label), node('span', { class: 'num', 'data-testid': testid }, value));
-
-    receiptBox.replaceChildren(
-      node('header', { class: 'receipt__head' },
-        node('div', { class: 'receipt__shop' }, info.shopName ?? ctx.session?.settings?.shopName ?? ''),
-        info.receiptHeader ? node('div', { class: 'receipt__header-text' }, info.receiptHeader) : null,
-        info.storeName ? node('div', { class: 'small' }, info.storeName) : null),
-      node('div', { class: 'receipt__meta' },
-        node('div', {}, t('sale.receiptNumber'), ' ', node('strong', { 'data-testid': 'sale-receipt-number' }, String(invoice.number))),
-        node('div', { class: 'small' }, format.dateTime(invoice.createdAt)),
-        invoice.cashier ? node('div', { class: 'small' }, t('sale.receiptCashier', { name: invoice.cashier })) : null,
-        customerName ? node('div', { class: 'small', 'data-testid': 'sale-receipt-customer' }, t('sale.receiptCustomer', { name: customerName })) : null),
-      node('table', { class: 'receipt__lines', 'data-testid': 'sale-receipt-lines' },
-        node('tbody', {}, ...invoice.lines.map((l) =>
-          node('tr', { 'data-testid': 'sale-receipt-line', 'data-item-id': String(l.itemId) },
-            node('td', {},
-              node('div', {}, l.name ?? names[String(l.itemId)] ?? String(l.itemId)),
-              node('div', { class: 'small' }, `${format.count(l.qty)} × ${money(l.unitPrice, l.currency ?? cur)}`,
-                l.discount ? ` − ${money(l.discount, cur)}` : '')),
-            node('td', { class: 'num' }, money(l.total ?? l.unitPrice * l.qty, cur)))))),
-      node('div', { class: 'receipt__totals' },
-        invoice.discount ? row(t('sale.subtotal'), money(invoice.subtotal ?? invoice.total, cur), 'sale-receipt-subtotal') : null,
-        invoice.discount ? row(t('sale.invoiceDiscount'), money(invoice.discount, cur), 'sale-receipt-discount') : null,
-        row(t('sale.total'), money(invoice.total, cur), 'sale-receipt-total', 'receipt__row--total'),
-        oa !== null && oa !== undefined ? row(t('sale.otherTotal'), money(oa, oc), 'sale-receipt-other-total') : null,
-        invoice.rate ? row(t('sale.rate'), t('sale.rateValue', { rate: format.count(Number(invoice.rate)) }), 'sale-receipt-rate') : null),
-      node('div', { class: 'receipt__totals' },
-        ...(invoice.payments ?? []).map((p) => row(t('sale.tendered', { currency: p.currency }), money(p.amount, p.currency), `sale-receipt-tendered-${p.currency}`)),
-        row(t('sale.change'), money(change, changeCurrency), 'sale-receipt-change'),
-        debt ? row(t('sale.receiptDebt'), money(debt[0], debt[1]), 'sale-receipt-debt', 'receipt__row--debt') : null),
-      node('p', { class: 'receipt__thanks' }, t('sale.thanks')));
+    receiptBox.replaceChildren(...receiptContent(sold, { t, format, step: step(), customerName }));
     saleView.hidden = true;
     receiptView.hidden = false;
     newSaleButton.hidden = again;
@@ -729,26 +578,10 @@ export function mount(root, ctx) {
       const store = (ctx.session?.stores ?? []).find((s) => String(s.id) === String(found.invoice.storeId));
       showReceipt({
         invoice: found.invoice,
-        receipt: { shopName: ctx.session?.settings?.shopName, receiptHeader: ctx.session?.settings?.receiptHeader, storeName: store?.name, itemNames: found.itemNames },
+        receipt: { shopName: ctx.session?.settings?.shopName ?? '', receiptHeader: ctx.session?.settings?.receiptHeader, storeName: store?.name, itemNames: found.itemNames },
       }, null, { again: true });
     } catch (err) {
       recentError.show(err);
-    }
-  }
-
-  // The page rule is added last for the length of the print, so another
-  // screen's print margins (all stylesheets are loaded at once) do not
-  // shrink the 80 mm roll.
-  function printReceipt() {
-    const page = node('style', { 'data-print-page': 'receipt' });
-    page.textContent = '@page { size: 80mm auto; margin: 0; }';
-    document.head.append(page);
-    document.body.dataset.print = 'receipt';
-    try {
-      window.print();
-    } finally {
-      delete document.body.dataset.print;
-      page.remove();
     }
   }
 

@@ -6,10 +6,18 @@
 //! `<data dir>/sonic-pos.lock` for its whole life; the operating system drops
 //! the lock when the process ends, even on a crash, so a stale lock file is
 //! harmless. Another data directory (another shop, a test) is independent.
+//!
+//! A second launch does not just stop: it asks the first, over the Unix
+//! socket `<data dir>/sonic-pos.sock`, to bring its window to the front,
+//! and says so. (Only the lock holder binds the socket, so a stale socket
+//! file is simply replaced.)
 
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
-use std::path::Path;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use fs4::fs_std::FileExt as _;
@@ -36,6 +44,12 @@ impl InstanceLock {
             .try_lock_exclusive()
             .with_context(|| format!("cannot lock {}", path.display()))?;
         if !locked {
+            if ask_first_to_focus(data_dir) {
+                bail!(
+                    "Sonic POS is already running with the data directory {}; its window was brought to the front",
+                    data_dir.display()
+                );
+            }
             bail!(
                 "Sonic POS is already running with the data directory {}; \
                  switch to that window (or close it) instead of starting a second one",
@@ -46,8 +60,81 @@ impl InstanceLock {
         file.set_len(0)
             .and_then(|()| writeln!(file, "{}", std::process::id()))
             .with_context(|| format!("cannot write {}", path.display()))?;
+        listen_for_focus(data_dir);
         Ok(InstanceLock { _file: file })
     }
+}
+
+/// What to do when a second launch asks for the window (set once the app exists).
+static ON_FOCUS: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+
+/// Sets what a second launch's request does (bring the window to the front).
+pub(crate) fn on_focus_request(action: impl Fn() + Send + Sync + 'static) {
+    let _ = ON_FOCUS.set(Box::new(action));
+}
+
+/// Makes a second launch's request show, unminimize and focus the main window.
+pub(crate) fn bring_forward_on_request<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri::Manager as _;
+    let app = app.clone();
+    on_focus_request(move || {
+        if let Some(window) = app.get_webview_window("main") {
+            let shown = window
+                .unminimize()
+                .and_then(|()| window.show())
+                .and_then(|()| window.set_focus());
+            if let Err(err) = shown {
+                tracing::warn!("could not bring the window to the front: {err}");
+            }
+        }
+    });
+}
+
+fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("sonic-pos.sock")
+}
+
+/// Serves focus requests for the life of the process (a thread; the socket
+/// file is removed with the data directory or replaced by the next holder).
+fn listen_for_focus(data_dir: &Path) {
+    let path = socket_path(data_dir);
+    let _ = std::fs::remove_file(&path);
+    let listener = match UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(err) => {
+            tracing::warn!(
+                "a second launch cannot reach this one ({}: {err}); it will only be refused",
+                path.display()
+            );
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            if BufReader::new(&stream).read_line(&mut line).is_ok() && line.trim() == "focus" {
+                tracing::info!("a second launch asked for this window: bringing it to the front");
+                if let Some(action) = ON_FOCUS.get() {
+                    action();
+                }
+                let _ = (&stream).write_all(b"ok\n");
+            }
+        }
+    });
+}
+
+/// Asks the running instance to bring its window forward; true if it answered.
+fn ask_first_to_focus(data_dir: &Path) -> bool {
+    let Ok(mut stream) = UnixStream::connect(socket_path(data_dir)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+    if stream.write_all(b"focus\n").is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    BufReader::new(&stream).read_line(&mut answer).is_ok() && answer.trim() == "ok"
 }
 
 #[cfg(test)]
@@ -62,5 +149,18 @@ mod tests {
         assert!(second.to_string().contains("already running"), "says why: {second:#}");
         drop(first);
         InstanceLock::acquire(dir.path()).expect("the lock is free again once the first instance ends");
+    }
+
+    #[test]
+    fn a_second_launch_asks_the_first_to_come_forward() {
+        static ASKED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        on_focus_request(|| {
+            ASKED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let _first = InstanceLock::acquire(dir.path()).expect("first instance locks");
+        let second = InstanceLock::acquire(dir.path()).expect_err("second instance must be refused");
+        assert!(second.to_string().contains("brought to the front"), "{second:#}");
+        assert_eq!(ASKED.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

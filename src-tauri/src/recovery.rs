@@ -137,6 +137,10 @@ pub(crate) fn run(data_dir: DataDir, problem: String) -> anyhow::Result<i32> {
     };
     let app = tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            crate::instance::bring_forward_on_request(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![startup, recovery_info, recover_from_backup])
         .build(tauri::generate_context!())
         .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;

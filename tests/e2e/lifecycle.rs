@@ -26,7 +26,8 @@ async fn closing_the_window_writes_an_on_close_backup_then_exits() -> anyhow::Re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_app_on_the_same_data_dir_is_refused_and_the_first_keeps_working() -> anyhow::Result<()> {
+async fn a_second_app_on_the_same_data_dir_brings_the_first_forward_and_the_first_keeps_working() -> anyhow::Result<()>
+{
     let dir = tempfile::tempdir()?;
     let app = App::launch(dir.path()).await?;
 
@@ -44,9 +45,16 @@ async fn a_second_app_on_the_same_data_dir_is_refused_and_the_first_keeps_workin
         second.status
     );
     assert!(
-        stderr.contains("already running"),
-        "the second app says why it stopped: {stderr}"
+        stderr.contains("already running") && stderr.contains("brought to the front"),
+        "the second app says why it stopped, and that the first came forward: {stderr}"
     );
+    sonic_e2e::eventually("the first app to hear the second launch", || {
+        Ok(app
+            .log_tail()
+            .contains("a second launch asked for this window")
+            .then_some(()))
+    })
+    .await?;
 
     app.set_up_shop().await?;
     app.open("backup").await?;

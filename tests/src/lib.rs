@@ -135,17 +135,25 @@ impl App {
 
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": binary, "args": args }));
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&driver.url())
-            .await
-            .with_context(|| {
+        let url = driver.url();
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        let connect = builder.capabilities(caps).connect(&url);
+        // An app that exits at start (a data directory from a newer build,
+        // a lock held) leaves WebKitWebDriver waiting for it for ever.
+        let client = match tokio::time::timeout(PATIENCE, connect).await {
+            Ok(connected) => connected.with_context(|| {
                 format!(
                     "WebDriver could not start {} (tauri-driver log: {})",
                     binary.display(),
                     driver.log_tail()
                 )
-            })?;
+            })?,
+            Err(_) => bail!(
+                "{} did not start within {PATIENCE:?}; tauri-driver and the app printed:\n{}",
+                binary.display(),
+                driver.log_tail()
+            ),
+        };
         let app = App {
             client,
             data_dir: data_dir.to_path_buf(),

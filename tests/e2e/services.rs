@@ -10,7 +10,7 @@ use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::{seed_shop, MANAGER};
 use sonic_e2e::{App, PATIENCE};
 
-use crate::stock::{click, digits, fill, pick_item, wait_for_css_text};
+use crate::stock::{choose, click, click_css, digits, fill, pick_item, wait_for_css_text};
 
 /// Waits until the open ticket is in `status`.
 async fn wait_for_status(app: &App, status: &str) -> anyhow::Result<()> {
@@ -194,5 +194,81 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
     );
     assert_eq!(d.source.as_deref(), Some("service"));
     assert_eq!(d.source_id.as_ref().map(RecordId::key), Some(ticket_id.clone()));
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repair_priced_in_dollars_leaves_its_debt_in_dollars() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    {
+        // A customer from earlier, picked by search rather than added.
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        let owner = sonic_core::ops::Actor {
+            user_id: "user-1".into(),
+            name: "Owner".into(),
+            role: sonic_core::sections::Role::Owner,
+        };
+        let ctx = sonic_core::ops::OpCtx::now(owner, shop.main_store.clone());
+        let input = catalog::CustomerInput {
+            name: "Zainab Kareem".into(),
+            phone: Some("07905556677".into()),
+            credit_limit: None,
+        };
+        catalog::create_customer(&mut store, &ctx, &input)?;
+    }
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(MANAGER.0, MANAGER.1).await?;
+    app.open("services").await?;
+
+    click(&app, "services-new").await?;
+    fill(&app, "services-customer-search", "Zainab").await?;
+    click_css(&app, "[data-testid='services-customer-result']").await?;
+    app.wait_for_text("services-customer-chosen", |t| t.contains("Zainab Kareem"))
+        .await?;
+    fill(&app, "services-device", "iPad 9").await?;
+    choose(&app, "services-currency", "USD").await?;
+    fill(&app, "services-estimate", "45.50").await?;
+    fill(&app, "services-deposit", "10").await?;
+    click(&app, "services-open-submit").await?;
+    wait_for_status(&app, "received").await?;
+    app.wait_for_text("services-detail-estimate", |t| t == "$45.50").await?;
+    advance(&app, "diagnosing").await?;
+    advance(&app, "ready").await?;
+    let suggested = app.testid("services-charge").await?.prop("value").await?;
+    assert_eq!(
+        suggested.as_deref(),
+        Some("45.50"),
+        "no parts: the estimate is the charge"
+    );
+
+    // $45.50 − $10 deposit = $35.50 due; $20 paid leaves $15.50.
+    fill(&app, "services-paid", "20").await?;
+    click(&app, "services-deliver-submit").await?;
+    wait_for_status(&app, "delivered").await?;
+    let delivered = app.testid("services-delivered").await?;
+    assert_eq!(delivered.attr("data-debt").await?.as_deref(), Some("1550"));
+    assert!(
+        delivered.text().await?.contains("$15.50"),
+        "the debt is shown in dollars"
+    );
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    let t = service::tickets(&store, ServiceStatus::Delivered, Page::FIRST)?
+        .pop()
+        .context("the delivered ticket is stored")?;
+    assert_eq!(
+        (t.currency, t.estimate, t.deposit),
+        (Some(Currency::Usd), Some(4_550), Some(1_000)),
+        "the ticket is in dollars, amounts in cents"
+    );
+    let customer_id = t.customer_id.as_ref().context("the ticket names its customer")?.key();
+    let debts = debt::customer_debts(&store, &customer_id)?;
+    assert_eq!(debts.len(), 1, "one debt: {debts:?}");
+    assert_eq!(
+        (debts[0].currency, debts[0].amount),
+        (Currency::Usd, 1_550),
+        "$15.50 owed"
+    );
     app.quit().await
 }

@@ -65,20 +65,33 @@ pub(crate) async fn click(app: &App, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Clicks the element at `css` once it is there, again if a list redrawn
+/// while typing replaced it between finding and clicking.
+pub(crate) async fn click_css(app: &App, css: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let err = match app.client.find(Locator::Css(css)).await {
+            Ok(el) => match el.click().await {
+                Ok(()) => return Ok(()),
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() > deadline {
+            bail!("could not click {css} within {PATIENCE:?}: {err}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Types the item's name into `<prefix>-search` and clicks its row in the
 /// picker's results (`<prefix>-result` with the item's id).
 pub(crate) async fn pick_item(app: &App, prefix: &str, item: &SeededItem) -> anyhow::Result<()> {
     fill(app, &format!("{prefix}-search"), &item.name).await?;
     let css = format!("[data-testid='{prefix}-result'][data-id='{}']", item.id);
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(&css))
+    click_css(app, &css)
         .await
-        .with_context(|| format!("searching {:?} did not list it in {prefix}-results", item.name))?
-        .click()
-        .await?;
-    Ok(())
+        .with_context(|| format!("searching {:?} did not list it in {prefix}-results", item.name))
 }
 
 /// Chooses the option with `value` in the `data-testid` select.

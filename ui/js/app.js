@@ -116,6 +116,8 @@ function drawSession(session) {
   const pick = el('store-switch');
   const list = (session?.stores ?? []).filter((s) => !s.archived);
   pick.hidden = !signedIn || list.length < 2;
+  // Only a manager moves the till to another store (Rust checks it too).
+  pick.disabled = !signedIn || session.user.role === 'cashier';
   pick.replaceChildren(...list.map((s) => node('option', { value: s.id, selected: s.id === session.store?.id }, s.name)));
 }
 

@@ -260,9 +260,14 @@ export function mount(root, ctx) {
     }
     const due = Math.max(0, c - (open.deposit ?? 0));
     const debt = Math.max(0, due - p);
+    // A deposit above the charge is handed back (the core records it).
+    const refund = Math.max(0, (open.deposit ?? 0) - c);
     dueLine.dataset.due = String(due);
     dueLine.dataset.debt = String(debt);
-    dueLine.textContent = t('services.dueLine', { due: format.money(due, cur), debt: format.money(debt, cur) });
+    dueLine.dataset.refund = String(refund);
+    dueLine.textContent = refund > 0
+      ? t('services.refundLine', { refund: format.money(refund, cur) })
+      : t('services.dueLine', { due: format.money(due, cur), debt: format.money(debt, cur) });
   }
   charge.addEventListener('input', updateDue);
   paid.addEventListener('input', updateDue);
@@ -315,6 +320,7 @@ export function mount(root, ctx) {
       node('dd', { 'data-testid': 'services-detail-deposit' }, format.money(tk.deposit ?? 0, cur)),
       tk.charge !== undefined ? [node('dt', {}, t('services.charge')), node('dd', { 'data-testid': 'services-detail-charge' }, format.money(tk.charge, cur))] : null,
       tk.paidAtDelivery !== undefined ? [node('dt', {}, t('services.paid')), node('dd', {}, format.money(tk.paidAtDelivery, cur))] : null,
+      tk.depositReturned !== undefined ? [node('dt', {}, t('services.depositReturned')), node('dd', { 'data-testid': 'services-detail-returned' }, format.money(tk.depositReturned, cur))] : null,
       node('dt', {}, t('services.opened_at')),
       node('dd', {}, format.dateTime(tk.createdAt)));
     const parts = (tk.parts ?? []).length
@@ -342,8 +348,11 @@ export function mount(root, ctx) {
     let outcome = null;
     if (delivery) {
       const debt = delivery.debt;
-      outcome = node('p', { class: 'services__delivered', role: 'status', 'data-testid': 'services-delivered', 'data-debt': String(debt ? debt.amount : 0) },
-        debt ? t('services.deliveredDebt', { amount: format.money(debt.amount, debt.currency) }) : t('services.deliveredPaid'));
+      const refund = delivery.refund ?? 0;
+      let text = t('services.deliveredPaid');
+      if (debt) text = t('services.deliveredDebt', { amount: format.money(debt.amount, debt.currency) });
+      else if (refund > 0) text = t('services.deliveredRefund', { amount: format.money(refund, cur) });
+      outcome = node('p', { class: 'services__delivered', role: 'status', 'data-testid': 'services-delivered', 'data-debt': String(debt ? debt.amount : 0), 'data-refund': String(refund) }, text);
     }
 
     if (tk.status === 'ready') {
@@ -406,7 +415,10 @@ export function mount(root, ctx) {
   function advance(to, button) {
     return act(button, async () => {
       const tk = await api.advanceTicket(open.id, to);
-      status.set(t('services.moved', { number: tk.number ?? '', status: t(`services.status.${to}`) }), 'ok');
+      const cur = ticketCurrency(tk);
+      status.set(to === 'cancelled'
+        ? t('services.cancelled', { number: tk.number ?? '', deposit: format.money(tk.depositReturned ?? 0, cur) })
+        : t('services.moved', { number: tk.number ?? '', status: t(`services.status.${to}`) }), 'ok');
       await show(tk);
     });
   }

@@ -151,13 +151,14 @@ export const api = {
   countStock: (itemId, counted) => call('count_stock', { itemId, counted }),
 
   // ---- services (repairs) ----
-  // input TicketInput { customerId, device, fault?, estimate, deposit } (IQD) → ServiceTicket
+  // input TicketInput { customerId, device, fault?, currency? ('IQD' when absent), estimate, deposit } → ServiceTicket
   openTicket: (input) => call('open_ticket', { input }),
   // status: 'received'|'diagnosing'|'waiting_for_parts'|'ready'|'delivered'|'cancelled' → [ServiceTicket]
   tickets: (status, page = FIRST_PAGE) => call('tickets', { status, page }),
   advanceTicket: (id, to) => call('advance_ticket', { id, to }),
   usePart: (ticketId, itemId, qty) => call('use_part', { ticketId, itemId, qty }),
-  // charge: final price in IQD (null keeps the estimate), paid now (IQD) → { ticket, due, paid, debt }
+  // charge: final price in the ticket's currency (null keeps the estimate), paid now (same currency)
+  // → { ticket, due, paid, refund, debt } (refund: deposit beyond the charge, handed back)
   deliverTicket: (id, charge, paid) => call('deliver_ticket', { id, charge, paid }),
 
   // ---- debts ----

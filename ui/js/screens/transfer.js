@@ -62,9 +62,10 @@ export function mount(root, ctx) {
   );
 
   function drawTotals(x) {
+    // <bdi>: each amount keeps its own direction in an Arabic (rtl) line.
     const pair = (testid, iqd, usd) => node('dd', { 'data-testid': testid, 'data-iqd': String(iqd), 'data-usd': String(usd) },
-      node('span', { 'data-testid': `${testid}-iqd` }, format.money(iqd, 'IQD')), ' · ',
-      node('span', { 'data-testid': `${testid}-usd` }, format.money(usd, 'USD')));
+      node('bdi', { 'data-testid': `${testid}-iqd` }, format.money(iqd, 'IQD')), ' · ',
+      node('bdi', { 'data-testid': `${testid}-usd` }, format.money(usd, 'USD')));
     totals.replaceChildren(
       node('dt', {}, t('transfer.count')),
       node('dd', { 'data-testid': 'transfer-totals-count' }, format.count(x.count)),

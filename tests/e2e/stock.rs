@@ -376,3 +376,38 @@ async fn wait_for_rows(app: &App, css: &str, n: usize) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_more_than_the_store_holds_is_refused_and_changes_nothing() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let (main, branch) = (shop.main_store.as_str(), shop.branch_store.as_str());
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(MANAGER.0, MANAGER.1).await?;
+    app.open("inventory").await?;
+
+    pick_item(&app, "inventory-item", &shop.screen).await?;
+    wait_for_level(&app, main, 4).await?;
+    choose(&app, "inventory-transfer-from", main).await?;
+    choose(&app, "inventory-transfer-to", branch).await?;
+    fill(&app, "inventory-transfer-qty", "5").await?;
+    click(&app, "inventory-transfer-submit").await?;
+    let error = app.testid("inventory-error").await?;
+    app.wait_for_text("inventory-error", |t| !t.is_empty()).await?;
+    assert_eq!(
+        error.attr("data-code").await?.as_deref(),
+        Some("InsufficientStock"),
+        "the screen says there is not enough stock"
+    );
+    assert!(
+        error.text().await?.contains("4 in stock, 5 wanted"),
+        "and how much there is"
+    );
+    wait_for_level(&app, main, 4).await?;
+    wait_for_level(&app, branch, 0).await?;
+
+    let store = Store::open(&DataDir::at(dir.path()))?;
+    assert_eq!(stock::level(&store, &shop.screen.id, main)?, 4, "Main keeps its 4");
+    assert_eq!(stock::level(&store, &shop.screen.id, branch)?, 0, "Branch got nothing");
+    app.quit().await
+}

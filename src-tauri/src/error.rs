@@ -155,3 +155,77 @@ mod tests {
         assert_eq!(full.code, Code::DiskFull);
     }
 }
+
+#[cfg(test)]
+mod codes_have_text {
+    use super::Code;
+
+    /// No wildcard: a new code does not compile until it is listed below.
+    fn _listed(code: Code) {
+        match code {
+            Code::Validation
+            | Code::NotFound
+            | Code::DiskFull
+            | Code::Storage
+            | Code::Damaged
+            | Code::SchemaTooNew
+            | Code::Rejected
+            | Code::NotEmpty
+            | Code::Internal
+            | Code::InsufficientStock
+            | Code::OverReturn
+            | Code::WrongPin
+            | Code::Locked
+            | Code::Forbidden
+            | Code::ApprovalNeeded
+            | Code::CreditLimit
+            | Code::RateNotSet
+            | Code::DuplicateBarcode
+            | Code::Conflict
+            | Code::SignInNeeded
+            | Code::Offline => {}
+        }
+    }
+
+    /// Every code the webview can receive has a heading in both languages
+    /// (the screens show `error.<code>`; a missing one shows the raw key).
+    #[test]
+    fn every_error_code_is_translated() {
+        let all = [
+            Code::Validation,
+            Code::NotFound,
+            Code::DiskFull,
+            Code::Storage,
+            Code::Damaged,
+            Code::SchemaTooNew,
+            Code::Rejected,
+            Code::NotEmpty,
+            Code::Internal,
+            Code::InsufficientStock,
+            Code::OverReturn,
+            Code::WrongPin,
+            Code::Locked,
+            Code::Forbidden,
+            Code::ApprovalNeeded,
+            Code::CreditLimit,
+            Code::RateNotSet,
+            Code::DuplicateBarcode,
+            Code::Conflict,
+            Code::SignInNeeded,
+            Code::Offline,
+        ];
+        for lang in ["en", "ar"] {
+            let path = format!("{}/../ui/i18n/{lang}.json", env!("CARGO_MANIFEST_DIR"));
+            let text: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("translation file")).expect("json");
+            for code in all {
+                let name = serde_json::to_value(code).expect("code serialises");
+                let key = format!("error.{}", name.as_str().expect("a string"));
+                assert!(
+                    text.get(&key).and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty()),
+                    "{path} has no {key}"
+                );
+            }
+        }
+    }
+}

@@ -203,24 +203,24 @@ async fn receiving_and_moving_stock_to_the_branch_shows_and_stores_every_level()
     assert_eq!(
         logged("stock_receive")?
             .iter()
-            .filter(|d| d.contains(&shop.screen.id))
+            .filter(|d| d.contains(&shop.screen.name))
             .count(),
         2,
         "the seed's receipt and this one are logged"
     );
     assert_eq!(
         logged("stock_transfer")?,
-        vec![format!("3 of {} moved from {main} to {branch}", shop.screen.id)],
+        vec![format!("3 of {} moved from Main to Branch", shop.screen.name)],
         "the move is logged with both stores"
     );
     assert_eq!(
         logged("stock_adjust")?,
-        vec![format!("{} adjusted by -1: cracked in storage", shop.screen.id)],
+        vec![format!("{} adjusted by -1: cracked in storage", shop.screen.name)],
         "the adjustment is logged with its reason"
     );
     assert_eq!(
         logged("stock_count")?,
-        vec![format!("{}: counted 5, had 6", shop.screen.id)],
+        vec![format!("{}: counted 5, had 6", shop.screen.name)],
         "the count is logged with what there was"
     );
     app.quit().await
@@ -354,11 +354,11 @@ async fn the_activity_log_filters_by_action_and_by_text() -> anyhow::Result<()> 
         assert_eq!(row.attr("data-action").await?.as_deref(), Some("stock_receive"));
     }
 
-    // Text narrows it further: only the screen's receipt names its id.
-    fill(&app, "activity-text", &shop.screen.id).await?;
+    // Text narrows it further: only the screen's receipt names it.
+    fill(&app, "activity-text", &shop.screen.name).await?;
     wait_for_rows(&app, rows, 1).await?;
     let details = app.testid("activity-details").await?.text().await?;
-    assert_eq!(details, format!("received 4 of {}", shop.screen.id));
+    assert_eq!(details, format!("received 4 of {}", shop.screen.name));
     app.quit().await
 }
 

@@ -77,7 +77,8 @@ pub(crate) fn in_range(what: &str, qty: i64) -> Result<()> {
     }
 }
 
-pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<()> {
+/// Writes the movement and its per-item entry; returns the item (for log texts).
+pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<Item> {
     in_range("a stock movement of", m.delta)?;
     let item: Item = load(tx, Table::Items, m.item_id, "item")?;
     let location: StoreLocation = load(tx, Table::Stores, m.store_id, "store")?;
@@ -113,7 +114,7 @@ pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<()>
     };
     let entry = ItemActivity {
         id: Some(RecordId::Text(ctx.new_id("ia"))),
-        item_id: item.id,
+        item_id: item.id.clone(),
         kind: kind.to_string(),
         qty: Some(m.delta),
         reference: m.reference,
@@ -121,7 +122,8 @@ pub(crate) fn apply(tx: &Connection, ctx: &OpCtx, m: Movement<'_>) -> Result<()>
         at: Some(ctx.timestamp()),
         extra: Extra::new(),
     };
-    insert(tx, Table::ItemActivity, &entry)
+    insert(tx, Table::ItemActivity, &entry)?;
+    Ok(item)
 }
 
 /// Receives stock into the till's store, at a unit cost (IQD dinars or the
@@ -145,7 +147,7 @@ pub(crate) fn receive_in(
             "a unit cost must not be negative, found {unit_cost}"
         )));
     }
-    apply(
+    let item = apply(
         tx,
         ctx,
         Movement {
@@ -161,7 +163,7 @@ pub(crate) fn receive_in(
         tx,
         ctx,
         "stock_receive",
-        format!("received {qty} of {item_id}"),
+        format!("received {qty} of {}", item.name),
         Extra::new(),
     )
 }
@@ -176,7 +178,7 @@ pub fn adjust(store: &mut Store, ctx: &OpCtx, item_id: &str, delta: i64, reason:
         return Err(Error::Invalid("an adjustment needs a reason".into()));
     }
     store.write(|tx| {
-        apply(
+        let item = apply(
             tx,
             ctx,
             Movement {
@@ -192,7 +194,7 @@ pub fn adjust(store: &mut Store, ctx: &OpCtx, item_id: &str, delta: i64, reason:
             tx,
             ctx,
             "stock_adjust",
-            format!("{item_id} adjusted by {delta}: {}", reason.trim()),
+            format!("{} adjusted by {delta}: {}", item.name, reason.trim()),
             Extra::new(),
         )
     })
@@ -215,7 +217,7 @@ pub fn transfer(store: &mut Store, ctx: &OpCtx, item_id: &str, from: &str, to: &
             unit_cost: None,
             reference: reference.clone(),
         };
-        apply(tx, ctx, out)?;
+        let item = apply(tx, ctx, out)?;
         apply(
             tx,
             ctx,
@@ -232,7 +234,12 @@ pub fn transfer(store: &mut Store, ctx: &OpCtx, item_id: &str, from: &str, to: &
             tx,
             ctx,
             "stock_transfer",
-            format!("{qty} of {item_id} moved from {from} to {to}"),
+            format!(
+                "{qty} of {} moved from {} to {}",
+                item.name,
+                store_name(tx, from)?,
+                store_name(tx, to)?
+            ),
             Extra::new(),
         )
     })
@@ -250,7 +257,7 @@ pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Res
     in_range("a counted quantity of", counted)?;
     store.write(|tx| {
         // A count of an item that does not exist would log a count of nothing.
-        let _: Item = load(tx, Table::Items, item_id, "item")?;
+        let item: Item = load(tx, Table::Items, item_id, "item")?;
         let have = level_in(tx, item_id, &ctx.store_id)?;
         let delta = counted.checked_sub(have).ok_or_else(|| {
             Error::Invalid(format!(
@@ -272,11 +279,15 @@ pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Res
             tx,
             ctx,
             "stock_count",
-            format!("{item_id}: counted {counted}, had {have}"),
+            format!("{}: counted {counted}, had {have}", item.name),
             Extra::new(),
         )?;
         Ok(delta)
     })
+}
+
+fn store_name(tx: &Connection, id: &str) -> Result<String> {
+    Ok(load::<StoreLocation>(tx, Table::Stores, id, "store")?.name)
 }
 
 /// A store location's id must exist.

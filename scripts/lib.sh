@@ -40,13 +40,18 @@ install_packages() {
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# ensure_rust: cargo on PATH; on a machine without Rust, install the stable
+# toolchain with rustup (minimal profile plus rustfmt and clippy) into ~/.cargo.
 ensure_rust() {
+  if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
   if ! command -v cargo >/dev/null; then
-    if [ -x "$HOME/.cargo/bin/cargo" ]; then
-      export PATH="$HOME/.cargo/bin:$PATH"
-    else
-      echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run this again." >&2
-      exit 1
-    fi
+    install_packages curl ca-certificates
+    say "installing Rust (rustup, stable, minimal profile + rustfmt, clippy) into $HOME/.cargo"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
+      sh -s -- -y --profile minimal --default-toolchain stable --component rustfmt,clippy ||
+      { echo "error: could not install Rust; install it with rustup (https://rustup.rs) and run this again" >&2; exit 1; }
+    export PATH="$HOME/.cargo/bin:$PATH"
   fi
 }

@@ -2,16 +2,9 @@
 // with what each owes), add or change one, archive one (manager), and see
 // one customer's balance, debts and invoices.
 import { node, field, errorBox, pager } from '../dom.js';
-
-function debounce(fn, ms) {
-  let timer = null;
-  const run = (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
-  };
-  run.cancel = () => clearTimeout(timer);
-  return run;
-}
+import { debounce } from '../debounce.js';
+import { onSubmit, invalid, moneyOr } from '../form.js';
+import { confirmDialog } from '../confirm.js';
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
@@ -159,29 +152,15 @@ export function mount(root, ctx) {
       node('div', { class: 'row' }, save, cancel));
     const el = node('dialog', { class: 'dialog', 'data-testid': 'customers-form-dialog' }, formEl);
     let editing = null;
-    formEl.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      error.clear();
-      const limitText = limit.value.trim();
-      const creditLimit = limitText === '' ? null : format.parseMoney(limitText, 'IQD');
-      if (limitText !== '' && creditLimit === null) {
-        error.show({ code: 'Validation', message: t('customers.badLimit') });
-        limit.focus();
-        return;
-      }
+    onSubmit(formEl, { button: save, error }, async () => {
+      const creditLimit = moneyOr(limit, 'IQD', null);
+      if (limit.value.trim() !== '' && creditLimit === null) throw invalid(t('customers.badLimit'), limit);
       const input = { name: name.value.trim(), phone: phone.value.trim() || null, creditLimit };
-      save.disabled = true;
-      try {
-        const saved = editing ? await api.editCustomer(String(editing.id), input) : await api.createCustomer(input);
-        el.close();
-        status.set(t(editing ? 'customers.saved' : 'customers.added', { name: saved.name }), 'ok');
-        await reload();
-        showDetail(saved.id);
-      } catch (err) {
-        error.show(err);
-      } finally {
-        save.disabled = false;
-      }
+      const saved = editing ? await api.editCustomer(String(editing.id), input) : await api.createCustomer(input);
+      el.close();
+      status.set(t(editing ? 'customers.saved' : 'customers.added', { name: saved.name }), 'ok');
+      await reload();
+      showDetail(saved.id);
     });
     return {
       el,
@@ -199,39 +178,19 @@ export function mount(root, ctx) {
   }
 
   function archiveDialog() {
-    const what = node('p', {});
-    const error = errorBox(t, 'customers-archive-error');
-    const ok = node('button', { type: 'submit', class: 'button button--danger', 'data-testid': 'customers-archive-confirm' }, t('common.archive'));
-    const cancel = node('button', { type: 'button', class: 'button', onclick: () => el.close() }, t('common.cancel'));
-    const formEl = node('form', { class: 'form' }, node('h2', {}, t('customers.archiveTitle')), what, error.el, node('div', { class: 'row' }, ok, cancel));
-    const el = node('dialog', { class: 'dialog', 'data-testid': 'customers-archive-dialog' }, formEl);
-    let target = null;
-    formEl.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      error.clear();
-      ok.disabled = true;
-      try {
-        await api.archiveCustomer(String(target.id));
-        el.close();
-        status.set(t('customers.archived', { name: target.name }), 'ok');
-        if (shownId === String(target.id)) detail.replaceChildren(node('p', { class: 'muted' }, t('customers.pick')));
+    return confirmDialog(t, {
+      testid: 'customers-archive',
+      title: t('customers.archiveTitle'),
+      confirm: t('common.archive'),
+      confirmClass: 'button--danger',
+      describe: (c) => t('customers.archiveWhat', { name: c.name }),
+      act: (c) => api.archiveCustomer(String(c.id)),
+      after(c) {
+        status.set(t('customers.archived', { name: c.name }), 'ok');
+        if (shownId === String(c.id)) detail.replaceChildren(node('p', { class: 'muted' }, t('customers.pick')));
         reload();
-      } catch (err) {
-        error.show(err);
-      } finally {
-        ok.disabled = false;
-      }
-    });
-    return {
-      el,
-      open(c) {
-        target = c;
-        error.clear();
-        what.textContent = t('customers.archiveWhat', { name: c.name });
-        el.showModal();
-        ok.focus();
       },
-    };
+    });
   }
 
   list.first().catch((err) => listError.show(err));

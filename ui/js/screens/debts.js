@@ -4,6 +4,8 @@
 // is left in one step.
 import { node, field, errorBox, pager } from '../dom.js';
 import { convert } from '../rate.js';
+import { onSubmit, invalid } from '../form.js';
+import { confirmDialog } from '../confirm.js';
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
@@ -106,26 +108,13 @@ export function mount(root, ctx) {
     amount.addEventListener('input', preview);
     currency.addEventListener('change', preview);
 
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      error.clear();
+    onSubmit(form, { button: ok, error }, async () => {
       const value = format.parseMoney(amount.value, currency.value);
-      if (value === null || value <= 0) {
-        error.show({ code: 'Validation', message: t('debts.badAmount', { currency: currency.value }) });
-        amount.focus();
-        return;
-      }
-      ok.disabled = true;
-      try {
-        const after = await api.payDebt(String(row.debt.id), currency.value, value);
-        el.close();
-        showResult(row, after);
-        reload();
-      } catch (err) {
-        error.show(err);
-      } finally {
-        ok.disabled = false;
-      }
+      if (value === null || value <= 0) throw invalid(t('debts.badAmount', { currency: currency.value }), amount);
+      const after = await api.payDebt(String(row.debt.id), currency.value, value);
+      el.close();
+      showResult(row, after);
+      reload();
     });
     return {
       el,
@@ -143,38 +132,18 @@ export function mount(root, ctx) {
   }
 
   function settleDialog() {
-    const what = node('p', { 'data-testid': 'debts-settle-what' });
-    const error = errorBox(t, 'debts-settle-error');
-    const ok = node('button', { type: 'submit', class: 'button button--primary', 'data-testid': 'debts-settle-confirm' }, t('debts.settleConfirm'));
-    const cancel = node('button', { type: 'button', class: 'button', onclick: () => el.close() }, t('common.cancel'));
-    const form = node('form', { class: 'form' }, node('h2', {}, t('debts.settleTitle')), what, error.el, node('div', { class: 'row' }, ok, cancel));
-    const el = node('dialog', { class: 'dialog', 'data-testid': 'debts-settle-dialog' }, form);
-    let row = null;
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      error.clear();
-      ok.disabled = true;
-      try {
-        const after = await api.settleDebt(String(row.debt.id));
-        el.close();
-        showResult(row, after);
+    return confirmDialog(t, {
+      testid: 'debts-settle',
+      title: t('debts.settleTitle'),
+      confirm: t('debts.settleConfirm'),
+      confirmClass: 'button--primary',
+      describe: (r) => t('debts.settleWhat', { name: r.customerName ?? '', left: money(r.remaining, r.debt.currency) }),
+      act: (r) => api.settleDebt(String(r.debt.id)),
+      after(r, settled) {
+        showResult(r, settled);
         reload();
-      } catch (err) {
-        error.show(err);
-      } finally {
-        ok.disabled = false;
-      }
-    });
-    return {
-      el,
-      open(r) {
-        row = r;
-        error.clear();
-        what.textContent = t('debts.settleWhat', { name: r.customerName ?? '', left: money(r.remaining, r.debt.currency) });
-        el.showModal();
-        ok.focus();
       },
-    };
+    });
   }
 
   list.first().catch((err) => listError.show(err));

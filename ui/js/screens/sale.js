@@ -8,18 +8,10 @@ import { node, field, errorBox, pager } from '../dom.js';
 import { other } from '../rate.js';
 import { paymentDialog } from '../payment.js';
 import { receiptContent, printReceipt } from '../receipt.js';
+import { debounce } from '../debounce.js';
+import { onSubmit, moneyOr } from '../form.js';
 
 const CURRENCIES = ['IQD', 'USD'];
-
-function debounce(fn, ms) {
-  let timer = null;
-  const run = (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
-  };
-  run.cancel = () => clearTimeout(timer);
-  return run;
-}
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
@@ -178,20 +170,28 @@ export function mount(root, ctx) {
     }
   });
 
-  const runSearch = debounce(async (text) => {
-    searchError.clear();
-    if (!text) {
-      drawResults([]);
-      return;
-    }
-    try {
-      const rows = await api.searchItems(text, { offset: 0, limit: 20 });
-      if (search.value.trim() === text) drawResults(rows);
-    } catch (err) {
-      searchError.show(err);
-    }
-  }, 180);
-  search.addEventListener('input', () => runSearch(search.value.trim()));
+  // A search box asks once typing pauses: no text draws no rows, and an
+  // answer for text the box no longer holds is dropped. The item search and
+  // the customer search work this way.
+  function lookup(input, error, find, draw) {
+    const run = debounce(async (text) => {
+      error.clear();
+      if (!text) {
+        draw([]);
+        return;
+      }
+      try {
+        const rows = await find(text);
+        if (input.value.trim() === text) draw(rows);
+      } catch (err) {
+        error.show(err);
+      }
+    }, 180);
+    input.addEventListener('input', () => run(input.value.trim()));
+    return run;
+  }
+
+  const runSearch = lookup(search, searchError, (text) => api.searchItems(text, { offset: 0, limit: 20 }), drawResults);
   search.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -289,8 +289,7 @@ export function mount(root, ctx) {
         refreshQuote();
       });
       line.discountInput.addEventListener('change', () => {
-        const text = line.discountInput.value.trim();
-        const amount = text === '' ? 0 : format.parseMoney(text, currency);
+        const amount = moneyOr(line.discountInput, currency, 0);
         if (amount === null) {
           cartError.show({ code: 'Validation', message: t('sale.badDiscount', { currency }) });
           line.discountInput.value = line.discount ? format.moneyInput(line.discount, currency) : '';
@@ -358,8 +357,7 @@ export function mount(root, ctx) {
   }
 
   discountInput.addEventListener('change', () => {
-    const text = discountInput.value.trim();
-    const amount = text === '' ? 0 : format.parseMoney(text, currency);
+    const amount = moneyOr(discountInput, currency, 0);
     if (amount === null) {
       cartError.show({ code: 'Validation', message: t('sale.badDiscount', { currency }) });
       discountInput.value = invoiceDiscount ? format.moneyInput(invoiceDiscount, currency) : '';
@@ -430,20 +428,7 @@ export function mount(root, ctx) {
   }
 
   // ---- customer ----
-  const runCustomerSearch = debounce(async (text) => {
-    customerError.clear();
-    if (!text) {
-      drawCustomerResults([]);
-      return;
-    }
-    try {
-      const rows = await api.searchCustomers(text, { offset: 0, limit: 10 });
-      if (customerSearch.value.trim() === text) drawCustomerResults(rows);
-    } catch (err) {
-      customerError.show(err);
-    }
-  }, 180);
-  customerSearch.addEventListener('input', () => runCustomerSearch(customerSearch.value.trim()));
+  const runCustomerSearch = lookup(customerSearch, customerError, (text) => api.searchCustomers(text, { offset: 0, limit: 10 }), drawCustomerResults);
   customerSearch.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();
@@ -508,20 +493,11 @@ export function mount(root, ctx) {
       error.el,
       node('div', { class: 'row' }, save, cancel));
     const el = node('dialog', { class: 'dialog', 'data-testid': 'sale-new-customer-dialog' }, form);
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      error.clear();
-      save.disabled = true;
-      try {
-        const made = await api.createCustomer({ name: name.value.trim(), phone: phone.value.trim() || null, creditLimit: null });
-        el.close();
-        pickCustomer({ customer: made, balance: { iqd: 0, usd: 0 } });
-        status.set(t('sale.customerAdded', { name: made.name }), 'ok');
-      } catch (err) {
-        error.show(err);
-      } finally {
-        save.disabled = false;
-      }
+    onSubmit(form, { button: save, error }, async () => {
+      const made = await api.createCustomer({ name: name.value.trim(), phone: phone.value.trim() || null, creditLimit: null });
+      el.close();
+      pickCustomer({ customer: made, balance: { iqd: 0, usd: 0 } });
+      status.set(t('sale.customerAdded', { name: made.name }), 'ok');
     });
     return {
       el,

@@ -3,6 +3,7 @@
 // or archiving items (managers and the owner: these set prices). Prices and
 // costs are typed in the item's own currency.
 import { node, field, errorBox, pager } from '../dom.js';
+import { onSubmit, invalid, moneyOr } from '../form.js';
 
 const PAGE = 50;
 
@@ -164,33 +165,18 @@ export function mount(root, ctx) {
     name.focus();
   }
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    formError.clear();
+  onSubmit(form, { button: save, error: formError }, async () => {
     const cur = currency.value;
     const p = format.parseMoney(price.value, cur);
-    const c = cost.value.trim() === '' ? 0 : format.parseMoney(cost.value, cur);
-    let problem = null;
-    if (!name.value.trim()) problem = [t('items.needName'), name];
-    else if (p === null) problem = [t('items.badMoney', { currency: cur }), price];
-    else if (c === null) problem = [t('items.badMoney', { currency: cur }), cost];
-    if (problem) {
-      problem[1].focus();
-      formError.show({ code: 'Validation', message: problem[0] });
-      return;
-    }
+    const c = moneyOr(cost, cur, 0);
+    if (!name.value.trim()) throw invalid(t('items.needName'), name);
+    if (p === null) throw invalid(t('items.badMoney', { currency: cur }), price);
+    if (c === null) throw invalid(t('items.badMoney', { currency: cur }), cost);
     const input = { name: name.value.trim(), barcode: barcode.value.trim() || null, category: category.value.trim() || null, currency: cur, price: p, cost: c };
-    save.disabled = true;
-    try {
-      const item = editing ? await api.editItem(editing.id, input) : await api.createItem(input);
-      status.set(t(editing ? 'items.saved' : 'items.added', { name: item.name }), 'ok');
-      form.hidden = true;
-      await showDetail(item.id);
-    } catch (err) {
-      formError.show(err);
-    } finally {
-      save.disabled = false;
-    }
+    const item = editing ? await api.editItem(editing.id, input) : await api.createItem(input);
+    status.set(t(editing ? 'items.saved' : 'items.added', { name: item.name }), 'ok');
+    form.hidden = true;
+    await showDetail(item.id);
   });
 
   root.append(

@@ -6,6 +6,7 @@
 // The open ticket prints on its own (print stylesheet in services.css).
 import { node, field, errorBox, pager } from '../dom.js';
 import { itemPicker } from './item-pick.js';
+import { busy, onSubmit, invalid, moneyOr } from '../form.js';
 
 const COLUMNS = ['received', 'diagnosing', 'waiting_for_parts', 'ready', 'delivered'];
 const PAGE = 10;
@@ -140,67 +141,35 @@ export function mount(root, ctx) {
       searchCustomers();
     }
   });
-  quickAdd.addEventListener('click', async () => {
-    newError.clear();
-    if (!quickName.value.trim()) {
-      quickName.focus();
-      newError.show({ code: 'Validation', message: t('services.needCustomerName') });
-      return;
-    }
-    quickAdd.disabled = true;
-    try {
-      const c = await api.createCustomer({ name: quickName.value.trim(), phone: quickPhone.value.trim() || null, creditLimit: null });
-      quickName.value = '';
-      quickPhone.value = '';
-      pickCustomer(c);
-    } catch (err) {
-      newError.show(err);
-    } finally {
-      quickAdd.disabled = false;
-    }
-  });
-
-  function amountOrZero(input, cur) {
-    if (input.value.trim() === '') return 0;
-    return format.parseMoney(input.value, cur);
-  }
+  quickAdd.addEventListener('click', () => busy(quickAdd, newError, async () => {
+    if (!quickName.value.trim()) throw invalid(t('services.needCustomerName'), quickName);
+    const c = await api.createCustomer({ name: quickName.value.trim(), phone: quickPhone.value.trim() || null, creditLimit: null });
+    quickName.value = '';
+    quickPhone.value = '';
+    pickCustomer(c);
+  }));
 
   newButton.addEventListener('click', () => {
     newForm.hidden = false;
     customerSearch.focus();
   });
-  newForm.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    newError.clear();
+  onSubmit(newForm, { button: openSubmit, error: newError }, async () => {
     const cur = currency.value;
-    const est = amountOrZero(estimate, cur);
-    const dep = amountOrZero(deposit, cur);
-    let problem = null;
-    if (!customer) problem = [t('services.needCustomer'), customerSearch];
-    else if (!device.value.trim()) problem = [t('services.needDevice'), device];
-    else if (est === null) problem = [t('services.badAmount', { currency: cur }), estimate];
-    else if (dep === null) problem = [t('services.badAmount', { currency: cur }), deposit];
-    if (problem) {
-      problem[1].focus();
-      newError.show({ code: 'Validation', message: problem[0] });
-      return;
-    }
-    openSubmit.disabled = true;
-    try {
-      const tk = await api.openTicket({ customerId: customer.id, device: device.value.trim(), fault: fault.value.trim() || null, currency: cur, estimate: est, deposit: dep });
-      status.set(t('services.opened', { number: tk.number ?? '', device: tk.device }), 'ok');
-      for (const input of [device, fault, estimate, deposit, customerSearch]) input.value = '';
-      customer = null;
-      customerChosen.textContent = t('services.noCustomer');
-      customerChosen.classList.remove('is-chosen');
-      delete customerChosen.dataset.id;
-      newForm.hidden = true;
-      await show(tk);
-    } catch (err) {
-      newError.show(err);
-    } finally {
-      openSubmit.disabled = false;
-    }
+    const est = moneyOr(estimate, cur, 0);
+    const dep = moneyOr(deposit, cur, 0);
+    if (!customer) throw invalid(t('services.needCustomer'), customerSearch);
+    if (!device.value.trim()) throw invalid(t('services.needDevice'), device);
+    if (est === null) throw invalid(t('services.badAmount', { currency: cur }), estimate);
+    if (dep === null) throw invalid(t('services.badAmount', { currency: cur }), deposit);
+    const tk = await api.openTicket({ customerId: customer.id, device: device.value.trim(), fault: fault.value.trim() || null, currency: cur, estimate: est, deposit: dep });
+    status.set(t('services.opened', { number: tk.number ?? '', device: tk.device }), 'ok');
+    for (const input of [device, fault, estimate, deposit, customerSearch]) input.value = '';
+    customer = null;
+    customerChosen.textContent = t('services.noCustomer');
+    customerChosen.classList.remove('is-chosen');
+    delete customerChosen.dataset.id;
+    newForm.hidden = true;
+    await show(tk);
   });
 
   // ---- the open ticket ----
@@ -252,8 +221,8 @@ export function mount(root, ctx) {
   function updateDue() {
     if (!open) return;
     const cur = ticketCurrency(open);
-    const c = charge.value.trim() === '' ? open.estimate ?? 0 : format.parseMoney(charge.value, cur);
-    const p = amountOrZero(paid, cur);
+    const c = moneyOr(charge, cur, open.estimate ?? 0);
+    const p = moneyOr(paid, cur, 0);
     if (c === null || p === null) {
       dueLine.textContent = t('services.badAmount', { currency: cur });
       return;
@@ -400,16 +369,8 @@ export function mount(root, ctx) {
     }
   }
 
-  async function act(button, run) {
-    detailError.clear();
-    if (button) button.disabled = true;
-    try {
-      await run();
-    } catch (err) {
-      detailError.show(err);
-    } finally {
-      if (button) button.disabled = false;
-    }
+  function act(button, run) {
+    return busy(button, detailError, run);
   }
 
   function advance(to, button) {
@@ -434,18 +395,15 @@ export function mount(root, ctx) {
     await show(tk);
   }));
 
-  deliverForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    act(deliverSubmit, async () => {
-      const cur = ticketCurrency(open);
-      const c = charge.value.trim() === '' ? null : format.parseMoney(charge.value, cur);
-      const p = amountOrZero(paid, cur);
-      if (charge.value.trim() !== '' && c === null) throw { code: 'Validation', message: t('services.badAmount', { currency: cur }) };
-      if (p === null) throw { code: 'Validation', message: t('services.badAmount', { currency: cur }) };
-      const delivery = await api.deliverTicket(open.id, c, p);
-      status.set(t('services.deliveredStatus', { number: delivery.ticket.number ?? '' }), 'ok');
-      await show(delivery.ticket, delivery);
-    });
+  onSubmit(deliverForm, { button: deliverSubmit, error: detailError }, async () => {
+    const cur = ticketCurrency(open);
+    const c = moneyOr(charge, cur, null);
+    const p = moneyOr(paid, cur, 0);
+    if (charge.value.trim() !== '' && c === null) throw { code: 'Validation', message: t('services.badAmount', { currency: cur }) };
+    if (p === null) throw { code: 'Validation', message: t('services.badAmount', { currency: cur }) };
+    const delivery = await api.deliverTicket(open.id, c, p);
+    status.set(t('services.deliveredStatus', { number: delivery.ticket.number ?? '' }), 'ok');
+    await show(delivery.ticket, delivery);
   });
 
   root.append(

@@ -2,6 +2,7 @@
 // or changing its name, address, phone and whether it may sell below zero
 // stock. A change reaches the top bar's store switch at once.
 import { node, field, errorBox } from '../dom.js';
+import { onSubmit, invalid } from '../form.js';
 
 export function mount(root, ctx) {
   const { api, t, status, session } = ctx;
@@ -74,28 +75,15 @@ export function mount(root, ctx) {
     name.focus();
   }
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    error.clear();
-    if (!name.value.trim()) {
-      name.focus();
-      error.show({ code: 'Validation', message: t('stores.needName') });
-      return;
-    }
+  onSubmit(form, { button: save, error }, async () => {
+    if (!name.value.trim()) throw invalid(t('stores.needName'), name);
     const input = { name: name.value.trim(), address: address.value.trim() || null, phone: phone.value.trim() || null, allowNegativeStock: negative.checked };
-    save.disabled = true;
-    try {
-      const s = editing ? await api.editStore(editing.id, input) : await api.createStore(input);
-      status.set(t(editing ? 'stores.saved' : 'stores.added', { name: s.name }), 'ok');
-      form.hidden = true;
-      await refresh();
-      // The top bar's store switch and the other screens' store lists.
-      await ctx.refreshSession().catch((err) => status.error(err));
-    } catch (err) {
-      error.show(err);
-    } finally {
-      save.disabled = false;
-    }
+    const s = editing ? await api.editStore(editing.id, input) : await api.createStore(input);
+    status.set(t(editing ? 'stores.saved' : 'stores.added', { name: s.name }), 'ok');
+    form.hidden = true;
+    await refresh();
+    // The top bar's store switch and the other screens' store lists.
+    await ctx.refreshSession().catch((err) => status.error(err));
   });
 
   root.append(

@@ -2,6 +2,7 @@
 // the transfer's currency, at the shop's transfer rate), today's totals and
 // the list of transfers, newest first, a page at a time.
 import { node, field, errorBox, pager } from '../dom.js';
+import { invalid, moneyOr } from '../form.js';
 
 const PAGE = 20;
 
@@ -102,11 +103,6 @@ export function mount(root, ctx) {
     }
   }
 
-  function invalid(message, input) {
-    input.focus();
-    return { code: 'Validation', message };
-  }
-
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.clear();
@@ -116,7 +112,7 @@ export function mount(root, ctx) {
       const cur = currency.value;
       const minor = format.parseMoney(amount.value, cur);
       if (minor === null || minor <= 0) throw invalid(t('transfer.badAmount', { currency: cur }), amount);
-      const feeMinor = fee.value.trim() === '' ? 0 : format.parseMoney(fee.value, cur);
+      const feeMinor = moneyOr(fee, cur, 0);
       if (feeMinor === null) throw invalid(t('transfer.badFee', { currency: cur }), fee);
       if (!party.value.trim()) throw invalid(t('transfer.needParty'), party);
       const saved = await api.recordTransfer({

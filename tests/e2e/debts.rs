@@ -8,10 +8,11 @@ use sonic_core::money;
 use sonic_core::ops::{catalog, debt, sale, security, stores, Actor, OpCtx, Page};
 use sonic_core::sections::Currency;
 use sonic_core::{DataDir, Store};
+use sonic_e2e::screen::{choose, css, css_text, dialog_open, wait_for_count};
 use sonic_e2e::shop::{seed_shop, CASHIER, MANAGER, OWNER};
 use sonic_e2e::App;
 
-use crate::sale::{choose, css, css_text, dialog_open, iqd, rate, receipt_number, scan, usd, wait_for_count, IQD_STEP};
+use crate::sale::{iqd, rate, receipt_number, scan, usd, IQD_STEP};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partly_paid_sale_opens_a_debt_that_is_then_paid_in_dollars_on_the_debts_screen() -> anyhow::Result<()> {

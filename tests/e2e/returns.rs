@@ -11,10 +11,11 @@ use sonic_core::ops::{debt, returns, security, settings, stock, Actor, OpCtx, Pa
 use sonic_core::sections::{Currency, SectionKey};
 use sonic_core::snapshot::{self, ExportInfo};
 use sonic_core::{DataDir, Store};
+use sonic_e2e::screen::{choose, css, css_text, dialog_open};
 use sonic_e2e::shop::{seed_shop, SeededShop, CASHIER, MANAGER};
 use sonic_e2e::App;
 
-use crate::sale::{choose, css, css_text, dialog_open, iqd, rate, IQD_STEP};
+use crate::sale::{iqd, rate, IQD_STEP};
 
 /// The seeded cashier at the Main till, for sales made before the app starts.
 fn cashier_at_main(store: &Store, shop: &SeededShop) -> anyhow::Result<OpCtx> {

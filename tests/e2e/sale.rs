@@ -1,18 +1,19 @@
 //! The Sale screen at the till: a sale in dollars paid with a note and the
 //! change given in dinars, and a sale that is still there after the app is
-//! closed and started again. Also the small helpers the till's other flows
-//! (returns, debts) share.
+//! closed and started again. Also the till's own helpers the other flows
+//! (returns, debts) share: amounts as the screen writes them, scanning, the
+//! receipt's number.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
-use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use sonic_core::money;
 use sonic_core::ops::{sale, stock};
 use sonic_core::sections::{Currency, Rate};
 use sonic_core::{DataDir, Store};
+use sonic_e2e::screen::{choose, css, css_text, dialog_open, wait_for_count};
 use sonic_e2e::shop::{seed_shop, CASHIER, RATE};
 use sonic_e2e::{App, PATIENCE};
 
@@ -48,69 +49,6 @@ pub(crate) fn iqd(dinars: i64) -> String {
 pub(crate) fn usd(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     format!("{sign}${}.{:02}", grouped(cents.abs() / 100), cents.abs() % 100)
-}
-
-/// Waits for an element matching `css` and returns it.
-pub(crate) async fn css(app: &App, css: &str) -> anyhow::Result<Element> {
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(css))
-        .await
-        .with_context(|| format!("nothing matched {css} within {PATIENCE:?}"))
-}
-
-/// Waits until the text of the element matching `css` satisfies `ok`.
-pub(crate) async fn css_text(app: &App, css: &str, ok: impl Fn(&str) -> bool) -> anyhow::Result<String> {
-    let deadline = Instant::now() + PATIENCE;
-    let mut last = String::new();
-    loop {
-        if let Ok(el) = app.client.find(Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if ok(&text) {
-                    return Ok(text);
-                }
-                last = text;
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{css} never showed the expected text; last seen: {last:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Waits until `n` elements match `css`.
-pub(crate) async fn wait_for_count(app: &App, css: &str, n: usize) -> anyhow::Result<()> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let found = app.client.find_all(Locator::Css(css)).await?.len();
-        if found == n {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("expected {n} elements matching {css}, found {found}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Waits until the `<dialog data-testid=…>` is open.
-pub(crate) async fn dialog_open(app: &App, testid: &str) -> anyhow::Result<()> {
-    css(app, &format!("dialog[data-testid='{testid}'][open]"))
-        .await
-        .with_context(|| format!("the {testid} dialog did not open"))?;
-    Ok(())
-}
-
-/// Chooses `value` in the `<select data-testid=…>`.
-pub(crate) async fn choose(app: &App, testid: &str, value: &str) -> anyhow::Result<()> {
-    app.testid(testid)
-        .await?
-        .select_by_value(value)
-        .await
-        .with_context(|| format!("{testid} has no option {value:?}"))?;
-    Ok(())
 }
 
 /// Scans a barcode the way a keyboard-wedge scanner does: its digits, then Enter.

@@ -3,23 +3,17 @@
 //! of stock, and delivery with part of the bill left as the customer's debt.
 
 use anyhow::Context as _;
-use fantoccini::Locator;
 use sonic_core::ops::{catalog, debt, service, stock, Page};
 use sonic_core::sections::{Currency, RecordId, ServiceStatus};
 use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::{seed_shop, MANAGER};
-use sonic_e2e::{App, PATIENCE};
+use sonic_e2e::App;
 
-use crate::stock::{choose, click, click_css, digits, fill, pick_item, wait_for_css_text};
+use sonic_e2e::screen::{choose, click, click_css, css, css_text, digits, fill, pick_item};
 
 /// Waits until the open ticket is in `status`.
 async fn wait_for_status(app: &App, status: &str) -> anyhow::Result<()> {
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(&format!(
-            "[data-testid='services-detail'][data-status='{status}']"
-        )))
+    css(app, &format!("[data-testid='services-detail'][data-status='{status}']"))
         .await
         .with_context(|| format!("the open ticket never became {status}"))?;
     Ok(())
@@ -62,7 +56,7 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
         .attr("data-id")
         .await?
         .context("the open ticket has its id")?;
-    wait_for_css_text(
+    css_text(
         &app,
         &format!("[data-testid='services-list-received'] [data-testid='services-ticket'][data-id='{ticket_id}']"),
         |t| t.contains("Galaxy A15 (blue)"),
@@ -79,7 +73,7 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
         .await?;
     fill(&app, "services-part-qty", "2").await?;
     click(&app, "services-part-use").await?;
-    wait_for_css_text(
+    css_text(
         &app,
         &format!(
             "[data-testid='services-part-row'][data-item-id='{}'][data-qty='2']",
@@ -126,7 +120,7 @@ async fn a_repair_goes_from_received_to_delivered_using_a_part_from_stock_and_le
         digits(&delivered.text().await?).contains("20000"),
         "the debt is written out"
     );
-    wait_for_css_text(
+    css_text(
         &app,
         &format!("[data-testid='services-list-delivered'] [data-testid='services-ticket'][data-id='{ticket_id}']"),
         |t| t.contains("Galaxy A15 (blue)"),

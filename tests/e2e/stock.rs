@@ -1,120 +1,22 @@
 //! Stock on the Inventory screen: receiving into the till's store, moving
 //! stock to the branch, adjusting and counting; what the screen shows after
 //! each step is what the store holds. Also the Items, Stores and Activity
-//! screens, and the small UI helpers the other screen tests here use
-//! (fields scrolled into view, picking an item, choosing an option, reading
-//! text by CSS selector).
+//! screens.
 
-use std::time::{Duration, Instant};
-
-use anyhow::{bail, Context as _};
-use fantoccini::elements::Element;
+use anyhow::Context as _;
 use fantoccini::Locator;
 use sonic_core::ops::activity::{self, ActivityFilter};
 use sonic_core::ops::{catalog, stock, stores, Page};
 use sonic_core::sections::Currency;
 use sonic_core::{DataDir, Store};
-use sonic_e2e::shop::{seed_shop, SeededItem, MANAGER, OWNER};
-use sonic_e2e::{App, PATIENCE};
-
-/// Waits until the element at `css` has text satisfying `ok`; returns it.
-pub(crate) async fn wait_for_css_text(app: &App, css: &str, ok: impl Fn(&str) -> bool) -> anyhow::Result<String> {
-    let deadline = Instant::now() + PATIENCE;
-    let mut last = None;
-    loop {
-        if let Ok(el) = app.client.find(Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if ok(&text) {
-                    return Ok(text);
-                }
-                last = Some(text);
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{css} never showed the expected text; last seen: {last:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// The `data-testid` element, scrolled to the middle of its scrolling
-/// screen: the screen area scrolls under a fixed status bar, and WebKit's
-/// driver refuses to type into or click a field the status bar covers.
-pub(crate) async fn in_view(app: &App, id: &str) -> anyhow::Result<Element> {
-    let el = app.testid(id).await?;
-    app.client
-        .execute(
-            "arguments[0].scrollIntoView({ block: 'center' });",
-            vec![serde_json::to_value(&el)?],
-        )
-        .await?;
-    Ok(el)
-}
-
-/// Types into the `data-testid` field after clearing it (scrolled into view).
-pub(crate) async fn fill(app: &App, id: &str, text: &str) -> anyhow::Result<()> {
-    let el = in_view(app, id).await?;
-    el.clear().await?;
-    el.send_keys(text).await?;
-    Ok(())
-}
-
-/// Clicks the `data-testid` element (scrolled into view).
-pub(crate) async fn click(app: &App, id: &str) -> anyhow::Result<()> {
-    in_view(app, id).await?.click().await?;
-    Ok(())
-}
-
-/// Clicks the element at `css` once it is there, again if a list redrawn
-/// while typing replaced it between finding and clicking.
-pub(crate) async fn click_css(app: &App, css: &str) -> anyhow::Result<()> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let err = match app.client.find(Locator::Css(css)).await {
-            Ok(el) => match el.click().await {
-                Ok(()) => return Ok(()),
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e.to_string(),
-        };
-        if Instant::now() > deadline {
-            bail!("could not click {css} within {PATIENCE:?}: {err}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Types the item's name into `<prefix>-search` and clicks its row in the
-/// picker's results (`<prefix>-result` with the item's id).
-pub(crate) async fn pick_item(app: &App, prefix: &str, item: &SeededItem) -> anyhow::Result<()> {
-    fill(app, &format!("{prefix}-search"), &item.name).await?;
-    let css = format!("[data-testid='{prefix}-result'][data-id='{}']", item.id);
-    click_css(app, &css)
-        .await
-        .with_context(|| format!("searching {:?} did not list it in {prefix}-results", item.name))
-}
-
-/// Chooses the option with `value` in the `data-testid` select.
-pub(crate) async fn choose(app: &App, select: &str, value: &str) -> anyhow::Result<()> {
-    in_view(app, select)
-        .await?
-        .find(Locator::Css(&format!("option[value='{value}']")))
-        .await
-        .with_context(|| format!("the select {select} has no option {value:?}"))?
-        .click()
-        .await?;
-    Ok(())
-}
-
-/// A number as the screen writes it, without the group separators.
-pub(crate) fn digits(text: &str) -> String {
-    text.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect()
-}
+use sonic_e2e::screen::{choose, click, css, css_text, digits, fill, pick_item, wait_for_count};
+use sonic_e2e::shop::{seed_shop, MANAGER, OWNER};
+use sonic_e2e::App;
 
 /// Waits until the Inventory screen's levels table shows `qty` for `store`.
 async fn wait_for_level(app: &App, store: &str, qty: i64) -> anyhow::Result<()> {
     let css = format!("[data-testid='inventory-level'][data-store-id='{store}'] [data-testid='inventory-level-qty']");
-    wait_for_css_text(app, &css, |text| digits(text) == qty.to_string())
+    css_text(app, &css, |text| digits(text) == qty.to_string())
         .await
         .with_context(|| format!("the levels table should show {qty} in {store}"))?;
     Ok(())
@@ -273,10 +175,7 @@ async fn an_item_priced_in_dollars_is_added_changed_and_archived_on_the_items_sc
     // Archiving asks twice; the item then leaves the list and the search.
     click(&app, "items-archive").await?;
     click(&app, "items-archive").await?;
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css("[data-testid='items-detail'][hidden]"))
+    css(&app, "[data-testid='items-detail'][hidden]")
         .await
         .context("the archived item's detail closes")?;
     let rows = app.client.find_all(Locator::Css("[data-testid='items-row']")).await?;
@@ -307,7 +206,7 @@ async fn the_owner_adds_a_store_that_allows_negative_stock_and_the_till_can_swit
     click(&app, "stores-negative").await?;
     click(&app, "stores-save").await?;
     let row = "[data-testid='stores-row'][data-id='store-3']";
-    wait_for_css_text(&app, &format!("{row} [data-testid='stores-row-name']"), |t| {
+    css_text(&app, &format!("{row} [data-testid='stores-row-name']"), |t| {
         t.contains("Airport kiosk")
     })
     .await?;
@@ -316,10 +215,7 @@ async fn the_owner_adds_a_store_that_allows_negative_stock_and_the_till_can_swit
         .find(Locator::Css(&format!("{row} [data-testid='stores-row-negative']")))
         .await?;
     assert_eq!(negative.attr("data-allowed").await?.as_deref(), Some("true"));
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css("[data-testid='store-switch'] option[value='store-3']"))
+    css(&app, "[data-testid='store-switch'] option[value='store-3']")
         .await
         .context("the new store is offered in the top bar's store switch")?;
 
@@ -349,32 +245,17 @@ async fn the_activity_log_filters_by_action_and_by_text() -> anyhow::Result<()> 
     // The seed received stock of its three items.
     choose(&app, "activity-action", "stock_receive").await?;
     let rows = "[data-testid='activity-list'] [data-testid='activity-row']";
-    wait_for_rows(&app, rows, 3).await?;
+    wait_for_count(&app, rows, 3).await?;
     for row in app.client.find_all(Locator::Css(rows)).await? {
         assert_eq!(row.attr("data-action").await?.as_deref(), Some("stock_receive"));
     }
 
     // Text narrows it further: only the screen's receipt names it.
     fill(&app, "activity-text", &shop.screen.name).await?;
-    wait_for_rows(&app, rows, 1).await?;
+    wait_for_count(&app, rows, 1).await?;
     let details = app.testid("activity-details").await?.text().await?;
     assert_eq!(details, format!("received 4 of {}", shop.screen.name));
     app.quit().await
-}
-
-/// Waits until exactly `n` elements match `css`.
-async fn wait_for_rows(app: &App, css: &str, n: usize) -> anyhow::Result<()> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let found = app.client.find_all(Locator::Css(css)).await?.len();
-        if found == n {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("{css} matched {found} elements, not {n}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

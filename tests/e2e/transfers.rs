@@ -10,18 +10,15 @@ use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::{seed_shop, CASHIER, OWNER};
 use sonic_e2e::App;
 
-use crate::stock::{choose, click, fill, wait_for_css_text};
+use sonic_e2e::screen::{choose, click, css, css_text, fill};
 
 /// The rate transfers are recorded at (the seed sets only the sales rate).
 const TRANSFER_RATE: &str = "1305";
 
 /// Waits until the totals entry `<testid>` holds `iqd` dinars and `usd` cents.
 async fn wait_for_totals(app: &App, testid: &str, iqd: i64, usd: i64) -> anyhow::Result<()> {
-    let css = format!("[data-testid='{testid}'][data-iqd='{iqd}'][data-usd='{usd}']");
-    app.client
-        .wait()
-        .at_most(sonic_e2e::PATIENCE)
-        .for_element(Locator::Css(&css))
+    let selector = format!("[data-testid='{testid}'][data-iqd='{iqd}'][data-usd='{usd}']");
+    css(app, &selector)
         .await
         .with_context(|| format!("today's totals should show {testid} = {iqd} IQD and {usd} US cents"))?;
     Ok(())
@@ -79,7 +76,7 @@ async fn a_transfer_recorded_on_the_transfer_screen_is_in_todays_totals_and_stor
     let received_usd = app.testid("transfer-totals-received-usd").await?.text().await?;
     assert_eq!(received_usd, "$100.50", "dollars are shown with their cents");
     // Newest first in the list.
-    wait_for_css_text(
+    css_text(
         &app,
         "[data-testid='transfer-list'] [data-testid='transfer-row']:first-child [data-testid='transfer-row-party']",
         |t| t == "Sara Ahmed",

@@ -12,6 +12,7 @@
 
 mod display;
 mod driver;
+pub mod screen;
 pub mod shop;
 mod window;
 
@@ -165,10 +166,7 @@ impl App {
     }
 
     async fn wait_for_ready(&self) -> anyhow::Result<()> {
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css("body[data-ready='true']"))
+        screen::css(self, "body[data-ready='true']")
             .await
             .context("the app's window opened but its screen never became ready (body[data-ready])")?;
         Ok(())
@@ -176,13 +174,7 @@ impl App {
 
     /// Waits for the element with `data-testid="<id>"` and returns it.
     pub async fn testid(&self, id: &str) -> anyhow::Result<Element> {
-        let css = format!("[data-testid='{id}']");
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&css))
-            .await
-            .with_context(|| format!("no element [data-testid='{id}'] appeared within {PATIENCE:?}"))
+        screen::css(self, &format!("[data-testid='{id}']")).await
     }
 
     /// Signs in through the sign-in form (the app shows it at start when the
@@ -198,10 +190,7 @@ impl App {
             .await?;
         self.testid("sign-in-pin").await?.send_keys(pin).await?;
         self.testid("sign-in-submit").await?.click().await?;
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css("body[data-signed-in='true'] main[data-screen='sale']"))
+        screen::css(self, "body[data-signed-in='true'] main[data-screen='sale']")
             .await
             .with_context(|| format!("signing in as {name} did not reach the Sale screen"))?;
         Ok(())
@@ -216,10 +205,7 @@ impl App {
         self.testid("setup-store").await?.send_keys("Main").await?;
         self.testid("setup-rate").await?.send_keys(shop::RATE).await?;
         self.testid("setup-submit").await?.click().await?;
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css("body[data-signed-in='true'] main[data-screen='sale']"))
+        screen::css(self, "body[data-signed-in='true'] main[data-screen='sale']")
             .await
             .context("the first-run set-up did not reach the Sale screen")?;
         Ok(())
@@ -228,10 +214,7 @@ impl App {
     /// Opens a screen from the side bar (`sale`, `backup`, …) and waits for it.
     pub async fn open(&self, screen: &str) -> anyhow::Result<()> {
         self.testid(&format!("nav-{screen}")).await?.click().await?;
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&format!("main[data-screen='{screen}']")))
+        screen::css(self, &format!("main[data-screen='{screen}']"))
             .await
             .with_context(|| format!("the {screen} screen did not open"))?;
         Ok(())
@@ -256,22 +239,7 @@ impl App {
 
     /// Waits until the text of `data-testid="<id>"` satisfies `ok`, and returns it.
     pub async fn wait_for_text(&self, id: &str, ok: impl Fn(&str) -> bool) -> anyhow::Result<String> {
-        let deadline = Instant::now() + PATIENCE;
-        let mut last = String::new();
-        loop {
-            if let Ok(el) = self.client.find(Locator::Css(&format!("[data-testid='{id}']"))).await {
-                if let Ok(text) = el.text().await {
-                    if ok(&text) {
-                        return Ok(text);
-                    }
-                    last = text;
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("[data-testid='{id}'] never showed the expected text; last seen: {last:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        screen::css_text(self, &format!("[data-testid='{id}']"), ok).await
     }
 
     /// Runs `invoke(command, args)` in the webview, as page script would,

@@ -1,6 +1,7 @@
 // Activity screen: who did what and when, newest first, a page at a time,
 // filtered by action and by text (a name, an item, an invoice number…).
 import { node, field, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 
 // The actions the app writes (sonic-core ops::activity::ACTIONS).
 const ACTIONS = [
@@ -78,10 +79,7 @@ export function mount(root, ctx) {
   });
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('activity.title')),
-        node('p', { class: 'screen__lead' }, t('activity.lead')))),
+    screenHead(t('activity.title'), t('activity.lead')),
     node('section', { class: 'card' },
       node('div', { class: 'row activity__filter', 'data-testid': 'activity-filter' },
         field(t('activity.action'), action),

@@ -2,6 +2,7 @@
 // with what each owes), add or change one, archive one (manager), and see
 // one customer's balance, debts and invoices.
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { debounce } from '../debounce.js';
 import { onSubmit, invalid, moneyOr } from '../form.js';
 import { confirmDialog } from '../confirm.js';
@@ -31,11 +32,7 @@ export function mount(root, ctx) {
   const archive = archiveDialog();
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('customers.title')),
-        node('p', { class: 'screen__lead' }, t('customers.lead'))),
-      node('div', { class: 'screen__actions' }, add)),
+    screenHead(t('customers.title'), t('customers.lead'), add),
     node('div', { class: 'columns' },
       node('section', { class: 'card' }, field(t('common.search'), search), table, empty, listError.el, list.el),
       detail),

@@ -3,6 +3,7 @@
 // today's rate, and refuses more than is left); a manager can settle what
 // is left in one step.
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { convert } from '../rate.js';
 import { onSubmit, invalid } from '../form.js';
 import { confirmDialog } from '../confirm.js';
@@ -30,10 +31,7 @@ export function mount(root, ctx) {
   const settle = settleDialog();
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('debts.title')),
-        node('p', { class: 'screen__lead' }, t('debts.lead')))),
+    screenHead(t('debts.title'), t('debts.lead')),
     result,
     node('section', { class: 'card' }, table, empty, listError.el, list.el),
     payment.el,

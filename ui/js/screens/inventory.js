@@ -4,6 +4,7 @@
 // every action the item's level in each store is read back and shown, so
 // what the screen says is what is stored.
 import { node, field, errorBox } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { itemPicker } from './item-pick.js';
 
 export function mount(root, ctx) {
@@ -105,10 +106,7 @@ export function mount(root, ctx) {
   const readOnly = node('p', { class: 'muted small', 'data-testid': 'inventory-read-only', hidden: true }, t('inventory.readOnly'));
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('inventory.title')),
-        node('p', { class: 'screen__lead' }, t('inventory.lead', { store: here?.name ?? '—' })))),
+    screenHead(t('inventory.title'), t('inventory.lead', { store: here?.name ?? '—' })),
     node('div', { class: 'inventory' },
       node('section', { class: 'card inventory__pick' }, node('h2', { class: 'card__title' }, t('inventory.pick')), picker.el),
       node('div', { class: 'inventory__main' }, error.el, done, empty, detail, readOnly, actions)),

@@ -3,6 +3,7 @@
 // or archiving items (managers and the owner: these set prices). Prices and
 // costs are typed in the item's own currency.
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { onSubmit, invalid, moneyOr } from '../form.js';
 
 const PAGE = 50;
@@ -180,11 +181,7 @@ export function mount(root, ctx) {
   });
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('items.title')),
-        node('p', { class: 'screen__lead' }, t('items.lead'))),
-      node('div', { class: 'screen__actions' }, addButton)),
+    screenHead(t('items.title'), t('items.lead'), addButton),
     node('div', { class: 'columns items' },
       node('section', { class: 'card' }, search, table, list.el),
       node('div', { class: 'items__side' }, form, detail)),

@@ -4,6 +4,7 @@
 // large one without a manager: then a manager types their name and PIN here
 // and the same return is sent again with that approval.
 import { node, field, errorBox } from '../dom.js';
+import { screenHead } from '../screen.js';
 
 const APPROVAL_CODES = ['ApprovalNeeded', 'ApprovalRequired'];
 
@@ -45,10 +46,7 @@ export function mount(root, ctx) {
   const approval = approvalDialog();
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('return.title')),
-        node('p', { class: 'screen__lead' }, t('return.lead')))),
+    screenHead(t('return.title'), t('return.lead')),
     findForm,
     result,
     invoiceCard,

@@ -5,6 +5,7 @@
 // change or what is left as the customer's debt, and the receipt follows,
 // printable on an 80 mm roll. Recent invoices can be shown and reprinted.
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { other } from '../rate.js';
 import { paymentDialog } from '../payment.js';
 import { receiptContent, printReceipt } from '../receipt.js';
@@ -140,11 +141,11 @@ export function mount(root, ctx) {
   });
   const newCustomer = newCustomerDialog();
 
+  // The head is not printed with the receipt.
+  const head = screenHead(t('sale.title'), t('sale.lead'));
+  head.classList.add('no-print');
   root.append(
-    node('div', { class: 'screen__head no-print' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('sale.title')),
-        node('p', { class: 'screen__lead' }, t('sale.lead')))),
+    head,
     saleView,
     receiptView,
     pay.el,

@@ -5,6 +5,7 @@
 // final charge and what is paid now; the rest becomes the customer's debt.
 // The open ticket prints on its own (print stylesheet in services.css).
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { itemPicker } from './item-pick.js';
 import { busy, onSubmit, invalid, moneyOr } from '../form.js';
 
@@ -407,11 +408,7 @@ export function mount(root, ctx) {
   });
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('services.title')),
-        node('p', { class: 'screen__lead' }, t('services.lead'))),
-      node('div', { class: 'screen__actions' }, newButton)),
+    screenHead(t('services.title'), t('services.lead'), newButton),
     newForm,
     node('div', { class: 'services' },
       node('div', { class: 'services__board', 'data-testid': 'services-board' }, ...columns.map((c) => c.el)),

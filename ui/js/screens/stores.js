@@ -2,6 +2,7 @@
 // or changing its name, address, phone and whether it may sell below zero
 // stock. A change reaches the top bar's store switch at once.
 import { node, field, errorBox } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { onSubmit, invalid } from '../form.js';
 
 export function mount(root, ctx) {
@@ -87,11 +88,7 @@ export function mount(root, ctx) {
   });
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('stores.title')),
-        node('p', { class: 'screen__lead' }, isOwner ? t('stores.lead') : t('stores.leadReadOnly'))),
-      node('div', { class: 'screen__actions' }, addButton)),
+    screenHead(t('stores.title'), isOwner ? t('stores.lead') : t('stores.leadReadOnly'), addButton),
     node('div', { class: 'columns' },
       node('section', { class: 'card' }, table),
       form),

@@ -2,6 +2,7 @@
 // the transfer's currency, at the shop's transfer rate), today's totals and
 // the list of transfers, newest first, a page at a time.
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { invalid, moneyOr } from '../form.js';
 
 const PAGE = 20;
@@ -47,10 +48,7 @@ export function mount(root, ctx) {
     rows);
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('transfer.title')),
-        node('p', { class: 'screen__lead' }, t('transfer.lead')))),
+    screenHead(t('transfer.title'), t('transfer.lead')),
     node('div', { class: 'columns transfer' },
       form,
       node('section', { class: 'card', 'aria-labelledby': 'transfer-totals-title' },

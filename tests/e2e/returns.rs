@@ -33,6 +33,13 @@ fn cashier_at_main(store: &Store, shop: &SeededShop) -> anyhow::Result<OpCtx> {
     ))
 }
 
+/// Opens the Return screen and finds invoice `number` on it.
+async fn find_invoice(app: &App, number: u64) -> anyhow::Result<()> {
+    app.open("return").await?;
+    app.fill("return-number", &number.to_string()).await?;
+    app.click("return-find").await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_return_above_the_threshold_needs_a_managers_pin() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -86,9 +93,7 @@ async fn a_partial_return_above_the_threshold_needs_a_managers_pin() -> anyhow::
 
     let app = App::launch(dir.path()).await?;
     app.sign_in(CASHIER.0, CASHIER.1).await?;
-    app.open("return").await?;
-    app.fill("return-number", &invoice.number.to_string()).await?;
-    app.click("return-find").await?;
+    find_invoice(&app, invoice.number).await?;
     let phone_row = format!("[data-testid='return-line'][data-item-id='{}']", shop.phone.id);
     css_text(&app, &format!("{phone_row} [data-testid='return-line-sold']"), |t| {
         t == "2"
@@ -226,9 +231,7 @@ async fn a_return_on_an_invoice_still_owed_on_is_taken_off_the_customers_debt_fi
 
     let app = App::launch(dir.path()).await?;
     app.sign_in(CASHIER.0, CASHIER.1).await?;
-    app.open("return").await?;
-    app.fill("return-number", &invoice.number.to_string()).await?;
-    app.click("return-find").await?;
+    find_invoice(&app, invoice.number).await?;
     let row = format!("[data-testid='return-line'][data-item-id='{}']", shop.screen.id);
     css(&app, &format!("{row} [data-testid='return-line-qty']"))
         .await?

@@ -352,37 +352,20 @@ async fn at_the_till_f3_goes_to_search_esc_clears_it_and_an_unknown_barcode_is_s
         .execute("return document.activeElement?.dataset?.testid ?? null", vec![])
         .await?;
     assert_eq!(focused, "sale-search", "F3 focuses the search box");
-    app.testid("sale-search").await?.send_keys("USB-C").await?;
-    css(
-        &app,
-        &format!("[data-testid='sale-result'][data-item-id='{}']", shop.cable.id),
-    )
-    .await?;
+    let search = app.testid("sale-search").await?;
+    let cable = format!("[data-testid='sale-result'][data-item-id='{}']", shop.cable.id);
+    search.send_keys("USB-C").await?;
+    css(&app, &cable).await?;
 
     // Esc clears the search and its results; Enter on a result would have added it.
-    app.testid("sale-search")
-        .await?
-        .send_keys(&char::from(Key::Escape).to_string())
-        .await?;
+    search.send_keys(&char::from(Key::Escape).to_string()).await?;
     wait_for_count(&app, "[data-testid='sale-result']", 0).await?;
-    let text = app
-        .testid("sale-search")
-        .await?
-        .prop("value")
-        .await?
-        .unwrap_or_default();
+    let text = search.prop("value").await?.unwrap_or_default();
     assert_eq!(text, "", "Esc empties the search box");
 
-    app.testid("sale-search").await?.send_keys("USB-C").await?;
-    css(
-        &app,
-        &format!("[data-testid='sale-result'][data-item-id='{}']", shop.cable.id),
-    )
-    .await?;
-    app.testid("sale-search")
-        .await?
-        .send_keys(&char::from(Key::Enter).to_string())
-        .await?;
+    search.send_keys("USB-C").await?;
+    css(&app, &cable).await?;
+    search.send_keys(&char::from(Key::Enter).to_string()).await?;
     wait_for_count(&app, "[data-testid='sale-line']", 1).await?;
     app.wait_for_text("sale-total", |t| t == iqd(5_000)).await?;
     app.quit().await

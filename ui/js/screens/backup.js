@@ -9,6 +9,7 @@
 // Restore… and Backup › Backup history open this screen with
 // ctx.menuRequest set, and the matching part gets the focus.
 import { node, field, errorBox, pager } from '../dom.js';
+import { screenHead } from '../screen.js';
 
 const SERVER_PAGE = 10;
 
@@ -40,11 +41,7 @@ export function mount(root, ctx) {
   const restore = restorePart();
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('backup.title')),
-        node('p', { class: 'screen__lead' }, t('backup.lead'))),
-      node('div', { class: 'screen__actions' }, button, shortcut, exportButton)),
+    screenHead(t('backup.title'), t('backup.lead'), button, shortcut, exportButton),
     error,
     progressBox,
     exportResult,

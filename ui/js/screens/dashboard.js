@@ -2,6 +2,7 @@
 // repairs ready for pickup, and the last 30 days as a bar chart (inline SVG,
 // one currency at a time: dinars and dollars are never added together).
 import { node } from '../dom.js';
+import { screenHead } from '../screen.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const CHART = { width: 720, height: 220, top: 18, bottom: 26, side: 8 };
@@ -25,11 +26,7 @@ export function mount(root, ctx) {
   const refresh = node('button', { type: 'button', class: 'button', 'data-testid': 'dashboard-refresh', onclick: () => load() }, t('dashboard.refresh'));
 
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('dashboard.title')),
-        node('p', { class: 'screen__lead' }, t('dashboard.lead'))),
-      node('div', { class: 'screen__actions' }, refresh)),
+    screenHead(t('dashboard.title'), t('dashboard.lead'), refresh),
     tiles,
     node('section', { class: 'card dashboard__days', 'aria-labelledby': 'dashboard-chart-title' },
       node('div', { class: 'dashboard__chart-head' },

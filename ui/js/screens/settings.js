@@ -3,6 +3,7 @@
 // server as the app sees it. Every change goes through one command; the
 // shell refuses a cashier, and that refusal is shown where they acted.
 import { node, field, errorBox } from '../dom.js';
+import { screenHead } from '../screen.js';
 import { backupSettingsCard } from './settings-backup.js';
 
 // The two rates: IQD per 1 USD for sales and returns, and the transfer rate.
@@ -332,10 +333,7 @@ export function mount(root, ctx) {
 
   const rates = rateCard();
   root.append(
-    node('div', { class: 'screen__head' },
-      node('div', {},
-        node('h1', { class: 'screen__title' }, t('settings.title')),
-        node('p', { class: 'screen__lead' }, t('settings.lead')))),
+    screenHead(t('settings.title'), t('settings.lead')),
     node('div', { class: 'settings__columns' },
       node('div', { class: 'settings__column' }, rates.card, usersCard()),
       node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(), backupSettingsCard(ctx))));

@@ -6,6 +6,7 @@ import { screenHead } from '../screen.js';
 import { debounce } from '../debounce.js';
 import { onSubmit, invalid, moneyOr } from '../form.js';
 import { confirmDialog } from '../confirm.js';
+import { customerInput, owedText } from '../customer.js';
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
@@ -40,10 +41,7 @@ export function mount(root, ctx) {
     archive.el);
 
   function balanceText(balance) {
-    const parts = [];
-    if (balance?.iqd) parts.push(money(balance.iqd, 'IQD'));
-    if (balance?.usd) parts.push(money(balance.usd, 'USD'));
-    return parts.length ? parts.join(' + ') : '—';
+    return owedText(balance, money) || '—';
   }
 
   function draw(rows) {
@@ -152,7 +150,7 @@ export function mount(root, ctx) {
     onSubmit(formEl, { button: save, error }, async () => {
       const creditLimit = moneyOr(limit, 'IQD', null);
       if (limit.value.trim() !== '' && creditLimit === null) throw invalid(t('customers.badLimit'), limit);
-      const input = { name: name.value.trim(), phone: phone.value.trim() || null, creditLimit };
+      const input = customerInput(name, phone, creditLimit);
       const saved = editing ? await api.editCustomer(String(editing.id), input) : await api.createCustomer(input);
       el.close();
       status.set(t(editing ? 'customers.saved' : 'customers.added', { name: saved.name }), 'ok');

@@ -11,6 +11,7 @@ import { paymentDialog } from '../payment.js';
 import { receiptContent, printReceipt } from '../receipt.js';
 import { debounce } from '../debounce.js';
 import { onSubmit, moneyOr } from '../form.js';
+import { customerInput, owedText } from '../customer.js';
 
 const CURRENCIES = ['IQD', 'USD'];
 
@@ -438,10 +439,8 @@ export function mount(root, ctx) {
   });
 
   function balanceText(balance) {
-    const parts = [];
-    if (balance?.iqd) parts.push(money(balance.iqd, 'IQD'));
-    if (balance?.usd) parts.push(money(balance.usd, 'USD'));
-    return parts.length ? t('sale.owes', { amount: parts.join(' + ') }) : t('sale.owesNothing');
+    const owed = owedText(balance, money);
+    return owed ? t('sale.owes', { amount: owed }) : t('sale.owesNothing');
   }
 
   function drawCustomerResults(rows) {
@@ -495,7 +494,7 @@ export function mount(root, ctx) {
       node('div', { class: 'row' }, save, cancel));
     const el = node('dialog', { class: 'dialog', 'data-testid': 'sale-new-customer-dialog' }, form);
     onSubmit(form, { button: save, error }, async () => {
-      const made = await api.createCustomer({ name: name.value.trim(), phone: phone.value.trim() || null, creditLimit: null });
+      const made = await api.createCustomer(customerInput(name, phone));
       el.close();
       pickCustomer({ customer: made, balance: { iqd: 0, usd: 0 } });
       status.set(t('sale.customerAdded', { name: made.name }), 'ok');

@@ -2,6 +2,7 @@
 // the Inventory and Services screens. Enter picks the only match, or the
 // item whose barcode is exactly what was typed (a scanner ends with Enter).
 import { node } from '../dom.js';
+import { liveSearch } from '../search.js';
 
 const LIMIT = 8;
 
@@ -19,8 +20,6 @@ export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
     'data-role': role,
   });
   const list = node('ul', { class: 'pick__list', 'data-testid': `${testid}-results` });
-  let asked = 0;
-  let timer = null;
   let rows = [];
 
   function draw() {
@@ -37,27 +36,22 @@ export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
   }
 
   // Answers can come back out of order while typing; only the last counts.
-  async function search() {
-    const mine = ++asked;
-    try {
-      const found = await api.searchItems(input.value.trim(), { offset: 0, limit: LIMIT });
-      if (mine !== asked) return rows;
+  const live = liveSearch(input, {
+    find: (text) => api.searchItems(text, { offset: 0, limit: LIMIT }),
+    show(found) {
       rows = found;
       draw();
-    } catch (err) {
-      status.error(err);
-    }
+    },
+    fail: (err) => status.error(err),
+  });
+  async function search() {
+    await live.now();
     return rows;
   }
 
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(search, 150);
-  });
   input.addEventListener('keydown', async (e) => {
     if (e.key !== 'Enter') return;
     e.preventDefault();
-    clearTimeout(timer);
     const text = input.value.trim();
     const found = await search();
     const exact = found.find((row) => row.item.barcode && row.item.barcode === text);
@@ -72,7 +66,7 @@ export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
     search,
     // Empties the list (until the next search).
     clear() {
-      asked += 1;
+      live.forget();
       rows = [];
       list.replaceChildren();
     },

@@ -8,6 +8,8 @@ import { node, field, errorBox, pager } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { itemPicker } from './item-pick.js';
 import { busy, onSubmit, invalid, moneyOr } from '../form.js';
+import { customerInput } from '../customer.js';
+import { liveSearch } from '../search.js';
 
 const COLUMNS = ['received', 'diagnosing', 'waiting_for_parts', 'ready', 'delivered'];
 const PAGE = 10;
@@ -116,35 +118,23 @@ export function mount(root, ctx) {
     device.focus();
   }
 
-  let customerAsk = 0;
-  let customerTimer = null;
-  async function searchCustomers() {
-    const mine = ++customerAsk;
-    try {
-      const rows = await api.searchCustomers(customerSearch.value.trim(), { offset: 0, limit: 8 });
-      if (mine !== customerAsk) return;
-      customerResults.replaceChildren(...(rows.length ? rows.map(({ customer: c }) =>
-        node('li', {}, node('button', { type: 'button', class: 'pick__row', 'data-testid': 'services-customer-result', 'data-id': String(c.id), onclick: () => pickCustomer(c) },
-          node('span', { class: 'pick__name' }, c.name),
-          node('span', { class: 'muted small mono' }, c.phone ?? '')))) : [node('li', { class: 'muted small' }, t('services.noCustomers'))]));
-    } catch (err) {
-      status.error(err);
-    }
-  }
-  customerSearch.addEventListener('input', () => {
-    clearTimeout(customerTimer);
-    customerTimer = setTimeout(searchCustomers, 150);
+  const customerLookup = liveSearch(customerSearch, {
+    find: (text) => api.searchCustomers(text, { offset: 0, limit: 8 }),
+    show: (rows) => customerResults.replaceChildren(...(rows.length ? rows.map(({ customer: c }) =>
+      node('li', {}, node('button', { type: 'button', class: 'pick__row', 'data-testid': 'services-customer-result', 'data-id': String(c.id), onclick: () => pickCustomer(c) },
+        node('span', { class: 'pick__name' }, c.name),
+        node('span', { class: 'muted small mono' }, c.phone ?? '')))) : [node('li', { class: 'muted small' }, t('services.noCustomers'))])),
+    fail: (err) => status.error(err),
   });
   customerSearch.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();
-      clearTimeout(customerTimer);
-      searchCustomers();
+      customerLookup.now();
     }
   });
   quickAdd.addEventListener('click', () => busy(quickAdd, newError, async () => {
     if (!quickName.value.trim()) throw invalid(t('services.needCustomerName'), quickName);
-    const c = await api.createCustomer({ name: quickName.value.trim(), phone: quickPhone.value.trim() || null, creditLimit: null });
+    const c = await api.createCustomer(customerInput(quickName, quickPhone));
     quickName.value = '';
     quickPhone.value = '';
     pickCustomer(c);

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
 
 pub use display::Display;
@@ -181,13 +181,9 @@ impl App {
     /// shop is set up); waits until the Sale screen is there.
     pub async fn sign_in(&self, name: &str, pin: &str) -> anyhow::Result<()> {
         self.testid("sign-in-form").await?;
-        let select = self.testid("sign-in-name").await?;
-        select
-            .find(Locator::Css(&format!("option[value='{name}']")))
+        screen::choose(self, "sign-in-name", name)
             .await
-            .with_context(|| format!("the sign-in list has no user {name:?}"))?
-            .click()
-            .await?;
+            .with_context(|| format!("the sign-in list has no user {name:?}"))?;
         self.testid("sign-in-pin").await?.send_keys(pin).await?;
         self.testid("sign-in-submit").await?.click().await?;
         screen::css(self, "body[data-signed-in='true'] main[data-screen='sale']")

@@ -6,6 +6,7 @@
 import { node, field, errorBox } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { itemPicker } from './item-pick.js';
+import { busy } from '../form.js';
 
 export function mount(root, ctx) {
   const { api, t, format, status, session } = ctx;
@@ -130,23 +131,17 @@ export function mount(root, ctx) {
       node('p', { class: 'muted small' }, lead),
       ...fields,
       submit);
-    form.addEventListener('submit', async (e) => {
+    form.addEventListener('submit', (e) => {
       e.preventDefault();
       if (!chosen) return;
-      error.clear();
       done.hidden = true;
-      submit.disabled = true;
-      try {
+      busy(submit, error, async () => {
         const message = await run();
         await reload();
         done.textContent = message;
         done.hidden = false;
         status.set(message, 'ok');
-      } catch (err) {
-        error.show(err);
-      } finally {
-        submit.disabled = false;
-      }
+      });
     });
     return form;
   }

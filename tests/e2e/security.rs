@@ -57,7 +57,10 @@ async fn the_webview_cannot_call_commands_outside_its_capability() -> anyhow::Re
     let refused = app.invoke("sell", sale).await?;
     let err = refused.expect_err("a sale without a signed-in user must be refused");
     assert_eq!(err["code"], "SignInNeeded", "refused for the missing sign-in: {err}");
-    let counts = app.invoke("section_counts", json!({})).await?.expect("section_counts is granted");
+    let counts = app
+        .invoke("section_counts", json!({}))
+        .await?
+        .expect("section_counts is granted");
     let invoices = counts
         .as_array()
         .and_then(|all| all.iter().find(|c| c["key"] == "sonic_invoices"))

@@ -50,7 +50,12 @@ pub fn seed_shop(data_dir: &Path) -> anyhow::Result<SeededShop> {
     let ctx = OpCtx::now(owner, main.id.key());
     security::create_user(&mut store, &ctx, MANAGER.0, Role::Manager, MANAGER.1)?;
     security::create_user(&mut store, &ctx, CASHIER.0, Role::Cashier, CASHIER.1)?;
-    rates::set_rate(&mut store, &ctx, RateKind::IqdPerUsd, RATE.parse::<Rate>().map_err(anyhow::Error::msg)?)?;
+    rates::set_rate(
+        &mut store,
+        &ctx,
+        RateKind::IqdPerUsd,
+        RATE.parse::<Rate>().map_err(anyhow::Error::msg)?,
+    )?;
     let mut item = |name: &str, barcode: &str, currency, price, cost, qty| -> anyhow::Result<SeededItem> {
         let input = ItemInput {
             name: name.into(),

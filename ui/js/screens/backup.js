@@ -62,7 +62,7 @@ export function mount(root, ctx) {
     const byKey = new Map((backup?.sections ?? []).map((s) => [s.key, s.count]));
     const rows = countsNow.map(({ key, count }) =>
       node('tr', { 'data-testid': 'section-row', 'data-key': key },
-        node('th', { scope: 'row', class: 'mono' }, key),
+        node('th', { scope: 'row' }, sectionName(key)),
         node('td', { class: 'num' }, format.count(count)),
         node('td', { class: 'num', 'data-testid': 'section-count' }, backup ? format.count(byKey.get(key) ?? 0) : '—')));
     const table = node('table', { class: 'table', 'data-testid': 'backup-sections' },

@@ -8,6 +8,7 @@ mod backup;
 mod backup_settings;
 mod dashboard;
 mod debts;
+mod first_day;
 mod lifecycle;
 mod recovery;
 mod restore;

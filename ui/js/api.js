@@ -76,7 +76,7 @@ export const api = {
 
   // ---- restore (Backup screen): preview first, then restore with a manager PIN ----
   // source: { kind: 'local', id } | { kind: 'server', id } | { kind: 'file', name, bytes: Uint8Array }
-  // → RestorePreview { token, source, createdAt, format, sections: [{ key, now, backup, added, removed, changed }], warnings }
+  // → RestorePreview { token, source, createdAt, formatVersion, sections: [{ key, now, backup, added, removed, changed }], warnings }
   previewRestore: (source) =>
     source.kind === 'file'
       ? call('stage_restore_file', source.bytes, { headers: { 'x-file-name': encodeURIComponent(source.name ?? '') } })

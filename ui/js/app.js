@@ -10,6 +10,7 @@ import { api, on, events, ApiError } from './api.js';
 import { loadLanguage, t, translate, useArabicDigits } from './i18n.js';
 import * as format from './format.js';
 import { node, field, errorBox } from './dom.js';
+import { onSubmit } from './form.js';
 import * as dashboard from './screens/dashboard.js';
 import * as sale from './screens/sale.js';
 import * as returnSale from './screens/return.js';
@@ -148,19 +149,10 @@ function showSetup() {
     field(t('setup.rate'), rate, t('setup.rateHint')),
     error.el,
     submit);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    error.clear();
-    submit.disabled = true;
-    try {
-      const session = await api.setupShop({ ownerName: owner.value.trim(), pin: pin.value, storeName: storeName.value.trim(), iqdPerUsd: rate.value.trim() || null });
-      drawSession(session);
-      show('sale');
-    } catch (err) {
-      error.show(err);
-    } finally {
-      submit.disabled = false;
-    }
+  onSubmit(form, { button: submit, error }, async () => {
+    const session = await api.setupShop({ ownerName: owner.value.trim(), pin: pin.value, storeName: storeName.value.trim(), iqdPerUsd: rate.value.trim() || null });
+    drawSession(session);
+    show('sale');
   });
   root.append(form);
   owner.focus();
@@ -181,20 +173,16 @@ async function showSignIn() {
     field(t('signIn.pin'), pin),
     error.el,
     submit);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    error.clear();
-    submit.disabled = true;
+  onSubmit(form, { button: submit, error }, async () => {
     try {
       drawSession(await api.signIn(name.value, pin.value));
-      show('sale');
     } catch (err) {
+      // A wrong PIN: empty the box and put the cursor back for the next try.
       pin.value = '';
-      error.show(err);
       pin.focus();
-    } finally {
-      submit.disabled = false;
+      throw err;
     }
+    show('sale');
   });
   root.append(form);
   pin.focus();

@@ -58,10 +58,14 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
     result
 }
 
-/// Deletes the local backups the installation's retention does not keep
-/// (never one still waiting for the server). A failure here is logged: the
-/// backup just written is what matters.
+/// `create_backup` already applied the retention, keeping every backup not
+/// yet on a server. With no server set up nothing will ever be pushed, so
+/// that kept *every* backup: here the retention applies to those too. A
+/// failure is logged: the backup just written is what matters.
 fn prune(store: &sonic_core::Store, pending: sonic_core::backup::PendingBackups) {
+    if pending == sonic_core::backup::PendingBackups::Keep {
+        return;
+    }
     let pruned = store
         .retention()
         .and_then(|retention| sonic_core::backup::apply_retention_with(store, retention, chrono::Utc::now(), pending));

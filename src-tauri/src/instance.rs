@@ -66,10 +66,12 @@ impl InstanceLock {
 }
 
 /// What to do when a second launch asks for the window (set once the app exists).
-static ON_FOCUS: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+type FocusAction = Box<dyn Fn(&Path) + Send + Sync>;
+static ON_FOCUS: OnceLock<FocusAction> = OnceLock::new();
 
 /// Sets what a second launch's request does (bring the window to the front).
-pub(crate) fn on_focus_request(action: impl Fn() + Send + Sync + 'static) {
+/// The action gets the data directory whose second launch asked.
+pub(crate) fn on_focus_request(action: impl Fn(&Path) + Send + Sync + 'static) {
     let _ = ON_FOCUS.set(Box::new(action));
 }
 
@@ -77,7 +79,7 @@ pub(crate) fn on_focus_request(action: impl Fn() + Send + Sync + 'static) {
 pub(crate) fn bring_forward_on_request<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Manager as _;
     let app = app.clone();
-    on_focus_request(move || {
+    on_focus_request(move |_| {
         if let Some(window) = app.get_webview_window("main") {
             let shown = window
                 .unminimize()
@@ -109,6 +111,7 @@ fn listen_for_focus(data_dir: &Path) {
             return;
         }
     };
+    let data_dir = data_dir.to_path_buf();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut line = String::new();
@@ -116,7 +119,7 @@ fn listen_for_focus(data_dir: &Path) {
             if BufReader::new(&stream).read_line(&mut line).is_ok() && line.trim() == "focus" {
                 tracing::info!("a second launch asked for this window: bringing it to the front");
                 if let Some(action) = ON_FOCUS.get() {
-                    action();
+                    action(&data_dir);
                 }
                 let _ = (&stream).write_all(b"ok\n");
             }
@@ -153,14 +156,14 @@ mod tests {
 
     #[test]
     fn a_second_launch_asks_the_first_to_come_forward() {
-        static ASKED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        on_focus_request(|| {
-            ASKED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        });
+        // Other tests in this process launch twice too: count only this directory's requests.
+        static ASKED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+        on_focus_request(|dir| ASKED.lock().expect("not poisoned").push(dir.to_path_buf()));
         let dir = tempfile::tempdir().expect("temp dir");
         let _first = InstanceLock::acquire(dir.path()).expect("first instance locks");
         let second = InstanceLock::acquire(dir.path()).expect_err("second instance must be refused");
         assert!(second.to_string().contains("brought to the front"), "{second:#}");
-        assert_eq!(ASKED.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let asked = ASKED.lock().expect("not poisoned");
+        assert_eq!(asked.iter().filter(|d| d.as_path() == dir.path()).count(), 1);
     }
 }

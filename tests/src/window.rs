@@ -18,8 +18,8 @@ struct Atoms {
     utf8_string: u32,
 }
 
-/// Asks the top-level window titled `title` to close.
-pub(crate) fn request_close(display: &Display, title: &str) -> anyhow::Result<()> {
+/// A connection to the display, the atoms the window lookups use, and the root window.
+fn connect(display: &Display) -> anyhow::Result<(RustConnection, Atoms, Window)> {
     let (conn, screen) =
         x11rb::connect(Some(&display.name)).with_context(|| format!("connecting to X display {}", display.name))?;
     let root = conn
@@ -35,6 +35,12 @@ pub(crate) fn request_close(display: &Display, title: &str) -> anyhow::Result<()
         net_wm_name: atom(b"_NET_WM_NAME")?,
         utf8_string: atom(b"UTF8_STRING")?,
     };
+    Ok((conn, atoms, root))
+}
+
+/// Asks the top-level window titled `title` to close.
+pub(crate) fn request_close(display: &Display, title: &str) -> anyhow::Result<()> {
+    let (conn, atoms, root) = connect(display)?;
     let windows = find_titled(&conn, &atoms, root, title)?;
     if windows.is_empty() {
         bail!("no window titled {title:?} on display {}", display.name);
@@ -91,21 +97,7 @@ fn accepts_delete(conn: &RustConnection, atoms: &Atoms, window: Window) -> anyho
 pub(crate) fn capture(display: &Display, title: &str, path: &std::path::Path) -> anyhow::Result<()> {
     use x11rb::protocol::xproto::ImageFormat;
 
-    let (conn, screen) =
-        x11rb::connect(Some(&display.name)).with_context(|| format!("connecting to X display {}", display.name))?;
-    let root = conn
-        .setup()
-        .roots
-        .get(screen)
-        .context("the X display has no screen")?
-        .root;
-    let atom = |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
-    let atoms = Atoms {
-        wm_protocols: atom(b"WM_PROTOCOLS")?,
-        wm_delete_window: atom(b"WM_DELETE_WINDOW")?,
-        net_wm_name: atom(b"_NET_WM_NAME")?,
-        utf8_string: atom(b"UTF8_STRING")?,
-    };
+    let (conn, atoms, root) = connect(display)?;
     let window = *find_titled(&conn, &atoms, root, title)?
         .first()
         .with_context(|| format!("no window titled {title:?} to capture"))?;
@@ -147,21 +139,7 @@ pub(crate) fn press_ctrl(display: &Display, title: &str, key: char) -> anyhow::R
     const KEY_RELEASE: u8 = 3;
     const XK_CONTROL_L: u32 = 0xffe3;
 
-    let (conn, screen) =
-        x11rb::connect(Some(&display.name)).with_context(|| format!("connecting to X display {}", display.name))?;
-    let root = conn
-        .setup()
-        .roots
-        .get(screen)
-        .context("the X display has no screen")?
-        .root;
-    let atom = |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
-    let atoms = Atoms {
-        wm_protocols: atom(b"WM_PROTOCOLS")?,
-        wm_delete_window: atom(b"WM_DELETE_WINDOW")?,
-        net_wm_name: atom(b"_NET_WM_NAME")?,
-        utf8_string: atom(b"UTF8_STRING")?,
-    };
+    let (conn, atoms, root) = connect(display)?;
     let window = *find_titled(&conn, &atoms, root, title)?
         .first()
         .with_context(|| format!("no window titled {title:?} to type into"))?;

@@ -287,21 +287,7 @@ fn sell_stream(dir: &DataDir, count: u32) -> Result<()> {
             stock::receive(&mut store, &OpCtx::now(manager.clone(), "store-1"), &id, 50, 0)?;
         }
         let currency = item.currency.unwrap_or(sonic_core::sections::Currency::Iqd);
-        let input = sale::SaleInput {
-            lines: vec![sale::SaleLineInput {
-                item_id: id,
-                qty: 1,
-                discount: 0,
-            }],
-            currency,
-            discount: 0,
-            customer_id: None,
-            payments: vec![sale::TenderInput {
-                currency,
-                amount: item.price.unwrap_or(0),
-            }],
-            change_currency: None,
-        };
+        let input = sale::SaleInput::cash(&[(&id, 1)], currency, item.price.unwrap_or(0));
         let receipt = sale::sell(&mut store, &OpCtx::now(cashier.clone(), "store-1"), &input)?;
         let mut lock = stdout.lock();
         writeln!(lock, "sold {}", receipt.invoice.number)?;

@@ -66,21 +66,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// A sale of one 5,000 IQD cable, paid exactly.
 fn one_cable(item: &str) -> sale::SaleInput {
-    sale::SaleInput {
-        lines: vec![sale::SaleLineInput {
-            item_id: item.to_string(),
-            qty: 1,
-            discount: 0,
-        }],
-        currency: Currency::Iqd,
-        discount: 0,
-        customer_id: None,
-        payments: vec![sale::TenderInput {
-            currency: Currency::Iqd,
-            amount: 5000,
-        }],
-        change_currency: None,
-    }
+    sale::SaleInput::cash(&[(item, 1)], Currency::Iqd, 5000)
 }
 
 #[test]

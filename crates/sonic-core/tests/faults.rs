@@ -117,21 +117,7 @@ fn two_writers_on_one_data_directory_wait_for_each_other_without_corruption() {
                 let mut sold = 0;
                 for n in 0..40 {
                     let (id, price) = &items[(n * 2 + t) % items.len()];
-                    let input = sale::SaleInput {
-                        lines: vec![sale::SaleLineInput {
-                            item_id: id.clone(),
-                            qty: 1,
-                            discount: 0,
-                        }],
-                        currency: Currency::Iqd,
-                        discount: 0,
-                        customer_id: None,
-                        payments: vec![sale::TenderInput {
-                            currency: Currency::Iqd,
-                            amount: *price,
-                        }],
-                        change_currency: None,
-                    };
+                    let input = sale::SaleInput::cash(&[(id.as_str(), 1)], Currency::Iqd, *price);
                     match sale::sell(&mut store, &OpCtx::now(cashier.clone(), "store-1"), &input) {
                         Ok(_) => sold += 1,
                         Err(Error::InsufficientStock { .. }) => {}

@@ -5,7 +5,7 @@ mod common;
 use chrono::Duration;
 use common::{actor, rate, Shop};
 use sonic_core::ops::rates::{self, RateKind};
-use sonic_core::ops::sale::{self, SaleInput, SaleLineInput, TenderInput};
+use sonic_core::ops::sale::{self, SaleInput};
 use sonic_core::ops::service::{self, TicketInput};
 use sonic_core::ops::stores::{self, StoreInput};
 use sonic_core::ops::transfer::{self, TransferInput};
@@ -454,30 +454,9 @@ fn a_report_adds_up_invoices_returns_and_profit_per_store_and_cashier_and_a_shif
     let main = shop.main.clone();
     let sell = |shop: &mut Shop, who: &sonic_core::ops::Actor, lines: Vec<(&str, i64)>, currency: Currency| {
         let ctx = shop.ctx_as(who, &main);
-        sale::sell(
-            &mut shop.store,
-            &ctx,
-            &SaleInput {
-                lines: lines
-                    .into_iter()
-                    .map(|(id, qty)| SaleLineInput {
-                        item_id: id.into(),
-                        qty,
-                        discount: 0,
-                    })
-                    .collect(),
-                currency,
-                discount: 0,
-                customer_id: None,
-                payments: vec![TenderInput {
-                    currency,
-                    amount: 10_000_000,
-                }],
-                change_currency: None,
-            },
-        )
-        .unwrap()
-        .invoice
+        sale::sell(&mut shop.store, &ctx, &SaleInput::cash(&lines, currency, 10_000_000))
+            .unwrap()
+            .invoice
     };
     let owner = shop.owner.clone();
     let a = sell(&mut shop, &owner, vec![(&item, 2)], Currency::Iqd);
@@ -536,28 +515,8 @@ fn a_return_takes_its_refund_out_of_the_profit_and_puts_the_cost_back() {
     let cable = shop.stocked("Cable", Currency::Iqd, 10_000, 6_000, 20);
     let charger = shop.stocked("Charger", Currency::Usd, 1_500, 1_000, 20);
     let ctx = shop.ctx();
-    let line = |id: &str, qty| SaleLineInput {
-        item_id: id.into(),
-        qty,
-        discount: 0,
-    };
-    let inv = sale::sell(
-        &mut shop.store,
-        &ctx,
-        &SaleInput {
-            lines: vec![line(&cable, 3), line(&charger, 1)],
-            currency: Currency::Iqd,
-            discount: 0,
-            customer_id: None,
-            payments: vec![TenderInput {
-                currency: Currency::Iqd,
-                amount: 100_000,
-            }],
-            change_currency: None,
-        },
-    )
-    .unwrap()
-    .invoice;
+    let input = SaleInput::cash(&[(&cable, 3), (&charger, 1)], Currency::Iqd, 100_000);
+    let inv = sale::sell(&mut shop.store, &ctx, &input).unwrap().invoice;
     let day = (shop.t0, shop.t0 + Duration::days(1));
     let before = report::report(&shop.store, day.0, day.1).unwrap().totals;
     // 3 × 10,000 + $15 (19,650 → 19,750 at the 250 step); cost 18,000 + $10 at 1310.

@@ -3,7 +3,7 @@
 //! made by `gen`, one more sale, and a TCP proxy that refuses or cuts.
 
 use sonic_backup::{schema, ServerConfig};
-use sonic_core::ops::sale::{SaleInput, SaleLineInput, TenderInput};
+use sonic_core::ops::sale::SaleInput;
 use sonic_core::ops::{Actor, OpCtx};
 use sonic_core::sections::{Currency, Role, Table};
 use sonic_core::{DataDir, Store};
@@ -132,21 +132,7 @@ pub fn one_more_sale(dir: &DataDir) {
         for item in doc.records(Table::Items).iter().rev().take(60) {
             let Some(id) = &item.id else { continue };
             let ctx = OpCtx::now(actor.clone(), store_id);
-            let input = SaleInput {
-                lines: vec![SaleLineInput {
-                    item_id: id.clone(),
-                    qty: 1,
-                    discount: 0,
-                }],
-                currency: Currency::Iqd,
-                discount: 0,
-                customer_id: None,
-                payments: vec![TenderInput {
-                    currency: Currency::Iqd,
-                    amount: 50_000_000,
-                }],
-                change_currency: None,
-            };
+            let input = SaleInput::cash(&[(id.as_str(), 1)], Currency::Iqd, 50_000_000);
             match sonic_core::ops::sale::sell(&mut store, &ctx, &input) {
                 Ok(_) => return,
                 Err(e) => last_error = Some(e),

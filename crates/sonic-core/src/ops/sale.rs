@@ -52,6 +52,28 @@ pub struct SaleInput {
     pub change_currency: Option<Currency>,
 }
 
+impl SaleInput {
+    /// A plain cash sale: `lines` as (item id, quantity), no discounts and no
+    /// customer, with `paid` handed over in the invoice's `currency`.
+    pub fn cash(lines: &[(&str, i64)], currency: Currency, paid: i64) -> SaleInput {
+        SaleInput {
+            lines: lines
+                .iter()
+                .map(|(item_id, qty)| SaleLineInput {
+                    item_id: (*item_id).to_string(),
+                    qty: *qty,
+                    discount: 0,
+                })
+                .collect(),
+            currency,
+            discount: 0,
+            customer_id: None,
+            payments: vec![TenderInput { currency, amount: paid }],
+            change_currency: None,
+        }
+    }
+}
+
 /// What the till shows after a sale.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

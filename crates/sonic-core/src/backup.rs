@@ -98,11 +98,7 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
     remove_stale_temp_files(&dir);
     let id = Uuid::now_v7();
     let created_at = Utc::now();
-    let name = format!(
-        "sonic-{}-{reason}-{}.json.zst",
-        created_at.format("%Y%m%d-%H%M%S"),
-        id.simple()
-    );
+    let name = file_name(created_at, reason, id);
     let final_path = dir.join(&name);
     let info = ExportInfo {
         reason: reason.to_string(),
@@ -135,6 +131,27 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
     tracing::info!(backup_id = %info.id, reason, size, "local backup written");
     apply_retention(store, store.retention()?, Utc::now())?;
     Ok(info)
+}
+
+/// A backup file's name: `sonic-<UTC time>-<reason>-<id>.json.zst`, so the
+/// names sort by time and say what they are without opening the file.
+fn file_name(created_at: DateTime<Utc>, reason: &str, id: Uuid) -> String {
+    format!(
+        "sonic-{}-{reason}-{}.json.zst",
+        created_at.format("%Y%m%d-%H%M%S"),
+        id.simple()
+    )
+}
+
+/// The time and reason a backup file's name carries ([`file_name`]'s
+/// inverse); `None` for a name this code did not make.
+pub fn parse_file_name(name: &str) -> Option<(DateTime<Utc>, String)> {
+    let rest = name.strip_prefix("sonic-")?.strip_suffix(".json.zst")?;
+    let (date, rest) = rest.split_once('-')?;
+    let (time, rest) = rest.split_once('-')?;
+    let (reason, _id) = rest.rsplit_once('-')?;
+    let at = chrono::NaiveDateTime::parse_from_str(&format!("{date}{time}"), "%Y%m%d%H%M%S").ok()?;
+    Some((at.and_utc(), reason.to_string()))
 }
 
 fn check_reason(reason: &str) -> Result<()> {
@@ -458,6 +475,16 @@ mod tests {
             2,
             "and no longer queued for a server"
         );
+    }
+
+    #[test]
+    fn a_backup_file_name_gives_back_its_time_and_reason() {
+        let at = DateTime::parse_from_rfc3339("2026-11-26T20:45:01Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let name = file_name(at, reason::ON_CLOSE, Uuid::nil());
+        assert_eq!(parse_file_name(&name), Some((at, "on_close".to_string())));
+        assert_eq!(parse_file_name("notes.txt"), None);
     }
 
     #[test]

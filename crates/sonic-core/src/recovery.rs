@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::restore::{self, ImportMode};
 use crate::snapshot;
 use crate::store::{DataDir, SectionCounts, Store};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -44,17 +44,9 @@ pub fn backup_files(dir: &DataDir) -> Result<Vec<BackupFile>> {
         if !name.starts_with("sonic-") || !name.ends_with(".json.zst") {
             continue;
         }
-        // sonic-20261126-204501-manual-<id>.json.zst
-        let parts: Vec<&str> = name.trim_end_matches(".json.zst").splitn(4, '-').collect();
-        let created_at = parts
-            .get(1)
-            .zip(parts.get(2))
-            .and_then(|(d, t)| NaiveDateTime::parse_from_str(&format!("{d}{t}"), "%Y%m%d%H%M%S").ok())
-            .map(|t| t.and_utc());
-        let reason = parts
-            .get(3)
-            .and_then(|rest| rest.rsplit_once('-'))
-            .map(|(r, _)| r.to_string());
+        let parsed = crate::backup::parse_file_name(&name);
+        let created_at = parsed.as_ref().map(|(at, _)| *at);
+        let reason = parsed.map(|(_, reason)| reason);
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         out.push(BackupFile {
             file: entry.path(),

@@ -34,6 +34,13 @@ pub fn convert(amount: i64, from: Currency, to: Currency, rate: Rate, iqd_step: 
     }
 }
 
+/// `amount` in `currency` shown in the other currency at `rate` (dinars
+/// rounded to `iqd_step`), as the till and the receipt show both totals.
+pub fn in_other_currency(amount: i64, currency: Currency, rate: Rate, iqd_step: i64) -> Option<(Currency, i64)> {
+    let other = currency.other();
+    convert(amount, currency, other, rate, iqd_step).map(|v| (other, v))
+}
+
 /// Rounds dinars to the nearest multiple of `step`, halves away from zero.
 pub fn round_to_step(dinars: Decimal, step: i64) -> Option<i64> {
     let step = Decimal::from(step.max(1));

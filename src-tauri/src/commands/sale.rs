@@ -69,13 +69,9 @@ pub(crate) async fn sell(state: State<'_, AppState>, input: SaleInput) -> Result
             .into_iter()
             .find(|s| s.id.key() == ctx.store_id)
             .map(|s| s.name);
-        let other = match sold.invoice.currency {
-            Currency::Iqd => Currency::Usd,
-            Currency::Usd => Currency::Iqd,
-        };
-        let other_total = sold.invoice.rate.and_then(|rate| {
-            let step = if other == Currency::Iqd { shop.iqd_step } else { 1 };
-            sonic_core::money::convert(sold.invoice.total, sold.invoice.currency, other, rate, step).map(|v| (other, v))
+        let invoice = &sold.invoice;
+        let other_total = invoice.rate.and_then(|rate| {
+            sonic_core::money::in_other_currency(invoice.total, invoice.currency, rate, shop.iqd_step)
         });
         let receipt = ReceiptExtras {
             shop_name: shop.shop_name,

@@ -187,13 +187,7 @@ pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
         )));
     }
     let total = subtotal - input.discount;
-    let other = match input.currency {
-        Currency::Iqd => Currency::Usd,
-        Currency::Usd => Currency::Iqd,
-    };
-    let other_total = rate
-        .and_then(|r| money::convert(total, input.currency, other, r, settings.iqd_step))
-        .map(|t| (other, t));
+    let other_total = rate.and_then(|r| money::in_other_currency(total, input.currency, r, settings.iqd_step));
     Ok(Quote {
         lines,
         subtotal,

@@ -130,6 +130,14 @@ impl Currency {
             Currency::Usd => "USD",
         }
     }
+
+    /// The shop's other currency.
+    pub fn other(self) -> Currency {
+        match self {
+            Currency::Iqd => Currency::Usd,
+            Currency::Usd => Currency::Iqd,
+        }
+    }
 }
 
 impl fmt::Display for Currency {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sonic_core::ops::catalog::{self, CustomerInput};
 use sonic_core::ops::{debt, sale, Page};
 use sonic_core::sections::{Currency, Customer, Debt, Invoice};
+use sonic_core::Store;
 use tauri::State;
 
 use super::{as_user, id_arg};
@@ -40,6 +41,12 @@ fn debt_row(debt: Debt, customer_name: Option<String>) -> DebtRow {
         debt,
         customer_name,
     }
+}
+
+/// A debt row with its customer's name looked up.
+fn named(store: &Store, debt: Debt) -> sonic_core::Result<DebtRow> {
+    let name = catalog::customer(store, &debt.customer_id.key())?.map(|c| c.name);
+    Ok(debt_row(debt, name))
 }
 
 #[tauri::command]
@@ -113,10 +120,7 @@ pub(crate) async fn open_debts(state: State<'_, AppState>, page: Page) -> Result
     as_user(&state, move |store, _| {
         debt::open_debts(store, page)?
             .into_iter()
-            .map(|d| {
-                let name = catalog::customer(store, &d.customer_id.key())?.map(|c| c.name);
-                Ok(debt_row(d, name))
-            })
+            .map(|d| named(store, d))
             .collect()
     })
     .await
@@ -133,8 +137,7 @@ pub(crate) async fn pay_debt(
     id_arg("the debt", &debt_id)?;
     as_user(&state, move |store, ctx| {
         let d = debt::pay(store, ctx, &debt_id, currency, amount)?;
-        let name = catalog::customer(store, &d.customer_id.key())?.map(|c| c.name);
-        Ok(debt_row(d, name))
+        named(store, d)
     })
     .await
 }
@@ -146,8 +149,7 @@ pub(crate) async fn settle_debt(state: State<'_, AppState>, debt_id: String) -> 
     id_arg("the debt", &debt_id)?;
     as_user(&state, move |store, ctx| {
         let d = debt::settle(store, ctx, &debt_id)?;
-        let name = catalog::customer(store, &d.customer_id.key())?.map(|c| c.name);
-        Ok(debt_row(d, name))
+        named(store, d)
     })
     .await
 }

@@ -21,6 +21,8 @@ pub(crate) const STARTED: &str = "backup-started";
 pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupDto, UiError> {
     let state = app.state::<AppState>();
     let store = state.store();
+    // With no server set up nothing will ever be pushed: the retention then
+    // applies to unpushed backups too, or a till would keep every backup.
     let pending = if state.server.is_some() {
         sonic_core::backup::PendingBackups::Keep
     } else {
@@ -30,9 +32,7 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
     crate::commands::restore::progress(app, "backup", "writing", 0, 1);
     let written = tauri::async_runtime::spawn_blocking(move || {
         let store = lock_store(&store);
-        let info = sonic_core::backup::create_backup(&store, reason)?;
-        prune(&store, pending);
-        Ok::<_, sonic_core::Error>(info)
+        sonic_core::backup::create_backup_with(&store, reason, pending)
     })
     .await;
     let result = match written {
@@ -56,26 +56,6 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
         }
     }
     result
-}
-
-/// `create_backup` already applied the retention, keeping every backup not
-/// yet on a server. With no server set up nothing will ever be pushed, so
-/// that kept *every* backup: here the retention applies to those too. A
-/// failure is logged: the backup just written is what matters.
-fn prune(store: &sonic_core::Store, pending: sonic_core::backup::PendingBackups) {
-    if pending == sonic_core::backup::PendingBackups::Keep {
-        return;
-    }
-    let pruned = store
-        .retention()
-        .and_then(|retention| sonic_core::backup::apply_retention_with(store, retention, chrono::Utc::now(), pending));
-    match pruned {
-        Ok(removed) if !removed.is_empty() => {
-            tracing::info!(removed = removed.len(), "old local backups removed by retention")
-        }
-        Ok(_) => {}
-        Err(err) => tracing::warn!("could not apply the backup retention: {err}"),
-    }
 }
 
 /// Sends an event to the webview. A window that is already gone (during

@@ -90,8 +90,15 @@ impl Store {
     }
 }
 
-/// Writes a backup of the whole store now, records it, and applies retention.
+/// Writes a backup of the whole store now, records it, and applies retention
+/// (keeping every backup still waiting for the server).
 pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
+    create_backup_with(store, reason, PendingBackups::Keep)
+}
+
+/// [`create_backup`], saying what the retention does with backups waiting for
+/// the server (a till with no server set up prunes them too).
+pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) -> Result<BackupInfo> {
     check_reason(reason)?;
     let dir = store.data_dir().backups();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
@@ -129,7 +136,7 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
     crate::outbox::enqueue_in(&tx, info.id)?;
     tx.commit()?;
     tracing::info!(backup_id = %info.id, reason, size, "local backup written");
-    apply_retention(store, store.retention()?, Utc::now())?;
+    apply_retention_with(store, store.retention()?, Utc::now(), pending)?;
     Ok(info)
 }
 

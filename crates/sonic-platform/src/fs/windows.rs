@@ -1,0 +1,59 @@
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io;
+use std::os::windows::ffi::OsStrExt as _;
+use std::os::windows::fs::FileExt as _;
+use std::path::Path;
+
+use windows_sys::Win32::Storage::FileSystem::{MoveFileExW, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH};
+
+/// `s` as a NUL-terminated UTF-16 string for the wide Win32 calls.
+fn wide(s: &OsStr) -> io::Result<Vec<u16>> {
+    let mut w: Vec<u16> = s.encode_wide().collect();
+    if w.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a path may not contain NUL",
+        ));
+    }
+    w.push(0);
+    Ok(w)
+}
+
+pub(super) fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
+    let from = wide(from.as_os_str())?;
+    let to = wide(to.as_os_str())?;
+    // SAFETY: both pointers are to NUL-terminated UTF-16 buffers that live
+    // until the call returns; MoveFileExW only reads them.
+    let moved = unsafe {
+        MoveFileExW(
+            from.as_ptr(),
+            to.as_ptr(),
+            MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH,
+        )
+    };
+    if moved == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+pub(super) fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "failed to fill whole buffer",
+                ))
+            }
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

@@ -100,12 +100,7 @@ pub(crate) async fn recover_from_backup(
     state: State<'_, RecoveryState>,
     name: String,
 ) -> Result<RecoveredDto, UiError> {
-    if name.contains('/') || name.contains('\\') || !name.ends_with(".json.zst") {
-        return Err(UiError::new(
-            Code::Validation,
-            format!("{name:?} is not a backup file name from the list"),
-        ));
-    }
+    let file = recovery::backup_file_named(&state.data_dir, &name)?;
     if state.recovered.lock().map(|r| *r).unwrap_or(true) {
         return Err(UiError::new(
             Code::Conflict,
@@ -113,7 +108,6 @@ pub(crate) async fn recover_from_backup(
         ));
     }
     let dir = state.data_dir.clone();
-    let file = dir.backups().join(&name);
     let done = tauri::async_runtime::spawn_blocking(move || recovery::recover(&dir, &file)).await??;
     if let Ok(mut r) = state.recovered.lock() {
         *r = true;

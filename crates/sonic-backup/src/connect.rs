@@ -7,7 +7,8 @@
 //! root certificate, the server certificate is not checked) and
 //! `verify-full` (TLS with a certificate chain to a trusted root and the
 //! host name checked). Roots for `verify-full` come from `sslrootcert` /
-//! `PGSSLROOTCERT`, else `~/.postgresql/root.crt`, else the system's store.
+//! `PGSSLROOTCERT`, else libpq's default file (`~/.postgresql/root.crt`,
+//! `%APPDATA%\postgresql\root.crt` on Windows), else the system's store.
 //!
 //! **Secrets:** the password lives only inside `tokio_postgres::Config`;
 //! [`ServerConfig`]'s `Debug` and [`ServerConfig::redacted`] never show it,
@@ -404,9 +405,21 @@ fn unverified_config(server: &str) -> Result<ClientConfig> {
         .with_no_client_auth())
 }
 
+/// Where libpq looks for the root certificate when `sslrootcert` is not
+/// given: `~/.postgresql/root.crt` on Unix, `%APPDATA%\postgresql\root.crt`
+/// on Windows. `env` reads an environment variable (a parameter so the
+/// rule can be tested without changing the process's environment).
+fn libpq_root_cert(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    if cfg!(windows) {
+        env("APPDATA").map(|d| PathBuf::from(d).join("postgresql").join("root.crt"))
+    } else {
+        env("HOME").map(|h| PathBuf::from(h).join(".postgresql").join("root.crt"))
+    }
+}
+
 fn verifying_config(root_cert: Option<&Path>, server: &str) -> Result<ClientConfig> {
     let mut roots = RootCertStore::empty();
-    let default_root = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".postgresql/root.crt"));
+    let default_root = libpq_root_cert(|name| std::env::var_os(name));
     let file = root_cert
         .map(Path::to_path_buf)
         .or_else(|| default_root.filter(|p| p.exists()));
@@ -489,6 +502,22 @@ mod tests {
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_default_root_certificate_is_where_libpq_looks_on_this_os() {
+        let vars = |k: &str| match k {
+            "HOME" => Some(std::ffi::OsString::from("/home/till")),
+            "APPDATA" => Some(std::ffi::OsString::from(r"C:\Users\till\AppData\Roaming")),
+            _ => None,
+        };
+        let expected = if cfg!(windows) {
+            PathBuf::from(r"C:\Users\till\AppData\Roaming").join("postgresql").join("root.crt")
+        } else {
+            PathBuf::from("/home/till/.postgresql/root.crt")
+        };
+        assert_eq!(libpq_root_cert(vars), Some(expected));
+        assert_eq!(libpq_root_cert(|_| None), None, "no home folder: no default file");
     }
 
     #[test]

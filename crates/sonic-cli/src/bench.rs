@@ -270,7 +270,7 @@ fn s(path: &Path) -> String {
 }
 
 /// The data set for the run in `shop`: the small profile generated now, or
-/// the large one copied from `~/.cache/sonic-pos/bench-large` (generated
+/// the large one copied from `<cache>/sonic-pos/bench-large` (generated
 /// there first if missing, which is the `gen` row).
 fn dataset(plan: &Plan, shop: &Path, regen: bool) -> Result<Row> {
     let label = format!("gen --profile {} (seed 1)", plan.profile);
@@ -278,8 +278,11 @@ fn dataset(plan: &Plan, shop: &Path, regen: bool) -> Result<Row> {
         let gen = child(&["gen", "--dir", &s(shop), "--profile", plan.profile]);
         return Ok(once_row("gen", label, &gen));
     }
-    let home = std::env::var_os("HOME").context("HOME is not set")?;
-    let cache = PathBuf::from(home).join(".cache/sonic-pos/bench-large");
+    let cache = directories::BaseDirs::new()
+        .context("no home folder to keep the large profile in")?
+        .cache_dir()
+        .join("sonic-pos")
+        .join("bench-large");
     let timing = cache.join("gen.json");
     if regen || !timing.exists() {
         let _ = std::fs::remove_dir_all(&cache);

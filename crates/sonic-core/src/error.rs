@@ -178,9 +178,16 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// By kind, never by raw number: std maps each OS's codes to the kinds
+/// (ENOSPC and EDQUOT on Unix; ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL and
+/// ERROR_DISK_QUOTA_EXCEEDED on Windows), while the numbers mean other things
+/// elsewhere (28 is ERROR_OUT_OF_PAPER on Windows). EFBIG, the RLIMIT_FSIZE
+/// case on Linux, is FileTooLarge.
 fn is_disk_full(err: &io::Error) -> bool {
-    // ENOSPC (28) and EFBIG (27, the RLIMIT_FSIZE case) on Linux.
-    err.kind() == io::ErrorKind::StorageFull || matches!(err.raw_os_error(), Some(27) | Some(28))
+    matches!(
+        err.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
+    )
 }
 
 fn is_sqlite_full(err: &rusqlite::Error) -> bool {
@@ -256,10 +263,23 @@ mod tests {
 
     #[test]
     fn a_full_disk_gets_its_own_error() {
-        let err = Error::io("writing", "/x/y", io::Error::from_raw_os_error(28));
+        let err = Error::io("writing", "/x/y", io::Error::from(io::ErrorKind::StorageFull));
         assert!(matches!(err, Error::DiskFull { .. }));
         assert_eq!(err.code(), "DiskFull");
         assert!(err.to_string().contains("free some space"));
+    }
+
+    #[test]
+    fn each_systems_own_disk_full_code_is_recognised() {
+        // ENOSPC on Unix; ERROR_DISK_FULL (112) on Windows.
+        let raw = if cfg!(windows) { 112 } else { 28 };
+        let err = Error::io("writing", "/x/y", io::Error::from_raw_os_error(raw));
+        assert!(matches!(err, Error::DiskFull { .. }), "{err:?}");
+        // 28 is ERROR_OUT_OF_PAPER on Windows: not a full disk there.
+        if cfg!(windows) {
+            let paper = Error::io("writing", "/x/y", io::Error::from_raw_os_error(28));
+            assert!(!matches!(paper, Error::DiskFull { .. }), "{paper:?}");
+        }
     }
 
     #[test]

@@ -60,6 +60,22 @@ pub fn backup_files(dir: &DataDir) -> Result<Vec<BackupFile>> {
     Ok(out)
 }
 
+/// The backup file called `name` in the backups folder, for a name that came
+/// back from the recovery screen. The name must be one plain file name (no
+/// folder, no `..`, no drive like `C:` on Windows: checked by the path's
+/// components, as the OS itself reads it) in the backup file format.
+pub fn backup_file_named(dir: &DataDir, name: &str) -> Result<PathBuf> {
+    use std::path::Component;
+    let mut parts = Path::new(name).components();
+    let plain = matches!((parts.next(), parts.next()), (Some(Component::Normal(n)), None) if n == name);
+    if !plain || crate::backup::parse_file_name(name).is_none() {
+        return Err(Error::Invalid(format!(
+            "{name:?} is not a backup file name from the list; choose one of the backups shown"
+        )));
+    }
+    Ok(dir.backups().join(name))
+}
+
 /// The newest backup file that reads and verifies (every section hash and
 /// the snapshot hash), with the problems of the newer ones that did not.
 pub fn newest_good_backup(dir: &DataDir) -> Result<(Option<BackupFile>, Vec<String>)> {
@@ -111,4 +127,34 @@ pub fn recover(dir: &DataDir, backup: &Path) -> Result<Recovered> {
         restored_from: backup.to_path_buf(),
         counts: store.counts()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "sonic-20261130-203000-manual-0193aa.json.zst";
+
+    #[test]
+    fn a_backup_is_named_by_one_plain_file_name() {
+        let dir = DataDir::at("shop");
+        assert_eq!(backup_file_named(&dir, GOOD).unwrap(), dir.backups().join(GOOD));
+        let elsewhere = [
+            format!("../{GOOD}"),
+            format!("sub/{GOOD}"),
+            format!("sub\\{GOOD}"),
+            format!("/{GOOD}"),
+            "..".to_string(),
+            String::new(),
+            "notes.txt".to_string(),
+            // A drive-relative name: on Windows `C:` is a path prefix.
+            format!("C:{GOOD}"),
+            format!("C:\\{GOOD}"),
+            format!("\\\\?\\C:\\{GOOD}"),
+        ];
+        for name in &elsewhere {
+            let err = backup_file_named(&dir, name).expect_err(name);
+            assert!(err.to_string().contains("not a backup file name"), "{name}: {err}");
+        }
+    }
 }

@@ -177,7 +177,8 @@ fn check_reason(reason: &str) -> Result<()> {
 }
 
 /// Writes a file so that it is either complete or absent: into a temporary
-/// file beside it, flushed to disk, renamed into place, the folder flushed.
+/// file beside it, flushed to disk, renamed into place durably
+/// ([`sonic_platform::fs::durable_rename`]).
 /// On any error the temporary file is removed and the error names `path`.
 pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
     // A device or a pipe (`/dev/stdout`, a FIFO) is written straight through:
@@ -210,8 +211,7 @@ pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>)
             .into_inner()
             .map_err(|e| Error::io("writing", path, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io("flushing to disk", path, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io("moving into place", path, e))?;
-        sync_dir(&dir)?;
+        sonic_platform::fs::durable_rename(&tmp, path).map_err(|e| Error::io("moving into place", path, e))?;
         Ok(value)
     })();
     if result.is_err() {
@@ -231,10 +231,10 @@ fn remove_stale_temp_files(dir: &Path) {
             continue;
         };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-        let alive = match pid {
-            Some(pid) if Path::new("/proc/self").exists() => Path::new(&format!("/proc/{pid}")).exists(),
-            // Without /proc, only files older than a day are surely stale.
-            _ => entry
+        let alive = match pid.and_then(sonic_platform::process::process_alive) {
+            Some(alive) => alive,
+            // Where the OS cannot tell, only files older than a day are surely stale.
+            None => entry
                 .metadata()
                 .and_then(|m| m.modified())
                 .is_ok_and(|t| t.elapsed().map_or(true, |age| age.as_secs() < 86_400)),
@@ -257,13 +257,6 @@ fn with_path(err: Error, path: &Path) -> Error {
         },
         other => other,
     }
-}
-
-/// Flushes a folder's entries (the rename) to disk.
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("flushing the folder", dir, e))
 }
 
 fn record(store: &Store, info: &BackupInfo) -> Result<()> {
@@ -444,6 +437,7 @@ mod tests {
         assert_eq!(find_backup(&store, &info.id.to_string()[..8]).unwrap().id, info.id);
     }
 
+    #[cfg(unix)]
     #[test]
     fn writing_to_a_device_never_replaces_it_with_a_file() {
         use std::os::unix::fs::FileTypeExt;

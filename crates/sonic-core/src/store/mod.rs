@@ -34,8 +34,9 @@ impl DataDir {
     }
 
     /// The data directory to use: `explicit` (the `--data-dir` flag) if given,
-    /// else `$SONIC_DATA_DIR`, else the platform's data directory
-    /// (`~/.local/share/sonic-pos` on Linux).
+    /// else `$SONIC_DATA_DIR`, else the platform's local data directory
+    /// ([`sonic_platform::paths::default_data_dir`]: `~/.local/share/sonic-pos`
+    /// on Linux, `%LOCALAPPDATA%\Sonic\sonic-pos\data` on Windows).
     pub fn resolve(explicit: Option<&Path>) -> Result<DataDir> {
         if let Some(path) = explicit {
             return Ok(DataDir::at(path));
@@ -43,8 +44,8 @@ impl DataDir {
         if let Some(path) = std::env::var_os(DATA_DIR_ENV).filter(|p| !p.is_empty()) {
             return Ok(DataDir::at(PathBuf::from(path)));
         }
-        directories::ProjectDirs::from("iq", "Sonic", "sonic-pos")
-            .map(|dirs| DataDir::at(dirs.data_dir()))
+        sonic_platform::paths::default_data_dir()
+            .map(DataDir::at)
             .ok_or(Error::NoDataDir)
     }
 

@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "backup_now",
     "list_backups",
     "server_status",
+    "print",
     "session",
     "setup_shop",
     "user_names",

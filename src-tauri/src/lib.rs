@@ -195,6 +195,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::backup_now,
             commands::list_backups,
             commands::server_status,
+            commands::print,
             commands::session::session,
             commands::session::setup_shop,
             commands::session::user_names,

@@ -69,6 +69,8 @@ export const api = {
   listBackups: () => call('list_backups'),
   // { configured, server, pending, lastSuccess, lastError, online }
   serverStatus: () => call('server_status'),
+  // opens the system's print dialog for the page (see print.js); → null
+  print: () => call('print'),
   // { file } written under <data dir>/exports
   exportNow: () => call('export_now'),
   // [{ id, createdAt, reason, device, records, verified }] (empty when no server is set up)

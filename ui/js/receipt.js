@@ -3,6 +3,7 @@
 // the recent invoices. Drawn from the invoice as Rust stored it.
 import { node } from './dom.js';
 import { convert, other } from './rate.js';
+import { printOnly } from './print.js';
 
 // sold: { invoice, change?, changeCurrency?, debt?, receipt?: { shopName,
 // receiptHeader, storeName, itemNames, otherTotal } } (the `sell` result, or
@@ -58,10 +59,5 @@ export function receiptContent(sold, { t, format, step, customerName = null }) {
 // while body[data-print=receipt] is set (the page size is the static
 // `@page` rule there; the CSP allows no style added at run time).
 export function printReceipt() {
-  document.body.dataset.print = 'receipt';
-  try {
-    window.print();
-  } finally {
-    delete document.body.dataset.print;
-  }
+  return printOnly('receipt');
 }

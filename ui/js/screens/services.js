@@ -10,6 +10,7 @@ import { itemPicker } from './item-pick.js';
 import { busy, onSubmit, invalid, moneyOr } from '../form.js';
 import { customerInput } from '../customer.js';
 import { liveSearch } from '../search.js';
+import { printOnly } from '../print.js';
 
 const COLUMNS = ['received', 'diagnosing', 'waiting_for_parts', 'ready', 'delivered'];
 const PAGE = 10;
@@ -352,12 +353,7 @@ export function mount(root, ctx) {
   // The print stylesheet shows only the ticket while body[data-print] says
   // so; it goes to the receipt printer's 80 mm roll like a sale's receipt.
   function printTicket() {
-    document.body.dataset.print = 'ticket';
-    try {
-      window.print();
-    } finally {
-      delete document.body.dataset.print;
-    }
+    return printOnly('ticket');
   }
 
   function act(button, run) {

@@ -25,6 +25,7 @@ mod menu;
 mod recovery;
 mod schedule;
 mod server;
+mod start_failure;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,14 +115,18 @@ pub(crate) fn lock_store(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Starts the app and returns its exit code.
+/// Starts the app and returns its exit code. A start that fails is logged,
+/// printed and shown in a message box (see `start_failure`).
 pub fn run() -> ExitCode {
     let args = Args::parse();
+    let data_dir = args.data_dir.clone();
     match start(args) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(err) => {
             tracing::error!("{err:#}");
             eprintln!("sonic-pos: {err:#}");
+            let log = DataDir::resolve(data_dir.as_deref()).ok().map(|dir| log_file(&dir));
+            start_failure::show(&start_failure::Notice::of(&err, log.as_deref()));
             ExitCode::FAILURE
         }
     }
@@ -260,13 +265,18 @@ fn start(args: Args) -> anyhow::Result<i32> {
     Ok(app.run_return(lifecycle::on_run_event))
 }
 
+/// The app's log file in `data_dir`.
+fn log_file(data_dir: &DataDir) -> PathBuf {
+    data_dir.root().join("logs").join("sonic-pos.log")
+}
+
 /// Logs to stderr and to `<data dir>/logs/sonic-pos.log`. A log file that
 /// cannot be opened is reported on stderr and the app runs on without it.
 fn init_logging(data_dir: &DataDir) -> Option<PathBuf> {
     use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
     let filter = EnvFilter::try_from_env("SONIC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let path = data_dir.root().join("logs").join("sonic-pos.log");
+    let path = log_file(data_dir);
     let file = std::fs::create_dir_all(data_dir.root().join("logs"))
         .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&path));
     let file_layer = match file {

@@ -2,7 +2,7 @@
 
 use sonic_core::{DataDir, Store};
 use sonic_e2e::shop::OWNER;
-use sonic_e2e::{backup_files, App};
+use sonic_e2e::{backup_files, App, START_FAILED};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_the_window_writes_an_on_close_backup_then_exits() -> anyhow::Result<()> {
@@ -26,23 +26,30 @@ async fn closing_the_window_writes_an_on_close_backup_then_exits() -> anyhow::Re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_app_on_the_same_data_dir_brings_the_first_forward_and_the_first_keeps_working() -> anyhow::Result<()>
-{
+async fn a_second_app_on_the_same_data_dir_shows_why_it_stops_brings_the_first_forward_and_the_first_keeps_working(
+) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let app = App::launch(dir.path()).await?;
 
-    let second = tokio::process::Command::new(sonic_e2e::app_binary()?)
+    // The second app says why it stops in a message box (and on stderr),
+    // and exits once the box is closed.
+    let mut second = tokio::process::Command::new(sonic_e2e::app_binary()?)
         .arg("--data-dir")
         .arg(dir.path())
         .env("DISPLAY", &app.display.name)
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
-        .output();
-    let second = tokio::time::timeout(sonic_e2e::PATIENCE, second).await??;
+        .spawn()?;
+    sonic_e2e::eventually("the second app's message box", || {
+        Ok(sonic_e2e::window_is_shown(&app.display, START_FAILED)?.then_some(()))
+    })
+    .await?;
+    let status = sonic_e2e::close_until_exit(&app.display, START_FAILED, &mut second).await?;
+    let second = second.wait_with_output().await?;
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
-        !second.status.success(),
-        "the second app must not start; it exited with {}",
-        second.status
+        !status.success(),
+        "the second app must not start; it exited with {status}"
     );
     assert!(
         stderr.contains("already running") && stderr.contains("brought to the front"),

@@ -18,6 +18,7 @@ mod security;
 mod server;
 mod services;
 mod settings;
+mod start_failure;
 mod stock;
 mod transfers;
 mod translations;

@@ -32,6 +32,10 @@ pub use driver::TauriDriver;
 /// with a compiler make WebKit slow to start.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// The window title of the message box that a start-up failure shows
+/// (src-tauri/src/start_failure.rs).
+pub const START_FAILED: &str = "Sonic POS could not start";
+
 /// The `sonic-pos` binary under test: `$SONIC_POS_APP`, else the one beside
 /// this test binary's target directory, else under `$CARGO_TARGET_DIR` (or
 /// `~/.cache/sonic-pos/target`).
@@ -419,4 +423,41 @@ pub async fn eventually<T>(what: &str, mut probe: impl FnMut() -> anyhow::Result
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Sends the close request (`WM_DELETE_WINDOW`) to the top-level window
+/// titled `title` on `display` until `child` exits, again every few seconds
+/// (GTK under Xvfb now and then drops a close request sent right after a
+/// window appears), and returns how it exited. For an app started without
+/// WebDriver: an installed package, or a launch that stops at a message box.
+pub async fn close_until_exit(
+    display: &Display,
+    title: &str,
+    child: &mut tokio::process::Child,
+) -> anyhow::Result<std::process::ExitStatus> {
+    const AGAIN_AFTER: Duration = Duration::from_secs(3);
+    let deadline = Instant::now() + PATIENCE;
+    let mut next_close = Instant::now();
+    let mut sent = 0;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() >= next_close {
+            // Until the window is there (and once it is gone) there is nothing to close.
+            if window::request_close(display, title).is_ok() {
+                sent += 1;
+            }
+            next_close = Instant::now() + AGAIN_AFTER;
+        }
+        if Instant::now() > deadline {
+            bail!("the process did not exit within {PATIENCE:?}; {sent} close request(s) sent to a window titled {title:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Whether a top-level window titled `title` is on `display` now.
+pub fn window_is_shown(display: &Display, title: &str) -> anyhow::Result<bool> {
+    window::is_shown(display, title)
 }

@@ -58,6 +58,12 @@ pub(crate) fn request_close(display: &Display, title: &str) -> anyhow::Result<()
     Ok(())
 }
 
+/// Whether a top-level window titled `title` (one that takes close requests) is there.
+pub(crate) fn is_shown(display: &Display, title: &str) -> anyhow::Result<bool> {
+    let (conn, atoms, root) = connect(display)?;
+    Ok(!find_titled(&conn, &atoms, root, title)?.is_empty())
+}
+
 fn find_titled(conn: &RustConnection, atoms: &Atoms, root: Window, title: &str) -> anyhow::Result<Vec<Window>> {
     let mut found = Vec::new();
     let mut stack = vec![root];

@@ -10,6 +10,7 @@ mod dashboard;
 mod debts;
 mod first_day;
 mod lifecycle;
+mod package;
 mod recovery;
 mod restore;
 mod returns;

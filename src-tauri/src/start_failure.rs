@@ -93,13 +93,14 @@ fn advice(err: &anyhow::Error) -> (&'static str, &'static str) {
             }
         }
     }
-    // The data-directory lock's refusal (instance.rs) carries no type of its
-    // own; its words are fixed there and in the end-to-end test.
+    // The data-directory lock's refusal is matched by its words ("already
+    // running", fixed in the lock's error and in the end-to-end test): the
+    // shell does not see the lock's error type. Whether the first window came
+    // forward is in the detail below.
     if err.chain().any(|cause| cause.to_string().contains("already running")) {
         return (
             "Sonic POS is already running with this data folder.",
-            "Use the Sonic POS window that is already open (it was brought to the front), \
-             or close it before starting Sonic POS again.",
+            "Use the Sonic POS window that is already open, or close it before starting Sonic POS again.",
         );
     }
     (

@@ -112,8 +112,8 @@ pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
                 "the backup's _meta has no hash for {key}"
             )))
         })?;
-        let value = match doc.value(key) {
-            Some(json) => Some(serde_json::from_str::<Value>(json).map_err(|e| {
+        let value = match doc.value(key)? {
+            Some(json) => Some(serde_json::from_str::<Value>(&json).map_err(|e| {
                 Error::Core(sonic_core::Error::Invalid(format!(
                     "the value of {key} is not JSON: {e}"
                 )))
@@ -129,11 +129,11 @@ pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
         };
         match key.kind() {
             SectionKind::Collection(table) => {
-                entry.pages = cut(key, "", doc, table, &mut pages);
+                entry.pages = cut(key, "", doc, table, &mut pages)?;
             }
             SectionKind::Object(parts) => {
                 for (name, table) in parts {
-                    let hashes = cut(key, name, doc, *table, &mut pages);
+                    let hashes = cut(key, name, doc, *table, &mut pages)?;
                     entry.lists.insert((*name).to_string(), hashes);
                 }
             }
@@ -151,29 +151,50 @@ pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
     })
 }
 
-fn cut(key: SectionKey, list: &'static str, doc: &Document, table: Table, out: &mut Vec<Page>) -> Vec<String> {
+fn cut(key: SectionKey, list: &'static str, doc: &Document, table: Table, out: &mut Vec<Page>) -> Result<Vec<String>> {
     let mut hashes = Vec::new();
-    for chunk in doc.records(table).chunks(PAGE_RECORDS) {
-        let mut json = String::with_capacity(chunk.iter().map(|r| r.body.len() + 1).sum::<usize>() + 2);
-        json.push('[');
-        for (i, record) in chunk.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(&record.body);
+    let mut page = PageWriter::default();
+    doc.for_each_record(table, |_, body| {
+        page.push(body);
+        if page.records == PAGE_RECORDS {
+            hashes.push(page.finish(key, list, out));
         }
+        Ok(())
+    })?;
+    if page.records > 0 {
+        hashes.push(page.finish(key, list, out));
+    }
+    Ok(hashes)
+}
+
+/// The page being filled: up to [`PAGE_RECORDS`] records as a JSON array.
+#[derive(Default)]
+struct PageWriter {
+    json: String,
+    records: usize,
+}
+
+impl PageWriter {
+    fn push(&mut self, body: &str) {
+        self.json.push(if self.records == 0 { '[' } else { ',' });
+        self.json.push_str(body);
+        self.records += 1;
+    }
+
+    /// Closes the page, adds it to `out` and returns its hash.
+    fn finish(&mut self, key: SectionKey, list: &'static str, out: &mut Vec<Page>) -> String {
+        let mut json = std::mem::take(&mut self.json);
         json.push(']');
         let hash = page_hash(key.as_str(), list, &json);
-        hashes.push(hash.clone());
         out.push(Page {
-            hash,
+            hash: hash.clone(),
             section: key,
             list,
-            records: chunk.len(),
+            records: std::mem::take(&mut self.records),
             json,
         });
+        hash
     }
-    hashes
 }
 
 /// The hash of a page's canonical JSON in its place.

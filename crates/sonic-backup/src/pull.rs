@@ -113,7 +113,7 @@ pub async fn find_backup(remote: &Remote, id: &str, filter: &ListFilter) -> Resu
 }
 
 /// A backup pulled from the server and verified.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Pulled {
     pub info: ServerBackup,
     /// The backup as an export file (JSON), ready to be written to disk.

@@ -81,7 +81,7 @@ pub fn backup_file_named(dir: &DataDir, name: &str) -> Result<PathBuf> {
 pub fn newest_good_backup(dir: &DataDir) -> Result<(Option<BackupFile>, Vec<String>)> {
     let mut problems = Vec::new();
     for file in backup_files(dir)? {
-        match snapshot::read_file(&file.file) {
+        match snapshot::read_file_in(&file.file, dir.root()) {
             Ok(_) => return Ok((Some(file), problems)),
             Err(e) => problems.push(format!("{}: {e}", file.name)),
         }
@@ -103,7 +103,7 @@ pub struct Recovered {
 /// any error after the move, the damaged files stay in `moved_to` and the
 /// new database holds nothing (the import is one transaction).
 pub fn recover(dir: &DataDir, backup: &Path) -> Result<Recovered> {
-    let doc = snapshot::read_file(backup)?;
+    let doc = snapshot::read_file_in(backup, dir.root())?;
     let moved_to = dir
         .root()
         .join(format!("damaged-{}", Utc::now().format("%Y%m%d-%H%M%S-%3f")));

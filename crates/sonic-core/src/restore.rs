@@ -8,12 +8,8 @@ use crate::sections::{ActivityEntry, RecordId, SectionKey, SectionKind, Table, T
 use crate::snapshot::Document;
 use crate::store::{self, Store};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
-use serde_json::Value;
-use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 /// What a restore would do to one section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,9 +46,13 @@ impl Preview {
     }
 }
 
-/// Compares the store with `doc` without changing anything.
+/// Compares the store with `doc` without changing anything. The staging
+/// database of `doc` is attached to the store's connection and the counts
+/// are SQL over both, so no section is ever held in memory.
 pub fn preview(store: &Store, doc: &Document) -> Result<Preview> {
-    let tx = store.conn().unchecked_transaction()?;
+    let conn = store.conn();
+    let _attached = doc.staging.attach(conn)?;
+    let tx = conn.unchecked_transaction()?;
     let mut sections = Vec::new();
     for key in SectionKey::ALL {
         let mut p = SectionPreview {
@@ -66,22 +66,22 @@ pub fn preview(store: &Store, doc: &Document) -> Result<Preview> {
             last: None,
         };
         match key.kind() {
-            SectionKind::Collection(table) => diff_table(&tx, doc, table, &mut p)?,
+            SectionKind::Collection(table) => diff_table(&tx, table, &mut p)?,
             SectionKind::Object(parts) => {
                 for (_, table) in parts {
-                    diff_table(&tx, doc, *table, &mut p)?;
+                    diff_table(&tx, *table, &mut p)?;
                 }
                 let now = store::section_value(&tx, key)?;
-                if now.as_deref() != doc.values.get(&key).map(String::as_str) {
+                if now != doc.value(key)? {
                     p.changed += 1;
                 }
             }
             SectionKind::Counter | SectionKind::Rate => {
                 let now = store::section_value(&tx, key)?;
-                let then = doc.values.get(&key);
+                let then = doc.value(key)?;
                 p.now = u64::from(now.is_some());
                 p.backup = u64::from(then.is_some());
-                match (&now, then) {
+                match (&now, &then) {
                     (Some(a), Some(b)) if a != b => p.changed = 1,
                     (None, Some(_)) => p.added = 1,
                     (Some(_), None) => p.removed = 1,
@@ -91,6 +91,7 @@ pub fn preview(store: &Store, doc: &Document) -> Result<Preview> {
         }
         sections.push(p);
     }
+    tx.execute_batch("DROP TABLE IF EXISTS temp.preview_now")?;
     tx.commit()?;
     Ok(Preview {
         sections,
@@ -98,46 +99,59 @@ pub fn preview(store: &Store, doc: &Document) -> Result<Preview> {
     })
 }
 
-fn diff_table(conn: &Connection, doc: &Document, table: Table, p: &mut SectionPreview) -> Result<()> {
-    // Records are matched by id; log records without one by their content.
-    let key_of = |id: Option<&str>, body: &str| match id {
-        Some(id) => format!("id:{id}"),
-        None => format!("body:{:x}", hash64(body)),
+/// Adds one table's differences to `p`. Records are matched by id; log
+/// records without one by their content (a hash of the body: the store's
+/// are hashed into a temporary table, the backup's were hashed on staging).
+fn diff_table(conn: &Connection, table: Table, p: &mut SectionPreview) -> Result<()> {
+    let t = table.sql_name();
+    let count = |sql: &str| -> Result<u64> {
+        let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     };
-    let mut now: HashMap<String, u64> = HashMap::new();
-    store::for_each_record(conn, table, |id, body| {
-        now.insert(key_of(id, body), hash64(body));
-        p.now += 1;
-        Ok(())
-    })?;
-    for record in doc.records(table) {
-        p.backup += 1;
-        match now.remove(&key_of(record.id.as_deref(), &record.body)) {
-            None => p.added += 1,
-            Some(h) if h != hash64(&record.body) => p.changed += 1,
-            Some(_) => {}
-        }
-        if let Some(at) = record_time(&record.body) {
-            p.first = Some(p.first.map_or(at, |f| f.min(at)));
-            p.last = Some(p.last.map_or(at, |l| l.max(at)));
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS preview_now (h INTEGER); \
+         CREATE INDEX IF NOT EXISTS temp.preview_now_h ON preview_now(h); \
+         DELETE FROM temp.preview_now;",
+    )?;
+    {
+        let mut insert = conn.prepare("INSERT INTO temp.preview_now(h) VALUES (?1)")?;
+        let mut stmt = conn.prepare(&format!("SELECT body FROM main.{t} WHERE id IS NULL"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let body = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            insert.execute([crate::snapshot::staging::body_hash(body)])?;
         }
     }
-    p.removed += now.len() as u64;
+    p.now += count(&format!("SELECT count(*) FROM main.{t}"))?;
+    p.backup += count(&format!("SELECT count(*) FROM staging.{t}"))?;
+    p.added += count(&format!(
+        "SELECT count(*) FROM staging.{t} s WHERE CASE WHEN s.id IS NOT NULL \
+           THEN NOT EXISTS (SELECT 1 FROM main.{t} m WHERE m.id = s.id) \
+           ELSE NOT EXISTS (SELECT 1 FROM temp.preview_now n WHERE n.h = s.h) END"
+    ))?;
+    p.removed += count(&format!(
+        "SELECT count(*) FROM main.{t} m WHERE m.id IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM staging.{t} s WHERE s.id = m.id)"
+    ))?;
+    p.removed += count(&format!(
+        "SELECT count(*) FROM temp.preview_now n \
+           WHERE NOT EXISTS (SELECT 1 FROM staging.{t} s WHERE s.h = n.h)"
+    ))?;
+    p.changed += count(&format!(
+        "SELECT count(*) FROM staging.{t} s JOIN main.{t} m ON m.id = s.id WHERE m.body <> s.body"
+    ))?;
+    let (first, last): (Option<i64>, Option<i64>) =
+        conn.query_row(&format!("SELECT min(at), max(at) FROM staging.{t}"), [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let instant = |micros: Option<i64>| micros.and_then(DateTime::<Utc>::from_timestamp_micros);
+    if let Some(at) = instant(first) {
+        p.first = Some(p.first.map_or(at, |f| f.min(at)));
+    }
+    if let Some(at) = instant(last) {
+        p.last = Some(p.last.map_or(at, |l| l.max(at)));
+    }
     Ok(())
-}
-
-fn hash64(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
-fn record_time(body: &str) -> Option<DateTime<Utc>> {
-    let value: Value = serde_json::from_str(body).ok()?;
-    let at = value.get("createdAt").or_else(|| value.get("at"))?;
-    serde_json::from_value::<Timestamp>(at.clone())
-        .ok()
-        .map(Timestamp::instant)
 }
 
 /// What a restore did.
@@ -191,11 +205,24 @@ pub fn import(store: &mut Store, doc: &Document, mode: ImportMode, source: &str)
 
 /// Writes `doc` over everything in one immediate transaction, with an
 /// optional activity entry (action, user, details) in the same transaction.
+/// The records come straight from the document's staging database
+/// (`INSERT … SELECT`), attached for the length of the transaction.
 fn replace_all(store: &mut Store, doc: &Document, activity: Option<(&str, &str, &str)>) -> Result<()> {
-    let tx = store
-        .conn_mut()
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    doc.write_into(&tx)?;
+    let conn = store.conn();
+    let _attached = doc.staging.attach(conn)?;
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    store::clear_all(&tx)?;
+    for table in Table::ALL {
+        let t = table.sql_name();
+        tx.execute(
+            &format!("INSERT INTO main.{t}(id, body) SELECT id, body FROM staging.{t} ORDER BY seq"),
+            [],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO main.section_values(key, value) SELECT key, value FROM staging.section_values",
+        [],
+    )?;
     if let Some((action, user, details)) = activity {
         let entry = ActivityEntry {
             id: Some(RecordId::Text(uuid::Uuid::now_v7().to_string())),
@@ -217,7 +244,6 @@ fn replace_all(store: &mut Store, doc: &Document, activity: Option<(&str, &str, 
 mod tests {
     use super::*;
     use crate::snapshot;
-    use crate::store::StoredRecord;
     use crate::DataDir;
 
     fn export_bytes(store: &Store) -> Vec<u8> {
@@ -243,13 +269,16 @@ mod tests {
 
         // A document whose last table breaks a constraint: the write fails after
         // every other table has been replaced inside the transaction.
-        let mut doc = snapshot::parse_bytes(&export_bytes(&store), "test").unwrap();
-        doc.tables.get_mut(&Table::Items).unwrap().truncate(3);
-        let dup = StoredRecord {
-            id: Some("u-dup".into()),
-            body: "{}".into(),
-        };
-        doc.tables.insert(Table::Users, vec![dup.clone(), dup]);
+        let doc = snapshot::parse_bytes(&export_bytes(&store), "test").unwrap();
+        doc.staging
+            .conn()
+            .execute_batch(
+                "DELETE FROM items WHERE seq > 3;
+                 DROP TABLE users;
+                 CREATE TABLE users (seq INTEGER PRIMARY KEY, id TEXT, body TEXT NOT NULL, number, at, h);
+                 INSERT INTO users(id, body) VALUES ('u-dup', '{}'), ('u-dup', '{}');",
+            )
+            .unwrap();
         let err = restore(&mut store, &doc, "broken", "test").unwrap_err();
         assert!(matches!(err, Error::Sqlite(_)), "got {err:?}");
         assert_eq!(
@@ -265,7 +294,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(&DataDir::at(tmp.path())).unwrap();
         crate::gen::generate(&mut store, crate::gen::Profile::Small, 1).unwrap();
-        let mut doc = snapshot::parse_bytes(&export_bytes(&store), "test").unwrap();
+        let doc = snapshot::parse_bytes(&export_bytes(&store), "test").unwrap();
         let same = preview(&store, &doc).unwrap();
         assert!(
             same.is_identity(),
@@ -276,18 +305,48 @@ mod tests {
                 .collect::<Vec<_>>()
         );
 
-        let customers = doc.tables.get_mut(&Table::Customers).unwrap();
-        customers.remove(0); // removed
-        let mut changed: Value = serde_json::from_str(&customers[0].body).unwrap();
-        changed["name"] = Value::from("Changed Name");
-        customers[0].body = changed.to_string(); // changed
-        customers.push(StoredRecord {
-            id: Some("c-new".into()),
-            body: r#"{"id":"c-new","name":"New"}"#.into(),
-        }); // added
+        let staged = doc.staging.conn();
+        // removed, changed, added
+        staged
+            .execute_batch(
+                r#"DELETE FROM customers WHERE seq = (SELECT min(seq) FROM customers);
+                   UPDATE customers SET body = json_set(body, '$.name', 'Changed Name')
+                     WHERE seq = (SELECT min(seq) FROM customers);
+                   INSERT INTO customers(id, body) VALUES ('c-new', '{"id":"c-new","name":"New"}');"#,
+            )
+            .unwrap();
+        // A log record without an id: one removed from the backup, one new.
+        staged
+            .execute_batch(
+                r#"DELETE FROM activity WHERE seq = (SELECT min(seq) FROM activity);
+                   INSERT INTO activity(id, body, h) VALUES (NULL, '{"action":"x"}', 42);"#,
+            )
+            .unwrap();
+        drop(staged);
         let p = preview(&store, &doc).unwrap();
         let shop = p.sections.iter().find(|s| s.key == "sonic_shop_data").unwrap();
         assert_eq!((shop.added, shop.removed, shop.changed), (1, 1, 1));
         assert_eq!(shop.backup, shop.now, "one removed and one added keeps the count");
+        let log = p.sections.iter().find(|s| s.key == "sonic_activity_data").unwrap();
+        assert_eq!((log.added, log.removed, log.changed), (1, 1, 0));
+        assert!(
+            log.first.is_some() && log.first <= log.last,
+            "the date range of the backup's log"
+        );
+    }
+
+    #[test]
+    fn an_old_file_without_ids_in_its_log_previews_by_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(tmp.path())).unwrap();
+        let file = br#"{"sonic_activity_data":[{"action":"a","at":"2024-01-01T00:00:00Z"},{"action":"b","at":"2024-02-01T00:00:00Z"}]}"#;
+        let doc = snapshot::read(&file[..], "old", tmp.path()).unwrap();
+        import(&mut store, &doc, ImportMode::IntoEmpty, "old").unwrap();
+        let p = preview(&store, &doc).unwrap();
+        assert!(p.is_identity(), "{:?}", p.sections);
+        let log = p.sections.iter().find(|s| s.key == "sonic_activity_data").unwrap();
+        assert_eq!((log.now, log.backup), (2, 2));
+        assert_eq!(log.first.unwrap().to_rfc3339(), "2024-01-01T00:00:00+00:00");
+        assert_eq!(log.last.unwrap().to_rfc3339(), "2024-02-01T00:00:00+00:00");
     }
 }

@@ -133,7 +133,8 @@ pub(crate) async fn stage_restore_file(
     progress(&app, "import", "reading", 1, 3);
     let source = format!("file {name}");
     let label = source.clone();
-    let doc = tauri::async_runtime::spawn_blocking(move || snapshot::parse_bytes(&bytes, &label)).await?;
+    let dir = state.data_dir();
+    let doc = tauri::async_runtime::spawn_blocking(move || snapshot::read(&bytes[..], &label, dir.root())).await?;
     progress(&app, "import", "verifying", 2, 3);
     let result = stage(&state, source, doc?).await;
     progress(&app, "import", "done", 3, 3);
@@ -153,7 +154,7 @@ pub(crate) async fn preview_restore(
         RestoreSource::Local { id } => {
             let (label, doc) = with_store(&state, move |store| {
                 let info = sonic_core::backup::find_backup(store, &id)?;
-                let doc = snapshot::read_file(&info.file)?;
+                let doc = snapshot::read_file_in(&info.file, store.data_dir().root())?;
                 Ok((format!("local backup {}", info.id), doc))
             })
             .await?;

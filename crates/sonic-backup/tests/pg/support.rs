@@ -127,10 +127,15 @@ pub fn one_more_sale(dir: &DataDir) {
         name: "owner".into(),
         role: Role::Owner,
     };
+    let mut items = Vec::new();
+    doc.for_each_record(Table::Items, |id, _| {
+        items.extend(id.map(str::to_string));
+        Ok(())
+    })
+    .expect("read the items");
     let mut last_error = None;
     for store_id in ["store-1", "store-2", "store-3"] {
-        for item in doc.records(Table::Items).iter().rev().take(60) {
-            let Some(id) = &item.id else { continue };
+        for id in items.iter().rev().take(60) {
             let ctx = OpCtx::now(actor.clone(), store_id);
             let input = SaleInput::cash(&[(id.as_str(), 1)], Currency::Iqd, 50_000_000);
             match sonic_core::ops::sale::sell(&mut store, &ctx, &input) {

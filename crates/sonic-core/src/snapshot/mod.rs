@@ -13,85 +13,68 @@
 
 pub mod import;
 mod meta;
+mod scan;
+pub(crate) mod staging;
 
-pub use import::{parse_bytes, read_file};
+pub use import::{parse_bytes, read, read_file, read_file_in};
 pub use meta::{Meta, SectionDigest, FORMAT, FORMAT_VERSION};
+pub use scan::{MAX_ENCODED_SECTION_BYTES, MAX_RECORD_BYTES, MAX_STRING_BYTES, MAX_WHITESPACE_BYTES};
+pub use staging::remove_stale as remove_stale_staging;
 
 use crate::error::{Error, Result};
 use crate::sections::{SectionKey, SectionKind, Table};
-use crate::store::{self, SectionCounts, StoredRecord};
+use crate::store::{self, SectionCounts};
 use rusqlite::Connection;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// A whole set of the 16 sections held in memory: what an import file or a
-/// backup was parsed and validated into, ready to be written in one
-/// transaction.
-#[derive(Debug, Clone, Default)]
+/// A validated export or backup file: its records wait in a staging
+/// database (a temporary SQLite file, removed when the document is
+/// dropped), ready to be previewed against the store and written into it in
+/// one transaction. Nothing of it but `_meta`, the warnings and the counts
+/// is held in memory.
+#[derive(Debug)]
 pub struct Document {
-    pub(crate) tables: BTreeMap<Table, Vec<StoredRecord>>,
-    /// Canonical JSON of counters, rates and object sections' other members.
-    pub(crate) values: BTreeMap<SectionKey, String>,
+    pub(crate) staging: staging::Staging,
     /// The file's `_meta`, if it had one (old POS files do not).
     pub meta: Option<Meta>,
     /// Things worth telling the user that did not stop the import
     /// (missing keys, unknown keys).
     pub warnings: Vec<String>,
+    counts: SectionCounts,
 }
 
 impl Document {
     /// Records per section.
     pub fn counts(&self) -> SectionCounts {
-        let mut out = SectionCounts::new();
-        for key in SectionKey::ALL {
-            let n = match key.kind() {
-                SectionKind::Collection(table) => self.records(table).len() as u64,
-                SectionKind::Object(parts) => parts.iter().map(|(_, t)| self.records(*t).len() as u64).sum(),
-                SectionKind::Counter | SectionKind::Rate => u64::from(self.values.contains_key(&key)),
-            };
-            out.insert(key, n);
-        }
-        out
+        self.counts.clone()
     }
 
-    /// The records of one table, in order.
-    pub fn records(&self, table: Table) -> &[StoredRecord] {
-        self.tables.get(&table).map(Vec::as_slice).unwrap_or(&[])
+    /// Calls `f` with the id and canonical JSON of each record of `table`,
+    /// in order. `f` must not call back into this document (the staging
+    /// connection is held while it runs).
+    pub fn for_each_record(&self, table: Table, f: impl FnMut(Option<&str>, &str) -> Result<()>) -> Result<()> {
+        store::for_each_record(&self.staging.conn(), table, f)
     }
 
     /// The canonical JSON of a counter or rate section, or of the members
     /// of an object section that are not record lists (a JSON object), as
     /// it is written to an export file. `None` when the section has no such
     /// value (a rate not set yet, an object with only its lists).
-    pub fn value(&self, key: SectionKey) -> Option<&str> {
-        self.values.get(&key).map(String::as_str)
+    pub fn value(&self, key: SectionKey) -> Result<Option<String>> {
+        store::section_value(&self.staging.conn(), key)
     }
 
     /// The section digests (hash and record count) of this document.
     pub fn digests(&self) -> Result<BTreeMap<SectionKey, SectionDigest>> {
-        let mut sink = std::io::sink();
-        write_sections(self, &mut sink)
-    }
-
-    /// Replaces every section of the store with this document. The caller
-    /// owns the transaction; nothing is committed here.
-    pub(crate) fn write_into(&self, conn: &Connection) -> Result<()> {
-        store::clear_all(conn)?;
-        for (table, records) in &self.tables {
-            for record in records {
-                store::insert_record(conn, *table, record.id.as_deref(), &record.body)?;
-            }
-        }
-        for (key, value) in &self.values {
-            store::set_section_value(conn, *key, value)?;
-        }
-        Ok(())
+        write_sections(&*self.staging.conn(), &mut std::io::sink())
     }
 }
 
-/// Where the canonical writer reads sections from: the store or a document.
+/// Where the canonical writer reads sections from: the store or a staging
+/// database (the same tables).
 pub(crate) trait SectionSource {
     fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()>;
     fn value(&self, key: SectionKey) -> Result<Option<String>>;
@@ -103,15 +86,6 @@ impl SectionSource for Connection {
     }
     fn value(&self, key: SectionKey) -> Result<Option<String>> {
         store::section_value(self, key)
-    }
-}
-
-impl SectionSource for Document {
-    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
-        self.records(table).iter().try_for_each(|r| f(&r.body))
-    }
-    fn value(&self, key: SectionKey) -> Result<Option<String>> {
-        Ok(self.values.get(&key).cloned())
     }
 }
 

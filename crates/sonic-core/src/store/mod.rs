@@ -76,6 +76,8 @@ impl Store {
     /// needed, and migrating the schema forward.
     pub fn open(dir: &DataDir) -> Result<Store> {
         std::fs::create_dir_all(dir.root()).map_err(|e| Error::io("creating the data directory", dir.root(), e))?;
+        // What a killed import or restore left (its staging database).
+        crate::snapshot::remove_stale_staging(dir.root());
         let path = dir.database();
         let conn = Connection::open_with_flags(
             &path,
@@ -168,7 +170,7 @@ pub(crate) fn record_total(conn: &Connection) -> Result<u64> {
 }
 
 pub(crate) use records::{
-    append_record, clear_all, count as records_in, for_each_record, insert_record, section_value, set_section_value,
+    append_record, clear_all, count as records_in, for_each_record, section_value, set_section_value,
 };
 pub(crate) use settings::{get_setting, set_setting};
 

@@ -151,7 +151,8 @@ mod tests {
             "the message names the missing backup: {}",
             err.message
         );
-        let full: UiError = sonic_core::Error::io("writing", "/d/x", std::io::Error::from(std::io::ErrorKind::StorageFull)).into();
+        let full: UiError =
+            sonic_core::Error::io("writing", "/d/x", std::io::Error::from(std::io::ErrorKind::StorageFull)).into();
         assert_eq!(full.code, Code::DiskFull);
     }
 }

@@ -512,7 +512,9 @@ mod tests {
             _ => None,
         };
         let expected = if cfg!(windows) {
-            PathBuf::from(r"C:\Users\till\AppData\Roaming").join("postgresql").join("root.crt")
+            PathBuf::from(r"C:\Users\till\AppData\Roaming")
+                .join("postgresql")
+                .join("root.crt")
         } else {
             PathBuf::from("/home/till/.postgresql/root.crt")
         };

@@ -3,7 +3,7 @@
 //!
 //! What lives here:
 //! - [`fs`]: a rename that is on disk when it returns ([`fs::durable_rename`])
-//!   and reading a file at an offset ([`fs::read_exact_at`]).
+//!   and writing a file at an offset ([`fs::write_all_at`]).
 //! - [`paths`]: where the data directory is by default.
 //! - [`instance`]: one Sonic POS per data directory, and the hand-over that
 //!   brings the running one forward when a second is launched.
@@ -17,9 +17,10 @@
 //!
 //! **The rule:** code outside this crate does not write `#[cfg(unix)]` /
 //! `#[cfg(windows)]` or reach for `std::os::*`; it calls a function here.
-//! Each module keeps its per-OS code in `unix.rs` / `windows.rs` beside a
-//! `mod.rs` that holds the shared API, the docs and the tests, the way the
-//! Tauri plugins split `desktop.rs` / `mobile.rs`.
+//! A module whose code differs per OS keeps it in `unix.rs` / `windows.rs`
+//! beside a `mod.rs` that holds the shared API, the docs and the tests, the
+//! way the Tauri plugins split `desktop.rs` / `mobile.rs` (`paths` needs no
+//! split: the `directories` crate does it).
 //!
 //! **Unsafe:** the workspace denies `unsafe_code`; only the Windows FFI
 //! modules (`*/windows.rs`) allow it, and each `unsafe` block there says why

@@ -14,7 +14,6 @@ use sonic_core::ops::{catalog, security, stock, stores, Actor, OpCtx, Page};
 use sonic_core::sections::{Currency, Role};
 use sonic_core::{backup, restore, snapshot, DataDir, Store};
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -154,20 +153,12 @@ pub fn run(phase: &Phase) -> Result<()> {
         }
     };
     if let Some(obj) = figures.as_object_mut() {
-        obj.insert("vmHwmKb".into(), json!(vm_hwm_kb()?));
+        // `null` where the OS does not report it.
+        let peak_kib = sonic_platform::process::peak_rss_bytes().map(|b| b / 1024);
+        obj.insert("vmHwmKb".into(), json!(peak_kib));
     }
     println!("{figures}");
     Ok(())
-}
-
-/// The peak resident set of this process so far, from `/proc/self/status`.
-fn vm_hwm_kb() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmHWM line in /proc/self/status")
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -302,7 +293,7 @@ fn raw_fsync(dir: &Path, bytes: u64, reps: usize) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(reps);
     for _ in 0..reps {
         let t = Instant::now();
-        file.write_all_at(&block, offset)?;
+        sonic_platform::fs::write_all_at(&file, &block, offset)?;
         file.sync_data()?;
         out.push(t.elapsed().as_secs_f64());
         offset = if offset + 2 * bytes > 4 << 20 {

@@ -31,12 +31,12 @@ pub fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
     sys::durable_rename(from, to)
 }
 
-/// Reads exactly `buf.len()` bytes of `file` starting at `offset`, like
-/// `std::os::unix::fs::FileExt::read_exact_at`. On Windows the file's cursor
-/// moves (`seek_read`); on Unix it does not. Callers that mix this with
-/// sequential reads of the same handle should not rely on either.
-pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    sys::read_exact_at(file, buf, offset)
+/// Writes all of `buf` into `file` at `offset`, like
+/// `std::os::unix::fs::FileExt::write_all_at`. On Windows the file's cursor
+/// moves (`seek_write`); on Unix it does not. Callers that mix this with
+/// sequential writes to the same handle should not rely on either.
+pub fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    sys::write_all_at(file, buf, offset)
 }
 
 #[cfg(test)]
@@ -78,19 +78,16 @@ mod tests {
     }
 
     #[test]
-    fn read_exact_at_reads_from_the_offset_and_fails_past_the_end() {
+    fn write_all_at_writes_at_the_offset_and_leaves_the_rest() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("f");
         File::create(&path)
             .and_then(|mut f| f.write_all(b"0123456789"))
             .expect("write");
-        let file = File::open(&path).expect("open");
-        let mut buf = [0u8; 4];
-        read_exact_at(&file, &mut buf, 3).expect("read in range");
-        assert_eq!(&buf, b"3456");
-        read_exact_at(&file, &mut buf, 0).expect("read from the start again");
-        assert_eq!(&buf, b"0123");
-        let err = read_exact_at(&file, &mut buf, 8).expect_err("only 2 bytes left");
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+        write_all_at(&file, b"ab", 3).expect("write in range");
+        write_all_at(&file, b"XYZ", 9).expect("write past the end grows the file");
+        drop(file);
+        assert_eq!(std::fs::read(&path).expect("read"), b"012ab5678XYZ");
     }
 }

@@ -12,6 +12,6 @@ pub(super) fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
     File::open(parent)?.sync_all()
 }
 
-pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    file.read_exact_at(buf, offset)
+pub(super) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    file.write_all_at(buf, offset)
 }

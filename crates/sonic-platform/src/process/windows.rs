@@ -30,7 +30,7 @@ pub(super) fn process_alive(pid: u32) -> Option<bool> {
 
 pub(super) fn peak_rss_bytes() -> Option<u64> {
     let mut counters = PROCESS_MEMORY_COUNTERS {
-        cb: std::mem::size_of::<PROCESS_MEMORY_COUNTERS>() as u32,
+        cb: size_of::<PROCESS_MEMORY_COUNTERS>() as u32,
         ..Default::default()
     };
     // SAFETY: GetCurrentProcess returns a pseudo-handle that needs no

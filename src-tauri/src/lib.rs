@@ -186,7 +186,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
         .manage(state)
         .setup(move |app| {
             instance::bring_forward_on_request(app.handle());
-            lifecycle::close_on_signals(app.handle());
+            lifecycle::watch_session_end(app.handle());
             server::watch_status(app.handle());
             schedule::start(app.handle(), backup_interval);
             Ok(())

@@ -119,6 +119,60 @@ fn backup_backups_and_restore_by_id() {
     );
 }
 
+/// A shop's folder on a Windows till is often named in Arabic, with spaces
+/// (`C:\\Users\\…\\متجر الهواتف`); every file the tool writes and reads
+/// there must work. Runs on Linux and, through scripts/check-windows, as a
+/// Windows program under Wine.
+#[test]
+fn gen_export_backup_verify_restore_in_a_folder_named_in_arabic_with_spaces() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shop = tmp.path().join("متجر الهواتف 1");
+    let d = shop.join("بيانات المتجر");
+    ok(&d, &["gen"]);
+    let export = shop.join("تصدير كامل.json");
+    let exported: Value = serde_json::from_str(&ok(&d, &["--json", "export", export.to_str().unwrap()])).unwrap();
+    assert!(export.is_file(), "the export is written under the Arabic folder name");
+
+    let b: Value = serde_json::from_str(&ok(&d, &["--json", "backup"])).unwrap();
+    let id = b["id"].as_str().unwrap().to_string();
+    let file = PathBuf::from(b["file"].as_str().unwrap());
+    assert!(
+        file.starts_with(&d),
+        "the backup is in the data folder: {}",
+        file.display()
+    );
+    assert!(file.is_file());
+
+    for checked in [&export, &file] {
+        let v: Value = serde_json::from_str(&ok(&d, &["--json", "verify", checked.to_str().unwrap()])).unwrap();
+        assert_eq!(v["valid"], true, "{} verifies", checked.display());
+    }
+
+    // Change the shop, then restore the backup: the export's hash comes back.
+    let other = tmp.path().join("other");
+    ok(&other, &["gen", "--seed", "7"]);
+    let other_export = shop.join("other.json");
+    ok(&other, &["export", other_export.to_str().unwrap()]);
+    ok(&d, &["import", "--replace", other_export.to_str().unwrap()]);
+    assert_ne!(
+        digest(&d, &shop, "بعد الاستيراد.json"),
+        exported["snapshotSha256"].as_str().unwrap(),
+        "the import replaced the shop"
+    );
+    let restored: Value = serde_json::from_str(&ok(&d, &["--json", "restore", &id, "--yes"])).unwrap();
+    assert_eq!(restored["restored"], true);
+    // The restore logs itself in the activity log; every other section is
+    // the backed-up one again.
+    let after = shop.join("بعد الاستعادة.json");
+    ok(&d, &["export", after.to_str().unwrap()]);
+    let without_activity = |file: &Path| {
+        let mut v = sections(file);
+        v.remove("sonic_activity_data");
+        v
+    };
+    assert_eq!(without_activity(&after), without_activity(&export));
+}
+
 fn digest(d: &Path, tmp: &Path, name: &str) -> String {
     let file: PathBuf = tmp.join(name);
     let v: Value = serde_json::from_str(&ok(d, &["--json", "export", file.to_str().unwrap()])).unwrap();

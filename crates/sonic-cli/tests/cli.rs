@@ -148,7 +148,7 @@ fn gen_export_backup_verify_restore_in_a_folder_named_in_arabic_with_spaces() {
         assert_eq!(v["valid"], true, "{} verifies", checked.display());
     }
 
-    // Change the shop, then restore the backup: the export's hash comes back.
+    // Replace the shop with another one, then restore the backup.
     let other = tmp.path().join("other");
     ok(&other, &["gen", "--seed", "7"]);
     let other_export = shop.join("other.json");

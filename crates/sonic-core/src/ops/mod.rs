@@ -17,6 +17,7 @@ pub mod cash;
 pub mod catalog;
 pub mod debt;
 pub mod rates;
+pub mod receipt;
 pub mod report;
 pub mod returns;
 pub mod sale;

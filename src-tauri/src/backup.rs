@@ -2,6 +2,11 @@
 //! button (a command), the Backup menu item and the close hook all come
 //! here, so they write the same file the same way and the UI hears about
 //! every one of them through the same events.
+//!
+//! The file is written through a `sonic_core::Reader` (its own read-only
+//! connection, a WAL snapshot), never the till's connection or its lock;
+//! listing it, queueing it for the server and the retention are short
+//! writes that take the lock after the file is in place.
 
 use tauri::{AppHandle, Emitter as _, Manager as _};
 
@@ -21,6 +26,7 @@ pub(crate) const STARTED: &str = "backup-started";
 pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupDto, UiError> {
     let state = app.state::<AppState>();
     let store = state.store();
+    let data_dir = state.data_dir();
     // With no server set up nothing will ever be pushed: the retention then
     // applies to unpushed backups too, or a till would keep every backup.
     let pending = if state.server.is_some() {
@@ -29,10 +35,17 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
         sonic_core::backup::PendingBackups::NoServer
     };
     emit(app, STARTED, reason);
-    crate::commands::restore::progress(app, "backup", "writing", 0, 1);
+    let reporter = app.clone();
     let written = tauri::async_runtime::spawn_blocking(move || {
-        let store = lock_store(&store);
-        sonic_core::backup::create_backup_with(&store, reason, pending)
+        // The file is written from a read-only connection of its own (a WAL
+        // snapshot): the till sells on. Only the bookkeeping takes the lock.
+        let reader = sonic_core::Reader::open(&data_dir)?;
+        let info = sonic_core::backup::write_backup(&reader, reason, &mut |p| {
+            crate::commands::restore::progress(&reporter, "backup", "writing", p.done, p.total);
+        })?;
+        drop(reader);
+        sonic_core::backup::record_backup(&lock_store(&store), &info, pending)?;
+        Ok::<_, sonic_core::Error>(info)
     })
     .await;
     let result = match written {
@@ -40,7 +53,6 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
         Ok(Err(err)) => Err(UiError::from(err)),
         Err(join) => Err(UiError::from(join)),
     };
-    crate::commands::restore::progress(app, "backup", "done", 1, 1);
     match &result {
         Ok(backup) => {
             // create_backup queued it in the outbox; the pusher takes it from there.
@@ -51,6 +63,8 @@ pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupD
             emit(app, FINISHED, backup);
         }
         Err(err) => {
+            // Takes the progress bar away.
+            crate::commands::restore::progress(app, "backup", "failed", 1, 1);
             tracing::error!(reason = reason, "backup failed: {}", err.message);
             emit(app, FAILED, err);
         }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager as _};
 
 use crate::error::UiError;
-use crate::{backup, lock_store, AppState};
+use crate::{backup, AppState};
 
 /// Event after an export was written; payload [`Exported`].
 const FINISHED: &str = "export-finished";
@@ -26,8 +26,8 @@ struct Exported {
 /// Writes the export, tells the webview where it is, and returns the file.
 pub(crate) async fn run(app: &AppHandle) -> Result<String, UiError> {
     let state = app.state::<AppState>();
-    let store = state.store();
-    let dir = state.data_dir().root().join("exports");
+    let data_dir = state.data_dir();
+    let dir = data_dir.root().join("exports");
     let written = tauri::async_runtime::spawn_blocking(move || -> sonic_core::Result<Exported> {
         std::fs::create_dir_all(&dir).map_err(|e| sonic_core::Error::io("creating the export folder", &dir, e))?;
         let file = dir.join(format!(
@@ -38,7 +38,9 @@ pub(crate) async fn run(app: &AppHandle) -> Result<String, UiError> {
             reason: "export".into(),
             backup_id: None,
         };
-        let meta = sonic_core::snapshot::export_file(&lock_store(&store), &file, &info)?;
+        // A read-only connection of its own: the till sells on meanwhile.
+        let reader = sonic_core::Reader::open(&data_dir)?;
+        let meta = sonic_core::snapshot::export_file(&reader, &file, &info)?;
         Ok(Exported {
             file: file.display().to_string(),
             snapshot_sha256: meta.snapshot_sha256,

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager as _};
 
-use crate::{backup, lock_store, AppState};
+use crate::commands::with_reader;
+use crate::{backup, AppState};
 
 /// Starts the schedule; `every` of zero turns it off.
 pub(crate) fn start(app: &AppHandle, every: Duration) {
@@ -41,13 +42,13 @@ pub(crate) fn start(app: &AppHandle, every: Duration) {
 /// True when the store's snapshot hash differs from the newest backup's, or
 /// there is no backup yet.
 async fn changed_since_last_backup(state: &AppState) -> anyhow::Result<bool> {
-    let store = state.store();
-    let changed = tauri::async_runtime::spawn_blocking(move || -> sonic_core::Result<bool> {
-        let store = lock_store(&store);
-        let newest = sonic_core::backup::list_backups(&store)?.into_iter().next();
-        let now = sonic_core::snapshot::snapshot_sha256(&sonic_core::snapshot::store_digests(&store)?);
+    // Through a reader of its own: hashing the whole store never holds the till.
+    let changed = with_reader(state, |reader| {
+        let newest = sonic_core::backup::list_backups(reader)?.into_iter().next();
+        let now = sonic_core::snapshot::snapshot_sha256(&sonic_core::snapshot::store_digests(reader)?);
         Ok(newest.is_none_or(|b| b.snapshot_sha256 != now))
     })
-    .await??;
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
     Ok(changed)
 }

@@ -7,8 +7,8 @@
 //! in the `local_backups` table so listing does not read every file.
 
 use crate::error::{Error, Result};
-use crate::snapshot::{self, ExportInfo};
-use crate::store::{get_setting, set_setting, Store};
+use crate::snapshot::{self, ExportInfo, Progress};
+use crate::store::{get_setting, set_setting, Readable, Reader, Store};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 use serde::Serialize;
@@ -97,10 +97,23 @@ pub fn create_backup(store: &Store, reason: &str) -> Result<BackupInfo> {
 }
 
 /// [`create_backup`], saying what the retention does with backups waiting for
-/// the server (a till with no server set up prunes them too).
+/// the server (a till with no server set up prunes them too). The file is
+/// written through a [`Reader`] of its own ([`write_backup`]); only the
+/// bookkeeping ([`record_backup`]) uses `store`'s connection.
 pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) -> Result<BackupInfo> {
+    let info = write_backup(&store.reader()?, reason, &mut |_| {})?;
+    record_backup(store, &info, pending)?;
+    Ok(info)
+}
+
+/// Writes a backup file of the snapshot `reader` takes when it starts, and
+/// returns what it holds; `progress` hears the records written of the
+/// total. Nothing is recorded yet: [`record_backup`] lists it, queues it for
+/// the server and applies the retention. This is the long part of a backup,
+/// and it takes neither the till's connection nor its lock.
+pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Progress)) -> Result<BackupInfo> {
     check_reason(reason)?;
-    let dir = store.data_dir().backups();
+    let dir = reader.data_dir().backups();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
     remove_stale_temp_files(&dir);
     let id = Uuid::now_v7();
@@ -113,14 +126,14 @@ pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) 
     };
     let meta = write_atomically(&final_path, |out| {
         let mut encoder = zstd::Encoder::new(out, 3).map_err(|e| Error::io("compressing", &final_path, e))?;
-        let meta = snapshot::export(store, &info, &mut encoder)?;
+        let meta = snapshot::export_with_progress(reader, &info, &mut encoder, progress)?;
         encoder.finish().map_err(|e| Error::io("compressing", &final_path, e))?;
         Ok(meta)
     })?;
     let size = std::fs::metadata(&final_path)
         .map_err(|e| Error::io("reading", &final_path, e))?
         .len();
-    let info = BackupInfo {
+    Ok(BackupInfo {
         id,
         file: final_path,
         created_at,
@@ -128,16 +141,21 @@ pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) 
         size,
         snapshot_sha256: meta.snapshot_sha256.clone(),
         counts: meta.sections.iter().map(|(k, d)| (k.clone(), d.records)).collect(),
-    };
+    })
+}
+
+/// Lists a backup [`write_backup`] wrote, queues it for the server, and
+/// applies the retention: short writes on the store's connection.
+pub fn record_backup(store: &Store, info: &BackupInfo, pending: PendingBackups) -> Result<()> {
     // Listed and queued for the server together: a listed backup is never
     // missing from the outbox.
     let tx = store.conn().unchecked_transaction()?;
-    record(store, &info)?;
+    record(store, info)?;
     crate::outbox::enqueue_in(&tx, info.id)?;
     tx.commit()?;
-    tracing::info!(backup_id = %info.id, reason, size, "local backup written");
+    tracing::info!(backup_id = %info.id, reason = %info.reason, size = info.size, "local backup written");
     apply_retention_with(store, store.retention()?, Utc::now(), pending)?;
-    Ok(info)
+    Ok(())
 }
 
 /// A backup file's name: `sonic-<UTC time>-<reason>-<id>.json.zst`, so the
@@ -282,9 +300,9 @@ fn record(store: &Store, info: &BackupInfo) -> Result<()> {
 }
 
 /// The local backups, newest first.
-pub fn list_backups(store: &Store) -> Result<Vec<BackupInfo>> {
-    let dir = store.data_dir().backups();
-    let mut stmt = store.conn().prepare_cached(
+pub fn list_backups(store: &impl Readable) -> Result<Vec<BackupInfo>> {
+    let dir = store.read_dir().backups();
+    let mut stmt = store.read_conn().prepare_cached(
         "SELECT id, file, created_at, reason, size, sha256, counts FROM local_backups ORDER BY created_at DESC, id DESC",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -318,7 +336,7 @@ pub fn list_backups(store: &Store) -> Result<Vec<BackupInfo>> {
 }
 
 /// Finds a local backup by its id or a unique prefix of it (8+ characters).
-pub fn find_backup(store: &Store, id_or_prefix: &str) -> Result<BackupInfo> {
+pub fn find_backup(store: &impl Readable, id_or_prefix: &str) -> Result<BackupInfo> {
     let wanted = id_or_prefix.trim().to_ascii_lowercase().replace('-', "");
     if wanted.len() < 8 {
         return Err(Error::BackupNotFound(format!(

@@ -41,7 +41,7 @@ pub mod store;
 
 pub use error::{Error, Problem, Rejection, Result};
 pub use sections::SectionKey;
-pub use store::{DataDir, SectionCounts, Store};
+pub use store::{DataDir, Readable, Reader, SectionCounts, Store};
 
 /// This build's version, as written in `_meta.appVersion`.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");

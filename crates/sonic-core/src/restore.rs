@@ -6,7 +6,7 @@ use crate::backup::{self, reason, BackupInfo};
 use crate::error::{Error, Result};
 use crate::sections::{ActivityEntry, RecordId, SectionKey, SectionKind, Table, Timestamp};
 use crate::snapshot::Document;
-use crate::store::{self, Store};
+use crate::store::{self, Readable, Store};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
@@ -49,8 +49,8 @@ impl Preview {
 /// Compares the store with `doc` without changing anything. The staging
 /// database of `doc` is attached to the store's connection and the counts
 /// are SQL over both, so no section is ever held in memory.
-pub fn preview(store: &Store, doc: &Document) -> Result<Preview> {
-    let conn = store.conn();
+pub fn preview(store: &impl Readable, doc: &Document) -> Result<Preview> {
+    let conn = store.read_conn();
     let _attached = doc.staging.attach(conn)?;
     let tx = conn.unchecked_transaction()?;
     let mut sections = Vec::new();

@@ -23,7 +23,7 @@ pub(crate) mod transfers;
 mod listed;
 
 use sonic_core::ops::OpCtx;
-use sonic_core::Store;
+use sonic_core::{Reader, Store};
 use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::dto::{AppInfo, BackupDto, SectionCount};
@@ -39,6 +39,20 @@ where
 {
     let store = state.store();
     Ok(tauri::async_runtime::spawn_blocking(move || f(&mut lock_store(&store))).await??)
+}
+
+/// Runs `f` on a blocking thread with a [`Reader`]: a read-only connection
+/// of its own on the store's file (a WAL snapshot per read transaction). For
+/// long reads (backups, exports, the change check, restore previews): they
+/// take neither the till's connection nor its lock, so a sale never waits
+/// for them.
+pub(crate) async fn with_reader<T, F>(state: &AppState, f: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Reader) -> sonic_core::Result<T> + Send + 'static,
+{
+    let dir = state.data_dir();
+    Ok(tauri::async_runtime::spawn_blocking(move || f(&Reader::open(&dir)?)).await??)
 }
 
 /// Runs `f` as the signed-in user, in the till's store, now. Refused with
@@ -86,7 +100,7 @@ pub(crate) async fn backup_now(app: AppHandle) -> Result<BackupDto, UiError> {
 /// The local backups of this data directory, newest first.
 #[tauri::command]
 pub(crate) async fn list_backups(state: State<'_, AppState>) -> Result<Vec<BackupDto>, UiError> {
-    let list = with_store(&state, |store| sonic_core::backup::list_backups(store)).await?;
+    let list = with_reader(&state, sonic_core::backup::list_backups).await?;
     Ok(list.iter().map(BackupDto::from).collect())
 }
 

@@ -12,7 +12,7 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, State};
 
 use super::sale::Approval;
-use super::{as_user, session, with_store};
+use super::{as_user, session, with_reader};
 use crate::backup;
 use crate::dto::BackupDto;
 use crate::error::{Code, UiError};
@@ -26,11 +26,11 @@ pub(crate) const PROGRESS: &str = "progress";
 pub(crate) struct Progress {
     task: &'static str,
     step: &'static str,
-    done: u32,
-    total: u32,
+    done: u64,
+    total: u64,
 }
 
-pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, done: u32, total: u32) {
+pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
     backup::emit(
         app,
         PROGRESS,
@@ -86,8 +86,8 @@ pub(crate) struct Exported {
 /// Verifies `doc` against the store, stages it and returns the preview.
 async fn stage(state: &AppState, source: String, doc: Document) -> Result<PreviewDto, UiError> {
     let token = uuid::Uuid::new_v4().simple().to_string();
-    let (doc, preview) = with_store(state, move |store| {
-        let preview = restore::preview(store, &doc)?;
+    let (doc, preview) = with_reader(state, move |reader| {
+        let preview = restore::preview(reader, &doc)?;
         Ok((doc, preview))
     })
     .await?;
@@ -152,9 +152,9 @@ pub(crate) async fn preview_restore(
     progress(&app, "restore", "reading", 1, 3);
     let result = match source {
         RestoreSource::Local { id } => {
-            let (label, doc) = with_store(&state, move |store| {
-                let info = sonic_core::backup::find_backup(store, &id)?;
-                let doc = snapshot::read_file_in(&info.file, store.data_dir().root())?;
+            let (label, doc) = with_reader(&state, move |reader| {
+                let info = sonic_core::backup::find_backup(reader, &id)?;
+                let doc = snapshot::read_file_in(&info.file, reader.data_dir().root())?;
                 Ok((format!("local backup {}", info.id), doc))
             })
             .await?;

@@ -23,7 +23,7 @@ pub use staging::remove_stale as remove_stale_staging;
 
 use crate::error::{Error, Result};
 use crate::sections::{SectionKey, SectionKind, Table};
-use crate::store::{self, SectionCounts};
+use crate::store::{self, Readable, SectionCounts};
 use rusqlite::Connection;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -110,6 +110,15 @@ impl<W: Write> Tee<'_, W> {
 /// Writes `{` and the 16 sections (each followed by `,\n`) and returns their
 /// digests. The caller closes the object with `_meta`.
 fn write_sections<W: Write>(src: &dyn SectionSource, out: &mut W) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+    write_sections_counted(src, out, &mut || {})
+}
+
+/// [`write_sections`], calling `on_record` after each record written.
+fn write_sections_counted<W: Write>(
+    src: &dyn SectionSource,
+    out: &mut W,
+    on_record: &mut dyn FnMut(),
+) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let mut digests = BTreeMap::new();
     out.write_all(b"{\n")
         .map_err(|e| Error::io("writing the export", "(export stream)", e))?;
@@ -119,7 +128,7 @@ fn write_sections<W: Write>(src: &dyn SectionSource, out: &mut W) -> Result<BTre
             hash: Sha256::new(),
         };
         tee.file_only(format!("{}:", json_string(key.as_str())).as_bytes())?;
-        let records = write_section(src, key, &mut tee)?;
+        let records = write_section(src, key, &mut tee, on_record)?;
         tee.file_only(b",\n")?;
         let sha256 = hex::encode(tee.hash.finalize());
         digests.insert(key, SectionDigest { sha256, records });
@@ -127,9 +136,14 @@ fn write_sections<W: Write>(src: &dyn SectionSource, out: &mut W) -> Result<BTre
     Ok(digests)
 }
 
-fn write_section<W: Write>(src: &dyn SectionSource, key: SectionKey, tee: &mut Tee<'_, W>) -> Result<u64> {
+fn write_section<W: Write>(
+    src: &dyn SectionSource,
+    key: SectionKey,
+    tee: &mut Tee<'_, W>,
+    on_record: &mut dyn FnMut(),
+) -> Result<u64> {
     match key.kind() {
-        SectionKind::Collection(table) => write_records(src, table, tee),
+        SectionKind::Collection(table) => write_records(src, table, tee, on_record),
         SectionKind::Object(parts) => {
             let extra: serde_json::Map<String, Value> = match src.value(key)? {
                 Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(key, e))?,
@@ -144,7 +158,7 @@ fn write_section<W: Write>(src: &dyn SectionSource, key: SectionKey, tee: &mut T
                 }
                 tee.both(format!("{}:", json_string(name)).as_bytes())?;
                 match parts.iter().find(|(n, _)| n == name) {
-                    Some((_, table)) => records += write_records(src, *table, tee)?,
+                    Some((_, table)) => records += write_records(src, *table, tee, on_record)?,
                     None => tee.both(extra[*name].to_string().as_bytes())?,
                 }
             }
@@ -181,7 +195,12 @@ pub fn object_member_names<'a>(
     names
 }
 
-fn write_records<W: Write>(src: &dyn SectionSource, table: Table, tee: &mut Tee<'_, W>) -> Result<u64> {
+fn write_records<W: Write>(
+    src: &dyn SectionSource,
+    table: Table,
+    tee: &mut Tee<'_, W>,
+    on_record: &mut dyn FnMut(),
+) -> Result<u64> {
     let mut n = 0u64;
     tee.both(b"[")?;
     src.each_record(table, &mut |body| {
@@ -191,6 +210,7 @@ fn write_records<W: Write>(src: &dyn SectionSource, table: Table, tee: &mut Tee<
         tee.file_only(b"\n")?;
         tee.both(body.as_bytes())?;
         n += 1;
+        on_record();
         Ok(())
     })?;
     tee.both(b"]")?;
@@ -214,14 +234,45 @@ pub struct ExportInfo {
     pub backup_id: Option<uuid::Uuid>,
 }
 
+/// How far a long task is: records done of records total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// How often a long task reports its [`Progress`] (and once at the end).
+pub const PROGRESS_EVERY: u64 = 1024;
+
 /// Writes a consistent snapshot of the store as an export file to `out`,
-/// returning the `_meta` it wrote.
-pub fn export(store: &crate::Store, info: &ExportInfo, out: &mut dyn Write) -> Result<Meta> {
-    let conn = store.conn();
-    // One read transaction: the 16 sections are one instant.
+/// returning the `_meta` it wrote. Read from a [`crate::Reader`], it takes
+/// neither the till's connection nor its lock.
+pub fn export(src: &impl Readable, info: &ExportInfo, out: &mut dyn Write) -> Result<Meta> {
+    export_with_progress(src, info, out, &mut |_| {})
+}
+
+/// [`export`], telling `progress` the records written of the snapshot's
+/// total every [`PROGRESS_EVERY`] records and at the end.
+pub fn export_with_progress(
+    src: &impl Readable,
+    info: &ExportInfo,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Meta> {
+    let conn = src.read_conn();
+    // One read transaction: the 16 sections are one instant, fixed by its
+    // first read (the count).
     let tx = conn.unchecked_transaction()?;
+    let total = store::record_total(&tx)?;
+    let mut done = 0u64;
+    progress(Progress { done, total });
     let mut out = out;
-    let digests = write_sections(&*tx, &mut out)?;
+    let digests = write_sections_counted(&*tx, &mut out, &mut || {
+        done += 1;
+        if done % PROGRESS_EVERY == 0 {
+            progress(Progress { done, total });
+        }
+    })?;
     let meta = Meta::new(
         crate::identity::device_id(&tx)?,
         crate::identity::store_id(&tx)?,
@@ -232,17 +283,18 @@ pub fn export(store: &crate::Store, info: &ExportInfo, out: &mut dyn Write) -> R
     let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Invalid(e.to_string()))?;
     out.write_all(format!("\"_meta\":{meta_json}\n}}\n").as_bytes())
         .map_err(|e| Error::io("writing the export", "(export stream)", e))?;
+    progress(Progress { done, total });
     Ok(meta)
 }
 
 /// Writes an export file of the store at `path`, atomically.
-pub fn export_file(store: &crate::Store, path: &std::path::Path, info: &ExportInfo) -> Result<Meta> {
-    crate::backup::write_atomically(path, |out| export(store, info, out))
+pub fn export_file(src: &impl Readable, path: &std::path::Path, info: &ExportInfo) -> Result<Meta> {
+    crate::backup::write_atomically(path, |out| export(src, info, out))
 }
 
 /// The digests of the store's sections as they are now.
-pub fn store_digests(store: &crate::Store) -> Result<BTreeMap<SectionKey, SectionDigest>> {
-    let tx = store.conn().unchecked_transaction()?;
+pub fn store_digests(src: &impl Readable) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+    let tx = src.read_conn().unchecked_transaction()?;
     let digests = write_sections(&*tx, &mut std::io::sink())?;
     tx.commit()?;
     Ok(digests)

@@ -138,6 +138,83 @@ impl Store {
     }
 }
 
+/// A read-only connection of its own on the store's database file, for the
+/// long reads (a backup, an export, the scheduled change check, a restore
+/// preview) that must not take the till's write connection or the lock the
+/// app keeps around it.
+///
+/// In WAL mode a reader and the till never wait for each other: a read
+/// transaction sees the database as it was at its first read (a WAL
+/// snapshot) while sales commit beside it, so a backup written through a
+/// reader is one consistent instant and the till sells on.
+#[derive(Debug)]
+pub struct Reader {
+    conn: Connection,
+    dir: DataDir,
+}
+
+impl Reader {
+    /// Opens a reader on the store in `dir`, which must exist (the till's
+    /// [`Store::open`] creates and migrates it).
+    pub fn open(dir: &DataDir) -> Result<Reader> {
+        let path = dir.database();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| damaged_or(&path, e))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "cache_size", -8192)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Reader { conn, dir: dir.clone() })
+    }
+
+    /// The data directory of the store this reads.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+}
+
+impl Store {
+    /// A [`Reader`] on this store's file: its own read-only connection.
+    pub fn reader(&self) -> Result<Reader> {
+        Reader::open(&self.dir)
+    }
+}
+
+/// Where whole-store reads (export, digests, the backup list) come from:
+/// the store's own connection or a [`Reader`]'s. Sealed: only these two.
+pub trait Readable: sealed::Sealed {
+    #[doc(hidden)]
+    fn read_conn(&self) -> &Connection;
+    /// The data directory of the store read.
+    fn read_dir(&self) -> &DataDir;
+}
+
+impl Readable for Store {
+    fn read_conn(&self) -> &Connection {
+        &self.conn
+    }
+    fn read_dir(&self) -> &DataDir {
+        &self.dir
+    }
+}
+
+impl Readable for Reader {
+    fn read_conn(&self) -> &Connection {
+        &self.conn
+    }
+    fn read_dir(&self) -> &DataDir {
+        &self.dir
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Store {}
+    impl Sealed for super::Reader {}
+}
+
 /// Records per section, in section order.
 pub type SectionCounts = BTreeMap<SectionKey, u64>;
 
@@ -246,6 +323,30 @@ mod tests {
         let err = Store::open(&dir).unwrap_err();
         assert!(matches!(err, Error::Damaged { .. }), "got {err:?}");
         assert!(err.to_string().contains("restore the newest good backup"));
+    }
+
+    #[test]
+    fn a_reader_sees_its_snapshot_while_the_store_writes_and_cannot_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(tmp.path());
+        let store = Store::open(&dir).unwrap();
+        store.set_setting("k", "before").unwrap();
+        let reader = store.reader().unwrap();
+        let tx = reader.read_conn().unchecked_transaction().unwrap();
+        assert_eq!(get_setting(&tx, "k").unwrap().as_deref(), Some("before"));
+        // The till writes while the reader's transaction is open: no waiting.
+        store.set_setting("k", "after").unwrap();
+        assert_eq!(
+            get_setting(&tx, "k").unwrap().as_deref(),
+            Some("before"),
+            "a read transaction keeps the instant of its first read"
+        );
+        drop(tx);
+        assert_eq!(get_setting(reader.read_conn(), "k").unwrap().as_deref(), Some("after"));
+        assert!(
+            set_setting(reader.read_conn(), "k", "x").is_err(),
+            "a reader must not be able to write"
+        );
     }
 
     #[test]

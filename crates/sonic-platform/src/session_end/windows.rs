@@ -2,7 +2,9 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
-use windows_sys::Win32::Foundation::{GetLastError, ERROR_CLASS_ALREADY_EXISTS, HWND, LPARAM, LRESULT, WPARAM};
+use windows_sys::Win32::Foundation::{
+    GetLastError, SetLastError, ERROR_CLASS_ALREADY_EXISTS, HWND, LPARAM, LRESULT, WPARAM,
+};
 use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows_sys::Win32::System::Shutdown::{ShutdownBlockReasonCreate, ShutdownBlockReasonDestroy};
 use windows_sys::Win32::UI::WindowsAndMessaging::{
@@ -144,6 +146,9 @@ fn create_window() -> io::Result<HWND> {
         }
     }
     let title = wide("Sonic POS session end");
+    // SAFETY: clears this thread's last error, so a failure that sets none
+    // (Wine without a display) is not reported as RegisterClassW's.
+    unsafe { SetLastError(0) };
     // SAFETY: the class is registered above and both strings are
     // NUL-terminated and live until the call returns. No parent (a null
     // handle, not HWND_MESSAGE): a top-level window, which is what receives
@@ -165,7 +170,11 @@ fn create_window() -> io::Result<HWND> {
         )
     };
     if hwnd.is_null() {
-        return Err(io::Error::last_os_error());
+        // SAFETY: reads this thread's last error, set by CreateWindowExW or not at all.
+        return Err(match unsafe { GetLastError() } {
+            0 => io::Error::other("the window system refused to create a window (under Wine: no display)"),
+            err => io::Error::from_raw_os_error(err as i32),
+        });
     }
     Ok(hwnd)
 }

@@ -245,6 +245,30 @@ pub fn run(args: &BenchArgs, json_out: bool) -> Result<()> {
         &restore_local,
     ));
     report.rows.extend(restore_server);
+    eprintln!("bench: sales during Backup Now …");
+    let during = child(&[
+        "sale-during-backup",
+        "--dir",
+        &s(&shop),
+        "--sales",
+        &plan.sales.to_string(),
+    ]);
+    report.rows.push(latency_row(
+        "sale_idle",
+        on("sale commit (3 lines), no backup running"),
+        &during,
+        "idle",
+    ));
+    let mut row = latency_row(
+        "sale_during_backup",
+        on("sale commit (3 lines) while Backup Now runs back to back"),
+        &during,
+        "during",
+    );
+    if let Ok(v) = &during {
+        row.label = format!("{} ({} backups)", row.label, v["backups"].as_u64().unwrap_or(0));
+    }
+    report.rows.push(row);
     report.rows.push(Row {
         key: "app_start",
         label: on("app start to first screen"),
@@ -458,6 +482,7 @@ fn ratios(r: &Report, large: bool) -> Vec<Ratio> {
     let secs = |key| r.field(key, |row| row.seconds);
     let bytes = |key| r.field(key, |row| row.bytes.map(|b| b as f64));
     let mbps = |key| r.field(key, |row| row.mb_per_s);
+    let p99 = |key| r.field(key, |row| row.p99_ms);
     let peak = [
         "backup",
         "push_full",
@@ -565,6 +590,12 @@ fn ratios(r: &Report, large: bool) -> Vec<Ratio> {
             "restore from server time ÷ from local backup",
             div(secs("restore_server"), secs("restore_local")),
             None,
+        ),
+        judged(
+            "sale_during_backup_vs_idle",
+            "sale commit p99 while a Backup Now runs ÷ sale commit p99 idle",
+            div(p99("sale_during_backup"), p99("sale_idle")),
+            Some(("<=", 2.0)),
         ),
         judged("peak_rss", rss_label, peak, Some(("<", 300.0))),
         judged("gen_time", gen_label, secs("gen"), Some(("<", 120.0))),

@@ -53,6 +53,15 @@ pub enum Phase {
         #[arg(long, default_value_t = 0)]
         sales: usize,
     },
+    /// Sale commit latency idle, then while Backup Now runs back to back on
+    /// another thread (as the app does: the file from a reader of its own,
+    /// the bookkeeping through a second connection).
+    SaleDuringBackup {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        sales: usize,
+    },
     /// `VACUUM INTO` of the same database.
     Vacuum {
         #[arg(long)]
@@ -122,6 +131,7 @@ pub fn run(phase: &Phase) -> Result<()> {
             json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": info.size, "file": info.file,
                     "records": info.counts.values().sum::<u64>() })
         }
+        Phase::SaleDuringBackup { dir, sales } => sale_during_backup(dir, *sales)?,
         Phase::Vacuum { dir, out } => {
             let conn = rusqlite::Connection::open(DataDir::at(dir).database())?;
             let t = Instant::now();
@@ -272,6 +282,84 @@ fn sale_phase(dir: &Path, sales: usize, old_reps: usize) -> Result<Value> {
     let (old_s, invoices_bytes) = old_way(&store, dir, old_reps)?;
     Ok(json!({ "sale": sale_s, "fsync": fsync_s, "old": old_s,
                "bytesPerSale": bytes, "invoicesBytes": invoices_bytes }))
+}
+
+/// `sales` sale commits idle, then `sales` more while backups are written
+/// one after another on another thread; each series in seconds. As in the
+/// app, the till's store is behind a mutex: the backup writes its file
+/// through a reader of its own, then takes the mutex for its bookkeeping
+/// (and a sale that arrives then waits for it, which its time includes).
+fn sale_during_backup(dir: &Path, sales: usize) -> Result<Value> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc, Mutex};
+
+    let data = DataDir::at(dir);
+    let mut store = Store::open(&data)?;
+    let (ctx, input) = till(&mut store)?;
+    let till = Arc::new(Mutex::new(store));
+    // Set while the backup thread waits for the till's mutex: the till
+    // lets it in between two sales (std's mutex is not fair, and a till
+    // ringing sales back to back would otherwise starve it).
+    let bookkeeping = Arc::new(AtomicBool::new(false));
+    let timed = || -> Result<Vec<f64>> {
+        let mut out = Vec::with_capacity(sales);
+        for _ in 0..sales {
+            let t = Instant::now();
+            while bookkeeping.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+            let mut store = till
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the till's mutex is poisoned"))?;
+            sale::sell(&mut store, &ctx, &input)?;
+            drop(store);
+            out.push(t.elapsed().as_secs_f64());
+        }
+        Ok(out)
+    };
+    let idle = timed()?;
+
+    let running = Arc::new(AtomicBool::new(true));
+    let (started, first_started) = mpsc::channel::<()>();
+    let backups = {
+        let running = Arc::clone(&running);
+        let bookkeeping = Arc::clone(&bookkeeping);
+        let till = Arc::clone(&till);
+        let data = data.clone();
+        std::thread::spawn(move || -> Result<Vec<f64>> {
+            let mut seconds = Vec::new();
+            while running.load(Ordering::SeqCst) {
+                let t = Instant::now();
+                let reader = sonic_core::Reader::open(&data)?;
+                let mut told = false;
+                let info = backup::write_backup(&reader, backup::reason::MANUAL, &mut |_| {
+                    if !told {
+                        told = true;
+                        let _ = started.send(());
+                    }
+                })?;
+                drop(reader);
+                bookkeeping.store(true, Ordering::SeqCst);
+                let recorded = till
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("the till's mutex is poisoned"))
+                    .and_then(|store| Ok(backup::record_backup(&store, &info, backup::PendingBackups::NoServer)?));
+                bookkeeping.store(false, Ordering::SeqCst);
+                recorded?;
+                seconds.push(t.elapsed().as_secs_f64());
+            }
+            Ok(seconds)
+        })
+    };
+    first_started
+        .recv()
+        .context("the backup thread stopped before its first backup")?;
+    let during = timed();
+    running.store(false, Ordering::SeqCst);
+    let backup_s = backups
+        .join()
+        .map_err(|_| anyhow::anyhow!("the backup thread panicked"))??;
+    Ok(json!({ "idle": idle, "during": during?, "backups": backup_s.len(), "backupSeconds": backup_s }))
 }
 
 fn file_len(path: &Path) -> u64 {

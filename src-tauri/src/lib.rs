@@ -108,6 +108,42 @@ impl AppState {
     }
 }
 
+#[cfg(test)]
+impl AppState {
+    /// The state of a till on a fresh store in `dir`: nobody signed in, no
+    /// server, default backup settings. For the commands' unit tests.
+    pub(crate) fn for_tests(dir: &std::path::Path) -> AppState {
+        let data_dir = DataDir::at(dir);
+        let store = Store::open(&data_dir).expect("a store in a fresh temporary folder opens");
+        AppState {
+            data_dir: Arc::new(data_dir),
+            store: Arc::new(Mutex::new(store)),
+            closing: AtomicBool::new(false),
+            server: None,
+            close_push_wait: Duration::from_secs(1),
+            session: Mutex::new(None),
+            till_store: Mutex::new(String::new()),
+            staged: Mutex::new(None),
+            backup_settings: commands::backup_settings::Effective::resolve(
+                &commands::backup_settings::Saved::default(),
+                &None,
+                None,
+                None,
+            ),
+        }
+    }
+
+    /// Signs `role` in (a user named after it), as sign-in would.
+    pub(crate) fn sign_in_as(&self, role: sonic_core::sections::Role) {
+        let actor = sonic_core::ops::Actor {
+            user_id: format!("u-{role:?}"),
+            name: format!("{role:?}"),
+            role,
+        };
+        *self.session.lock().expect("not poisoned in tests") = Some(commands::session::SignedIn { actor });
+    }
+}
+
 /// Locks the store for one operation. A panic in an earlier operation only
 /// poisons the mutex after SQLite has rolled its transaction back, so the
 /// store behind a poisoned lock is still consistent and can be used.
@@ -151,10 +187,18 @@ fn start(args: Args) -> anyhow::Result<i32> {
     let saved = commands::backup_settings::Saved::load(&store)?;
     let backup =
         commands::backup_settings::Effective::resolve(&saved, &args.server, args.backup_interval, args.close_push_wait);
+    // A server from the command line completes from the PG* variables like
+    // libpq; one saved in Settings was typed at the till and takes nothing
+    // from the environment (commands::backup_settings).
+    let parse = if backup.from_flags.server {
+        sonic_backup::ServerConfig::parse
+    } else {
+        sonic_backup::ServerConfig::parse_typed
+    };
     let server_config = backup
         .server
         .as_deref()
-        .map(sonic_backup::ServerConfig::parse)
+        .map(parse)
         .transpose()
         .context(if backup.from_flags.server {
             "the --server / SONIC_SERVER_URL setting is not a valid PostgreSQL connection string"

@@ -12,7 +12,32 @@
 //!
 //! **Secrets:** the password lives only inside `tokio_postgres::Config`;
 //! [`ServerConfig`]'s `Debug` and [`ServerConfig::redacted`] never show it,
-//! and every error names the server through `redacted`.
+//! and every error names the server through `redacted`; a connection string
+//! that may hold one is shown through [`redact_password`].
+//!
+//! **Where a server comes from:** [`ServerConfig::parse`] is for the command
+//! line (`sonic-pos-admin`, `--server`): what the string leaves out comes
+//! from the `PG*` variables, as libpq does. [`ServerConfig::parse_typed`] is
+//! for a server typed into the app's Settings: it takes nothing from the
+//! environment, so a string typed by whoever is at the till never borrows
+//! the `PGPASSWORD` the app was started with.
+//!
+//! **The password is never sent in the clear.** tokio-postgres answers a
+//! server's cleartext or MD5 password request with whatever password it has,
+//! and offers no hook into its authentication; what it does offer is
+//! `channel_binding=require`, under which it refuses, *before sending
+//! anything*, every request but SCRAM-SHA-256-PLUS (SCRAM bound to the TLS
+//! channel: a man in the middle with his own certificate changes the binding
+//! and the server refuses him). So, decided before connecting
+//! ([`password_rule`]): with a password, `verify-full` (a verified
+//! certificate: the password only reaches the real server) connects as asked;
+//! `prefer` and `require` connect with channel binding required, whatever the
+//! string says; `disable` is refused. Without a password there is nothing to
+//! leak and the modes are as libpq's. Left open: under `prefer`/`require` a
+//! man in the middle still sees one SCRAM exchange, which lets him try
+//! guesses of the password offline (SCRAM's salted, iterated proof): a long
+//! random password, or `verify-full`, which is the setting for any server
+//! outside the shop (SECURITY.md).
 
 use crate::error::{describe, Error, Result};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -26,7 +51,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::config::{ChannelBinding, Host, SslMode};
 use tokio_postgres::Client;
 
 /// How long to wait for the server to accept a connection.
@@ -97,9 +122,19 @@ impl ServerConfig {
     /// Parses a libpq connection string, `postgres://user@host:port/db?sslmode=require`
     /// or `host=… port=… user=… dbname=… sslmode=…`; what it leaves out is
     /// taken from `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`,
-    /// `PGSSLMODE` and `PGSSLROOTCERT`, as libpq does.
+    /// `PGSSLMODE` and `PGSSLROOTCERT`, as libpq does. For the command line,
+    /// where whoever sets the environment also types the string.
     pub fn parse(conn: &str) -> Result<ServerConfig> {
         Self::parse_with_env(conn, &|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Parses a connection string typed into the app: like [`ServerConfig::parse`]
+    /// but nothing comes from the environment (no `PGPASSWORD`, no
+    /// `PGPASSFILE`, no `PGHOST`…): the string names the user, and holds the
+    /// password if the server needs one. Missing host: `localhost`; missing
+    /// database: the user's name; missing `sslmode`: `prefer`.
+    pub fn parse_typed(conn: &str) -> Result<ServerConfig> {
+        Self::parse_with_env(conn, &|_| None)
     }
 
     /// The server named only by the `PG*` environment variables.
@@ -134,7 +169,7 @@ impl ServerConfig {
         if pg.get_user().is_none() {
             let user = env("PGUSER")
                 .or_else(|| env("USER"))
-                .ok_or_else(|| Error::Config("no user name: put one in the connection string or set PGUSER".into()))?;
+                .ok_or_else(|| Error::Config("no user name: put one in the connection string (user=…)".into()))?;
             pg.user(&user);
         }
         if pg.get_password().is_none() {
@@ -241,10 +276,25 @@ impl ServerConfig {
         )
     }
 
-    /// Opens a connection, with TLS as the mode says.
+    /// Opens a connection, with TLS as the mode says and the password sent
+    /// only as [`password_rule`] allows.
     pub async fn connect(&self) -> Result<Remote> {
         let server = self.redacted();
         let mut pg = self.pg.clone();
+        match password_rule(self.tls, pg.get_password().is_some(), pg.get_channel_binding()) {
+            PasswordRule::AsAsked => {}
+            PasswordRule::BindToChannel => {
+                pg.channel_binding(ChannelBinding::Require);
+            }
+            PasswordRule::Refuse => {
+                return Err(tls_error(
+                    &server,
+                    "a password is never sent over a connection without TLS; use sslmode=verify-full \
+                     (or require, with a server that offers SCRAM over TLS)"
+                        .into(),
+                ))
+            }
+        }
         let started = match self.tls {
             TlsMode::Disable => {
                 pg.ssl_mode(SslMode::Disable);
@@ -277,6 +327,114 @@ impl ServerConfig {
             _task: started.1,
         })
     }
+}
+
+/// What may be done with a password, decided before connecting (see the
+/// module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PasswordRule {
+    /// As the connection string says: no password, or a verified server.
+    AsAsked,
+    /// Only SCRAM-SHA-256-PLUS: tokio-postgres refuses cleartext, MD5 and
+    /// unbound SCRAM requests before sending anything.
+    BindToChannel,
+    /// No TLS at all: the connection is not even tried.
+    Refuse,
+}
+
+/// The rule for a password under `tls` (module doc: "never sent in the clear").
+pub(crate) fn password_rule(tls: TlsMode, has_password: bool, asked: ChannelBinding) -> PasswordRule {
+    match (has_password, tls) {
+        (false, _) => PasswordRule::AsAsked,
+        (true, TlsMode::VerifyFull) => PasswordRule::AsAsked,
+        (true, TlsMode::Prefer | TlsMode::Require) if asked == ChannelBinding::Require => PasswordRule::AsAsked,
+        (true, TlsMode::Prefer | TlsMode::Require) => PasswordRule::BindToChannel,
+        (true, TlsMode::Disable) => PasswordRule::Refuse,
+    }
+}
+
+/// A libpq connection string with its password (URL `user:PASSWORD@`, or
+/// `password=…`) replaced by [`PASSWORD_SHOWN_AS`]: what a screen or a log may show of a
+/// string typed by a user. Anything else is left as typed.
+pub fn redact_password(conn: &str) -> String {
+    match password_span(conn) {
+        Some(span) => format!("{}{PASSWORD_SHOWN_AS}{}", &conn[..span.start], &conn[span.end..]),
+        None => conn.to_string(),
+    }
+}
+
+/// How a saved password is shown in a connection string.
+pub const PASSWORD_SHOWN_AS: &str = "********";
+
+/// `typed` with its password, if it is [`PASSWORD_SHOWN_AS`] (a string shown redacted and
+/// saved back), replaced by `saved`'s password; otherwise `typed` as is.
+/// An edited host keeps the saved password; a new password replaces it.
+pub fn keep_saved_password(typed: &str, saved: &str) -> String {
+    let Some(span) = password_span(typed) else {
+        return typed.to_string();
+    };
+    if &typed[span.clone()] != PASSWORD_SHOWN_AS {
+        return typed.to_string();
+    }
+    match password_span(saved) {
+        Some(old) => format!("{}{}{}", &typed[..span.start], &saved[old], &typed[span.end..]),
+        None => typed.to_string(),
+    }
+}
+
+/// Where the password's text is in a connection string, as typed (still
+/// percent-encoded or quoted).
+fn password_span(conn: &str) -> Option<std::ops::Range<usize>> {
+    let lead = conn.len() - conn.trim_start().len();
+    let body = conn.trim_start();
+    for scheme in ["postgres://", "postgresql://"] {
+        if let Some(rest) = body.strip_prefix(scheme) {
+            let start = lead + scheme.len();
+            let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+            let at = authority.rfind('@')?;
+            let colon = authority[..at].find(':')?;
+            return Some(start + colon + 1..start + at);
+        }
+    }
+    // key = value pairs; a value is 'quoted' (\' and \\ escaped) or runs to a space.
+    let bytes = conn.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key_start = i;
+        while i < bytes.len() && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &conn[key_start..i];
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] != b'=' {
+            return None;
+        }
+        i += 1;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let value_start = i;
+        if i < bytes.len() && bytes[i] == b'\'' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'\'' {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(bytes.len());
+        } else {
+            while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+        }
+        if key == "password" {
+            return Some(value_start..i);
+        }
+    }
+    None
 }
 
 /// Runs a connection until it closes; its error, if any, also reaches the
@@ -330,7 +488,18 @@ fn connect_error(server: &str, err: &tokio_postgres::Error) -> Error {
     }
     let detail = describe(err);
     let lower = detail.to_ascii_lowercase();
-    if lower.contains("tls") || lower.contains("certificate") || lower.contains("ssl") {
+    if lower.contains("channel binding") {
+        // password_rule required SCRAM bound to TLS; the server asked for
+        // the password another way (cleartext, MD5, SCRAM without TLS).
+        Error::Tls {
+            server,
+            detail: format!(
+                "{detail}: the server asked for the password in a way that could reveal it (cleartext, MD5 or SCRAM \
+                 without TLS), so none was sent; use sslmode=verify-full with the server's root certificate, or \
+                 have the server use scram-sha-256 over TLS"
+            ),
+        }
+    } else if lower.contains("tls") || lower.contains("certificate") || lower.contains("ssl") {
         Error::Tls { server, detail }
     } else if lower.contains("password") {
         Error::Login { server, detail }
@@ -563,5 +732,160 @@ mod tests {
             err.to_string().contains("disable, prefer, require or verify-full"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_typed_server_never_borrows_the_environment() {
+        // The process's own environment, as the app has it when started
+        // under a PGPASSWORD (the issue's attack: a cashier types
+        // `host=attacker user=x` and the app adds the shop's password).
+        std::env::set_var("PGPASSWORD", "pw-of-the-shop-in-env");
+        let typed = ServerConfig::parse_typed("host=attacker.example user=x").unwrap();
+        assert_eq!(typed.pg.get_password(), None, "a typed server must not take PGPASSWORD");
+        assert_eq!(typed.redacted(), "x@attacker.example:5432/x (tls prefer)");
+        let err = ServerConfig::parse_typed("host=h").unwrap_err();
+        assert!(err.to_string().contains("no user name"), "{err}");
+        let cli = ServerConfig::parse("host=office user=x").unwrap();
+        assert_eq!(
+            cli.pg.get_password(),
+            Some(&b"pw-of-the-shop-in-env"[..]),
+            "the command line still completes from PG* as libpq does"
+        );
+    }
+
+    #[test]
+    fn a_password_is_sent_only_to_a_verified_server_or_bound_to_the_tls_channel() {
+        use ChannelBinding::{Prefer, Require};
+        use PasswordRule::*;
+        let rule = password_rule;
+        assert_eq!(rule(TlsMode::VerifyFull, true, Prefer), AsAsked);
+        assert_eq!(rule(TlsMode::Require, true, Prefer), BindToChannel);
+        assert_eq!(rule(TlsMode::Prefer, true, ChannelBinding::Disable), BindToChannel);
+        assert_eq!(rule(TlsMode::Require, true, Require), AsAsked, "already bound");
+        assert_eq!(rule(TlsMode::Disable, true, Require), Refuse, "no TLS, no binding");
+        for tls in [TlsMode::Disable, TlsMode::Prefer, TlsMode::Require, TlsMode::VerifyFull] {
+            assert_eq!(rule(tls, false, Prefer), AsAsked, "no password, nothing to protect");
+        }
+        let cfg = ServerConfig::parse_typed("postgres://u:pw@h/d?channel_binding=require&sslmode=verify-full").unwrap();
+        assert_eq!(
+            cfg.pg.get_channel_binding(),
+            Require,
+            "channel_binding=require is understood"
+        );
+    }
+
+    #[test]
+    fn passwords_in_connection_strings_are_redacted_and_kept_when_saved_back() {
+        let cases = [
+            (
+                "postgres://shop:s3cret@db:5432/sonic?sslmode=verify-full",
+                "postgres://shop:********@db:5432/sonic?sslmode=verify-full",
+            ),
+            (
+                "postgresql://shop:p%40ss@db/sonic",
+                "postgresql://shop:********@db/sonic",
+            ),
+            ("postgres://shop@db/sonic", "postgres://shop@db/sonic"),
+            (
+                "host=db user=shop password=s3cret dbname=sonic",
+                "host=db user=shop password=******** dbname=sonic",
+            ),
+            (
+                "host=db password = 'two words\\' s3cret' user=shop",
+                "host=db password = ******** user=shop",
+            ),
+            ("host=db user=shop", "host=db user=shop"),
+        ];
+        for (typed, shown) in cases {
+            assert_eq!(redact_password(typed), shown, "{typed}");
+            assert!(!redact_password(typed).contains("s3cret"));
+            assert_eq!(
+                keep_saved_password(shown, typed),
+                typed,
+                "saved back unchanged: the old password"
+            );
+        }
+        assert_eq!(
+            keep_saved_password(
+                "host=new user=shop password=********",
+                "host=old password=s3cret user=shop"
+            ),
+            "host=new user=shop password=s3cret",
+            "an edited host keeps the saved password"
+        );
+        assert_eq!(
+            keep_saved_password("host=db user=shop password=new-pw", "host=db password=s3cret"),
+            "host=db user=shop password=new-pw",
+            "a new password replaces the saved one"
+        );
+    }
+
+    /// A fake PostgreSQL server on 127.0.0.1 that declines TLS and answers
+    /// the startup message with `auth` (an AuthenticationRequest, `R`).
+    /// Returns its port and what the client sent after the startup message.
+    /// Waits `wait` for the client.
+    async fn fake_server(auth: Vec<u8>, wait: Duration) -> (u16, tokio::task::JoinHandle<Option<Vec<u8>>>) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let (mut sock, _) = tokio::time::timeout(wait, listener.accept()).await.ok()?.ok()?;
+            loop {
+                let len = sock.read_u32().await.ok()? as usize;
+                let mut body = vec![0; len - 4];
+                sock.read_exact(&mut body).await.ok()?;
+                if body[..4] == [0x04, 0xd2, 0x16, 0x2f] {
+                    sock.write_all(b"N").await.ok()?; // SSLRequest: no TLS here
+                    continue;
+                }
+                break; // the StartupMessage
+            }
+            sock.write_all(&auth).await.ok()?;
+            let mut after = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(5), sock.read_to_end(&mut after)).await;
+            Some(after)
+        });
+        (port, task)
+    }
+
+    fn auth_request(code: u32, extra: &[u8]) -> Vec<u8> {
+        let mut m = vec![b'R'];
+        m.extend_from_slice(&(8 + extra.len() as u32).to_be_bytes());
+        m.extend_from_slice(&code.to_be_bytes());
+        m.extend_from_slice(extra);
+        m
+    }
+
+    #[tokio::test]
+    async fn a_server_asking_for_a_cleartext_or_md5_password_gets_nothing() {
+        let password = "Shop-Secret-Pw-42";
+        let requests = [("cleartext", auth_request(3, &[])), ("md5", auth_request(5, b"salt"))];
+        for (kind, request) in requests {
+            for mode in ["prefer", "require", "disable"] {
+                // Under disable the client must not even connect: a short wait.
+                let wait = Duration::from_millis(if mode == "disable" { 300 } else { 5000 });
+                let (port, server) = fake_server(request.clone(), wait).await;
+                let conn = format!("host=127.0.0.1 port={port} user=shop password={password} sslmode={mode}");
+                let err = ServerConfig::parse_typed(&conn).unwrap().connect().await.unwrap_err();
+                let after = server.await.unwrap().unwrap_or_default();
+                let sent = String::from_utf8_lossy(&after);
+                assert!(
+                    !sent.contains(password),
+                    "{kind} under {mode}: the password was sent: {sent:?}"
+                );
+                assert!(
+                    after.is_empty() || after == [b'X', 0, 0, 0, 4],
+                    "{kind} under {mode}: the client may only hang up (Terminate), it sent {after:?}"
+                );
+                assert!(!err.to_string().contains(password), "{err}");
+                if mode == "prefer" {
+                    assert!(matches!(err, Error::Tls { .. }), "{kind} under {mode}: {err:?}");
+                    assert!(
+                        err.to_string().contains("verify-full"),
+                        "the error says what to do: {err}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ mod push;
 mod pusher;
 pub mod schema;
 
-pub use connect::{Remote, ServerConfig, TlsMode};
+pub use connect::{keep_saved_password, redact_password, Remote, ServerConfig, TlsMode, PASSWORD_SHOWN_AS};
 pub use error::{Error, ListName, Result};
 pub use pull::{find_backup, list_backups, pull, ListFilter, Pulled, ServerBackup};
 pub use push::{push_backup, push_pending, PushPass, PushReport};

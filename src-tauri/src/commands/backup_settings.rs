@@ -4,9 +4,22 @@
 //! The command line and environment (`--server`, `--backup-interval`,
 //! `--close-push-wait`) win over what is saved; the server, the schedule
 //! and the close wait take effect at the next start, the retention at once.
+//!
+//! **Who:** only the owner sees, tests or changes these settings: the server
+//! string is the shop's key to its backups (all of them, PIN hashes
+//! included), and testing a typed server is a way to send a login to any
+//! address. A manager runs the shop without it (SECURITY.md).
+//!
+//! **The password:** a server typed here is read by
+//! [`sonic_backup::ServerConfig::parse_typed`], which takes nothing from the
+//! environment (never the `PGPASSWORD` the app was started with). A password
+//! typed into the string is saved with it on this computer, and every reply
+//! shows it as `********` ([`sonic_backup::redact_password`]); a string
+//! saved or tested back with `********` keeps the saved password.
 
 use serde::{Deserialize, Serialize};
 use sonic_core::backup::Retention;
+use sonic_core::ops::OpCtx;
 use sonic_core::sections::Role;
 use sonic_core::Store;
 use tauri::State;
@@ -83,8 +96,8 @@ impl Effective {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct BackupSettings {
-    /// libpq URL or key=value string; empty for none. The password belongs
-    /// in PGPASSWORD or ~/.pgpass, not here.
+    /// libpq URL or key=value string; empty for none. In replies its
+    /// password (if any) is `********`.
     pub server: String,
     /// Minutes between scheduled backups (0: off).
     pub interval_minutes: u64,
@@ -107,7 +120,11 @@ fn view(state: &AppState, saved: &Saved, retention: Retention) -> BackupSettings
     let running = &state.backup_settings;
     BackupSettingsView {
         saved: BackupSettings {
-            server: saved.server.clone().unwrap_or_default(),
+            server: saved
+                .server
+                .as_deref()
+                .map(sonic_backup::redact_password)
+                .unwrap_or_default(),
             interval_minutes: saved.interval_secs.unwrap_or(DEFAULT_INTERVAL) / 60,
             close_wait_seconds: saved.close_wait_secs.unwrap_or(DEFAULT_CLOSE_WAIT),
             keep_last: retention.keep_last,
@@ -124,10 +141,42 @@ fn view(state: &AppState, saved: &Saved, retention: Retention) -> BackupSettings
     }
 }
 
+/// The owner only (module doc: "Who").
+fn owner_only(ctx: &OpCtx, action: &'static str) -> sonic_core::Result<()> {
+    ctx.actor.require(Role::Owner, action)
+}
+
+/// A server typed into the form, with `********` standing for the saved
+/// password, read without the environment. Errors show the string redacted.
+fn typed_server(typed: &str, saved: Option<&str>) -> Result<(String, sonic_backup::ServerConfig), UiError> {
+    let server = match saved {
+        Some(saved) => sonic_backup::keep_saved_password(typed, saved),
+        None => typed.to_string(),
+    };
+    let config = sonic_backup::ServerConfig::parse_typed(&server).map_err(|e| {
+        UiError::new(
+            Code::Validation,
+            format!(
+                "the server {:?} is not a PostgreSQL connection string ({e}); e.g. postgresql://sonic@head-office/sonic?sslmode=verify-full",
+                sonic_backup::redact_password(typed)
+            ),
+        )
+    })?;
+    Ok((server, config))
+}
+
 #[tauri::command]
 pub(crate) async fn backup_settings(state: State<'_, AppState>) -> Result<BackupSettingsView, UiError> {
-    let (saved, retention) = as_user(&state, |store, _| Ok((Saved::load(store)?, store.retention()?))).await?;
-    Ok(view(&state, &saved, retention))
+    settings_view(&state).await
+}
+
+async fn settings_view(state: &AppState) -> Result<BackupSettingsView, UiError> {
+    let (saved, retention) = as_user(state, |store, ctx| {
+        owner_only(ctx, "seeing the backup settings")?;
+        Ok((Saved::load(store)?, store.retention()?))
+    })
+    .await?;
+    Ok(view(state, &saved, retention))
 }
 
 /// Saves the backup settings (owner). Checked before anything is saved.
@@ -136,15 +185,11 @@ pub(crate) async fn set_backup_settings(
     state: State<'_, AppState>,
     settings: BackupSettings,
 ) -> Result<BackupSettingsView, UiError> {
-    let server = settings.server.trim().to_string();
-    if !server.is_empty() {
-        sonic_backup::ServerConfig::parse(&server).map_err(|e| {
-            UiError::new(
-                Code::Validation,
-                format!("the server {server:?} is not a PostgreSQL connection string ({e}); e.g. postgresql://sonic@head-office/sonic"),
-            )
-        })?;
-    }
+    save_settings(&state, settings).await
+}
+
+async fn save_settings(state: &AppState, settings: BackupSettings) -> Result<BackupSettingsView, UiError> {
+    let typed = settings.server.trim().to_string();
     if settings.interval_minutes > 24 * 60 {
         return Err(UiError::new(
             Code::Validation,
@@ -161,8 +206,16 @@ pub(crate) async fn set_backup_settings(
         keep_last: settings.keep_last,
         keep_daily_days: settings.keep_daily_days,
     };
-    let (saved, retention) = as_user(&state, move |store, ctx| {
-        ctx.actor.require(Role::Owner, "changing the backup settings")?;
+    let (saved, retention) = as_user(state, move |store, ctx| {
+        owner_only(ctx, "changing the backup settings")?;
+        let server = if typed.is_empty() {
+            String::new()
+        } else {
+            let saved = Saved::load(store)?.server;
+            typed_server(&typed, saved.as_deref())
+                .map_err(|e| sonic_core::Error::Invalid(e.message))?
+                .0
+        };
         store.set_retention(retention)?;
         store.set_setting(SERVER, &server)?;
         store.set_setting(INTERVAL, &(settings.interval_minutes * 60).to_string())?;
@@ -171,7 +224,7 @@ pub(crate) async fn set_backup_settings(
     })
     .await?;
     tracing::info!("backup settings saved (server, schedule and close wait apply from the next start)");
-    Ok(view(&state, &saved, retention))
+    Ok(view(state, &saved, retention))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,17 +236,24 @@ pub(crate) struct ServerTest {
 }
 
 /// Connects to `server` (or the running one when empty) and lists its
-/// backups: proves the address, the login and the schema.
+/// backups: proves the address, the login and the schema. Owner only.
 #[tauri::command]
 pub(crate) async fn test_server(state: State<'_, AppState>, server: String) -> Result<ServerTest, UiError> {
-    state.op_ctx()?;
+    test_typed_server(&state, server).await
+}
+
+async fn test_typed_server(state: &AppState, server: String) -> Result<ServerTest, UiError> {
+    let saved = as_user(state, |store, ctx| {
+        owner_only(ctx, "testing the backup server")?;
+        Ok(Saved::load(store)?.server)
+    })
+    .await?;
     let config = if server.trim().is_empty() {
         state
             .server_config()
             .ok_or_else(|| UiError::new(Code::NotFound, "no backup server is set up; type its address first"))?
     } else {
-        sonic_backup::ServerConfig::parse(server.trim())
-            .map_err(|e| UiError::new(Code::Validation, format!("not a PostgreSQL connection string: {e}")))?
+        typed_server(server.trim(), saved.as_deref())?.1
     };
     let remote = config.connect().await?;
     let list = sonic_backup::list_backups(&remote, &sonic_backup::ListFilter::default()).await?;
@@ -224,5 +284,60 @@ mod tests {
         assert_eq!(flags.server.as_deref(), Some("host=flag"));
         assert_eq!((flags.interval_secs, flags.close_wait_secs), (0, 1));
         assert!(flags.from_flags.server && flags.from_flags.interval && flags.from_flags.close_wait);
+    }
+
+    fn form(server: &str) -> BackupSettings {
+        BackupSettings {
+            server: server.into(),
+            interval_minutes: 30,
+            close_wait_seconds: 5,
+            keep_last: 10,
+            keep_daily_days: 7,
+        }
+    }
+
+    #[test]
+    fn only_the_owner_sees_tests_or_changes_the_backup_server() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = AppState::for_tests(tmp.path());
+        for role in [Role::Cashier, Role::Manager] {
+            state.sign_in_as(role);
+            let err = tauri::async_runtime::block_on(test_typed_server(&state, "host=attacker.example user=x".into()))
+                .unwrap_err();
+            assert_eq!(err.code, Code::Forbidden, "{role:?} testing a server: {}", err.message);
+            let err = tauri::async_runtime::block_on(settings_view(&state)).unwrap_err();
+            assert_eq!(err.code, Code::Forbidden, "{role:?} reading the settings");
+            let err = tauri::async_runtime::block_on(save_settings(&state, form("host=attacker.example user=x")))
+                .unwrap_err();
+            assert_eq!(err.code, Code::Forbidden, "{role:?} saving a server");
+        }
+        state.sign_in_as(Role::Owner);
+        tauri::async_runtime::block_on(settings_view(&state)).expect("the owner reads them");
+    }
+
+    #[test]
+    fn the_saved_password_never_comes_back_and_saving_it_back_keeps_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = AppState::for_tests(tmp.path());
+        state.sign_in_as(Role::Owner);
+        let typed = "postgresql://shop:Pw-Typed-9@office.example/sonic?sslmode=verify-full";
+        let reply = tauri::async_runtime::block_on(save_settings(&state, form(typed))).unwrap();
+        let json = serde_json::to_string(&reply).unwrap();
+        assert!(!json.contains("Pw-Typed-9"), "the reply shows no password: {json}");
+        assert_eq!(
+            reply.saved.server,
+            "postgresql://shop:********@office.example/sonic?sslmode=verify-full"
+        );
+        let json = serde_json::to_string(&tauri::async_runtime::block_on(settings_view(&state)).unwrap()).unwrap();
+        assert!(!json.contains("Pw-Typed-9"), "nor does reading the settings: {json}");
+        // The form saved back as shown keeps the password.
+        tauri::async_runtime::block_on(save_settings(&state, form(&reply.saved.server))).unwrap();
+        let stored = Saved::load(&crate::lock_store(&state.store())).unwrap().server;
+        assert_eq!(stored.as_deref(), Some(typed));
+        // An invalid string is refused without echoing its password.
+        let err =
+            tauri::async_runtime::block_on(save_settings(&state, form("host=h port=nope user=u password=Pw-Bad-1")))
+                .unwrap_err();
+        assert!(!err.message.contains("Pw-Bad-1"), "{}", err.message);
     }
 }

@@ -336,7 +336,9 @@ export function mount(root, ctx) {
     screenHead(t('settings.title'), t('settings.lead')),
     node('div', { class: 'settings__columns' },
       node('div', { class: 'settings__column' }, rates.card, usersCard()),
-      node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(), backupSettingsCard(ctx))));
+      node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(),
+        // The backup server is the shop's key to its backups: the owner's alone (Rust refuses the others).
+        ctx.session?.user?.role === 'owner' ? backupSettingsCard(ctx) : null)));
 
   // A rate changed elsewhere (another window, the admin tool) shows here too.
   listen(events.session, () => rates.drawRates());

@@ -361,9 +361,24 @@ async fn tls_modes_are_honoured_and_a_missing_schema_is_reported() {
     let require = db.config.clone().with_tls(TlsMode::Require).connect().await.unwrap();
     let on: bool = require.client().query_one(ssl_in_use, &[]).await.unwrap().get(0);
     assert!(on, "require must use TLS");
-    let plain = db.config.clone().with_tls(TlsMode::Disable).connect().await.unwrap();
-    let on: bool = plain.client().query_one(ssl_in_use, &[]).await.unwrap().get(0);
-    assert!(!on, "disable must not use TLS");
+    // A password never goes over plain TCP: disable with one is refused
+    // before connecting (connect.rs, password_rule).
+    let err = db
+        .config
+        .clone()
+        .with_tls(TlsMode::Disable)
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Tls { .. }),
+        "disable with a password is refused, got {err:?}"
+    );
+    // Under prefer and require the password goes only as SCRAM bound to the
+    // TLS channel; the test server (scram-sha-256 over TLS) accepts that.
+    let prefer = db.config.clone().with_tls(TlsMode::Prefer).connect().await.unwrap();
+    let on: bool = prefer.client().query_one(ssl_in_use, &[]).await.unwrap().get(0);
+    assert!(on, "prefer uses the TLS the server offers");
     // verify-full: the test server's own (self-signed, `localhost`) certificate
     // as the root verifies for localhost, and not for another name.
     let cert_file: String = db.sql("SHOW ssl_cert_file").await[0].get(0);

@@ -198,6 +198,8 @@ fn check_reason(reason: &str) -> Result<()> {
 /// file beside it, flushed to disk, renamed into place durably
 /// ([`sonic_platform::fs::durable_rename`]).
 /// On any error the temporary file is removed and the error names `path`.
+/// The temporary file is created exclusively, never through a symlink, and
+/// private to this user (mode `0600` on Unix); so is the file in place.
 pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<T> {
     // A device or a pipe (`/dev/stdout`, a FIFO) is written straight through:
     // renaming a temporary file over it would replace the device with a file.
@@ -220,9 +222,13 @@ pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".tmp-{}-{name}", std::process::id()));
+    // The process id (for `remove_stale_temp_files`) and a random part: a
+    // name nobody can guess in advance, created only if free, never through
+    // a symlink, readable by this user alone (`create_new_private`).
+    let nonce = &Uuid::new_v4().simple().to_string()[..12];
+    let tmp = dir.join(format!(".tmp-{}-{nonce}-{name}", std::process::id()));
     let result = (|| {
-        let file = File::create(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+        let file = sonic_platform::fs::create_new_private(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let value = write(&mut out).map_err(|e| with_path(e, path))?;
         let file = out
@@ -453,6 +459,56 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty(), "no temporary file may be left behind");
         assert_eq!(find_backup(&store, &info.id.to_string()[..8]).unwrap().id, info.id);
+    }
+
+    #[test]
+    fn a_symlink_planted_at_a_temporary_name_is_never_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let victim = tmp.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let out = tmp.path().join("export.json");
+        // The names today's code (and an attacker) would predict.
+        let planted = [
+            tmp.path().join(format!(".tmp-{}-export.json", std::process::id())),
+            tmp.path().join(".tmp-export.json"),
+        ];
+        let planted_any = planted.iter().filter(|p| symlink(&victim, p)).count() == planted.len();
+        write_atomically(&out, |w| {
+            std::io::Write::write_all(w, b"{}").map_err(|e| Error::io("writing", "x", e))?;
+            Ok(())
+        })
+        .expect("the write succeeds beside the planted links");
+        assert_eq!(
+            std::fs::read(&victim).unwrap(),
+            b"precious",
+            "the link's target is untouched"
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), b"{}");
+        assert!(
+            !std::fs::symlink_metadata(&out).unwrap().file_type().is_symlink(),
+            "the file in place is a file, not a planted link"
+        );
+        assert!(
+            sonic_platform::fs::is_private(&out).unwrap(),
+            "and private to this user"
+        );
+        if planted_any {
+            for p in &planted {
+                assert!(
+                    std::fs::symlink_metadata(p).is_ok(),
+                    "the planted links are left as they were"
+                );
+            }
+        }
+    }
+
+    /// A symlink, where this user may make one (Windows needs developer mode).
+    fn symlink(target: &Path, link: &Path) -> bool {
+        #[cfg(unix)]
+        let made = std::os::unix::fs::symlink(target, link);
+        #[cfg(windows)]
+        let made = std::os::windows::fs::symlink_file(target, link);
+        made.is_ok()
     }
 
     #[cfg(unix)]

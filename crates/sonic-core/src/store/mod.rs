@@ -91,6 +91,7 @@ impl Store {
             other => other,
         })?;
         crate::identity::ensure_device_id(&store.conn)?;
+        make_private(dir);
         Ok(store)
     }
 
@@ -295,6 +296,22 @@ fn damaged_or(path: &Path, err: rusqlite::Error) -> Error {
     }
 }
 
+/// The folders of a data directory that hold the shop's data (backups,
+/// exports, the log), made private with the directory itself.
+const PRIVATE_FOLDERS: &[&str] = &["backups", "exports", "logs"];
+
+/// Makes the data directory private to this user (Unix: the folder and
+/// [`PRIVATE_FOLDERS`] `0700`, their files `0600`), fixing what older
+/// versions wrote `0644`. A failure (a folder on a file system without
+/// modes, owned by someone else) is logged, not fatal: the till sells on.
+fn make_private(dir: &DataDir) {
+    match sonic_platform::fs::make_private(dir.root(), PRIVATE_FOLDERS) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(changed = n, "made the data directory private to this user"),
+        Err(e) => tracing::warn!(dir = %dir.root().display(), error = %e, "could not make the data directory private"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +370,51 @@ mod tests {
     fn explicit_data_dir_wins_over_the_environment() {
         let dir = DataDir::resolve(Some(Path::new("/tmp/explicit"))).unwrap();
         assert_eq!(dir.root(), Path::new("/tmp/explicit"));
+    }
+
+    #[test]
+    fn the_data_directory_and_its_files_are_private_after_open_and_after_a_backup() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(tmp.path().join("data"));
+        // What an older version left: a world-readable folder and files.
+        let old_backup = dir.backups().join("old.json.zst");
+        std::fs::create_dir_all(dir.backups()).unwrap();
+        std::fs::create_dir_all(dir.root().join("logs")).unwrap();
+        std::fs::write(&old_backup, b"x").unwrap();
+        std::fs::write(dir.root().join("logs").join("sonic-pos.log"), b"x").unwrap();
+        open_up(dir.root());
+        open_up(&dir.backups());
+        open_up(&old_backup);
+        open_up(&dir.root().join("logs").join("sonic-pos.log"));
+        drop(Store::open(&dir).unwrap());
+        open_up(&dir.database());
+        let store = Store::open(&dir).unwrap();
+        let made = crate::backup::create_backup(&store, crate::backup::reason::MANUAL).unwrap();
+        for path in [
+            dir.root().to_path_buf(),
+            dir.database(),
+            dir.backups(),
+            old_backup,
+            dir.root().join("logs").join("sonic-pos.log"),
+            made.file.clone(),
+        ] {
+            assert!(
+                sonic_platform::fs::is_private(&path).unwrap(),
+                "{} must be readable by this user only",
+                path.display()
+            );
+        }
+    }
+
+    /// Mode 0644 / 0755, as versions before this one left files (Unix).
+    fn open_up(path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = if path.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = path;
     }
 }

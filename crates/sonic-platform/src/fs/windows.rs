@@ -52,3 +52,28 @@ pub(super) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::
     }
     Ok(())
 }
+
+/// `CREATE_NEW`: fails when the name exists, a symlink included (mod.rs).
+pub(super) fn create_new_private(path: &Path) -> io::Result<File> {
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+/// No-op: the folder's inherited ACL is already private (mod.rs).
+pub(super) fn restrict(_path: &Path, _meta: &std::fs::Metadata) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Always true: see the module doc in mod.rs.
+pub(super) fn is_private(_meta: &std::fs::Metadata) -> io::Result<bool> {
+    Ok(true)
+}
+
+#[cfg(test)]
+pub(super) fn symlink_for_tests(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::windows::fs::symlink_file(target, link)
+}
+
+#[cfg(test)]
+pub(super) fn open_up_for_tests(_path: &Path) -> io::Result<()> {
+    Ok(())
+}

@@ -24,8 +24,14 @@ struct Exported {
 }
 
 /// Writes the export, tells the webview where it is, and returns the file.
+/// Needs someone signed in, from the Backup screen and the menu alike (the
+/// whole shop leaves the till in that file).
 pub(crate) async fn run(app: &AppHandle) -> Result<String, UiError> {
     let state = app.state::<AppState>();
+    if let Err(err) = state.op_ctx() {
+        backup::emit(app, FAILED, &err);
+        return Err(err);
+    }
     let data_dir = state.data_dir();
     let dir = data_dir.root().join("exports");
     let written = tauri::async_runtime::spawn_blocking(move || -> sonic_core::Result<Exported> {

@@ -106,6 +106,7 @@ function drawNav() {
 function drawSession(session) {
   ctx.session = session;
   const signedIn = Boolean(session?.user);
+  if (signedIn) loadSignedInFacts();
   document.body.dataset.signedIn = String(signedIn);
   el('nav').hidden = !signedIn;
   el('sign-out').hidden = !signedIn;
@@ -186,6 +187,23 @@ async function showSignIn() {
   });
   root.append(form);
   pin.focus();
+}
+
+// The version, the data folder and the server's state are for signed-in
+// users only (Rust refuses them before sign-in): fetched at the first sign-in.
+let factsLoaded = false;
+async function loadSignedInFacts() {
+  if (factsLoaded) return;
+  factsLoaded = true;
+  try {
+    const info = await api.appInfo();
+    ctx.info = info;
+    fillAbout(info);
+  } catch (err) {
+    factsLoaded = false;
+    status.error(err);
+  }
+  api.serverStatus().then(showServer, (err) => status.error(err));
 }
 
 function fillAbout(info) {
@@ -296,17 +314,9 @@ async function boot() {
   useArabicDigits(session?.settings?.arabicDigits);
   translate(document);
   drawNav();
-  try {
-    const info = await api.appInfo();
-    ctx.info = info;
-    fillAbout(info);
-    status.set(t('status.ready'));
-  } catch (err) {
-    status.error(err);
-  }
+  status.set(t('status.ready'));
   if (ctx.bootError) status.error(ctx.bootError);
   await listenToShell();
-  api.serverStatus().then(showServer, (err) => status.error(err));
   el('sign-out').addEventListener('click', async () => {
     if (current?.unmount) current.unmount();
     current = null;

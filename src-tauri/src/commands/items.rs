@@ -9,7 +9,7 @@ use sonic_core::sections::{Item, StoreLocation};
 use sonic_core::Store;
 use tauri::{AppHandle, State};
 
-use super::{as_user, id_arg, session, with_store};
+use super::{as_user, id_arg, session};
 use crate::error::UiError;
 use crate::AppState;
 
@@ -179,7 +179,7 @@ pub(crate) async fn count_stock(state: State<'_, AppState>, item_id: String, cou
 
 #[tauri::command]
 pub(crate) async fn stores(state: State<'_, AppState>) -> Result<Vec<StoreLocation>, UiError> {
-    with_store(&state, |store| stores::stores(store)).await
+    as_user(&state, |store, _| stores::stores(store)).await
 }
 
 #[tauri::command]

@@ -270,5 +270,5 @@ pub(crate) async fn set_language(state: State<'_, AppState>, language: String) -
             format!("the language {language:?} is not available; choose en or ar"),
         ));
     }
-    with_store(&state, move |store| store.set_setting(LANGUAGE, &language)).await
+    super::as_user(&state, move |store, _| store.set_setting(LANGUAGE, &language)).await
 }

@@ -17,9 +17,11 @@
 //! A page's JSON is the canonical JSON of its records (compact, object keys
 //! sorted: exactly what the till stores), joined as an array. Its hash is
 //! SHA-256 over `sonic-page-v1\n{section}\n{list}\n` followed by that JSON, so
-//! the same records in another list are another page. The server keeps the
-//! page as JSONB (queryable); on pull the JSONB is put back into canonical
-//! form and hashed again, so any change to a page on the server is caught.
+//! the same records in another list are another page. The server keeps that
+//! exact text (and checks its hash itself, see [`crate::schema`]); on pull
+//! the text is hashed again, so any change to a page on the server is
+//! caught. Pages stored under schema 1 are JSONB: those are put back into
+//! canonical form first.
 //!
 //! Counters, rates and the members of object sections that are not record
 //! lists are small: they travel inline in the manifest.
@@ -101,11 +103,23 @@ pub struct Paged {
     pub pages: Vec<Page>,
 }
 
-/// Cuts a validated backup document into pages. `meta` is the document's
-/// `_meta` (its section hashes go into the manifest).
+/// Cuts a validated backup document into pages, holding them all (for
+/// tests and measurements; a push uses [`for_each_page`]).
 pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
-    let mut sections = BTreeMap::new();
     let mut pages = Vec::new();
+    let manifest = for_each_page(doc, meta, |page| {
+        pages.push(page);
+        Ok(())
+    })?;
+    Ok(Paged { manifest, pages })
+}
+
+/// Cuts a validated backup document into pages, handing each to `f` in
+/// manifest order as soon as it is cut (one page in memory at a time), and
+/// returns the manifest. `meta` is the document's `_meta` (its section
+/// hashes go into the manifest).
+pub fn for_each_page(doc: &Document, meta: &Meta, mut f: impl FnMut(Page) -> Result<()>) -> Result<Manifest> {
+    let mut sections = BTreeMap::new();
     for key in SectionKey::ALL {
         let digest = meta.sections.get(key.as_str()).ok_or_else(|| {
             Error::Core(sonic_core::Error::Invalid(format!(
@@ -129,11 +143,11 @@ pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
         };
         match key.kind() {
             SectionKind::Collection(table) => {
-                entry.pages = cut(key, "", doc, table, &mut pages)?;
+                entry.pages = cut(key, "", doc, table, &mut f)?;
             }
             SectionKind::Object(parts) => {
                 for (name, table) in parts {
-                    let hashes = cut(key, name, doc, *table, &mut pages)?;
+                    let hashes = cut(key, name, doc, *table, &mut f)?;
                     entry.lists.insert((*name).to_string(), hashes);
                 }
             }
@@ -141,28 +155,44 @@ pub fn page_document(doc: &Document, meta: &Meta) -> Result<Paged> {
         }
         sections.insert(key.as_str().to_string(), entry);
     }
-    Ok(Paged {
-        manifest: Manifest {
-            version: MANIFEST_VERSION,
-            page_records: PAGE_RECORDS,
-            sections,
-        },
-        pages,
+    Ok(Manifest {
+        version: MANIFEST_VERSION,
+        page_records: PAGE_RECORDS,
+        sections,
     })
 }
 
-fn cut(key: SectionKey, list: &'static str, doc: &Document, table: Table, out: &mut Vec<Page>) -> Result<Vec<String>> {
+fn cut(
+    key: SectionKey,
+    list: &'static str,
+    doc: &Document,
+    table: Table,
+    f: &mut impl FnMut(Page) -> Result<()>,
+) -> Result<Vec<String>> {
     let mut hashes = Vec::new();
     let mut page = PageWriter::default();
-    doc.for_each_record(table, |_, body| {
+    // `for_each_record` speaks sonic-core's error; keep ours to return it.
+    let mut failed = None;
+    let walked = doc.for_each_record(table, |_, body| {
         page.push(body);
         if page.records == PAGE_RECORDS {
-            hashes.push(page.finish(key, list, out));
+            let done = page.finish(key, list);
+            hashes.push(done.hash.clone());
+            if let Err(e) = f(done) {
+                failed = Some(e);
+                return Err(sonic_core::Error::Invalid("stopped cutting pages".into()));
+            }
         }
         Ok(())
-    })?;
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    walked?;
     if page.records > 0 {
-        hashes.push(page.finish(key, list, out));
+        let done = page.finish(key, list);
+        hashes.push(done.hash.clone());
+        f(done)?;
     }
     Ok(hashes)
 }
@@ -181,19 +211,17 @@ impl PageWriter {
         self.records += 1;
     }
 
-    /// Closes the page, adds it to `out` and returns its hash.
-    fn finish(&mut self, key: SectionKey, list: &'static str, out: &mut Vec<Page>) -> String {
+    /// Closes the page and returns it.
+    fn finish(&mut self, key: SectionKey, list: &'static str) -> Page {
         let mut json = std::mem::take(&mut self.json);
         json.push(']');
-        let hash = page_hash(key.as_str(), list, &json);
-        out.push(Page {
-            hash: hash.clone(),
+        Page {
+            hash: page_hash(key.as_str(), list, &json),
             section: key,
             list,
             records: std::mem::take(&mut self.records),
             json,
-        });
-        hash
+        }
     }
 }
 
@@ -238,16 +266,39 @@ pub fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
-/// Puts a backup back together as an export file (the format `sonic-core`
-/// reads), verifying every page against its hash on the way. `pages` maps
-/// hash → the page's records as the server returned them (JSON text);
-/// `meta_json` is the backup's `_meta`.
-pub fn rebuild_export(
-    backup_id: Uuid,
-    manifest: &Manifest,
-    meta_json: &str,
-    pages: &HashMap<String, String>,
-) -> Result<Vec<u8>> {
+/// A page as the server returned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredPage {
+    /// Its canonical JSON text (schema 2): verified byte for byte.
+    Body(String),
+    /// Its records as JSONB text (a page stored under schema 1): put back
+    /// into canonical form, then verified.
+    Legacy(String),
+}
+
+/// One page of a backup, where it goes in the export file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRef {
+    pub section: SectionKey,
+    pub list: String,
+    /// Its place in its list (0 is the first page).
+    pub index: usize,
+    pub hash: String,
+}
+
+/// A piece of a rebuilt export file, in file order: literal JSON, or the
+/// records of one page (preceded by a comma unless it is its list's first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Text(String),
+    Page(PageRef),
+}
+
+/// The export file a backup's manifest describes, as literal text and the
+/// pages to fetch, in file order. `meta_json` is the backup's `_meta`. The
+/// text parts are small (keys, counters, rates, settings); the records are
+/// all in the pages, which the caller fetches in batches.
+pub fn export_layout(backup_id: Uuid, manifest: &Manifest, meta_json: &str) -> Result<Vec<Part>> {
     let corrupt = |detail: String| Error::CorruptBackup { backup_id, detail };
     if manifest.version > MANIFEST_VERSION {
         return Err(corrupt(format!(
@@ -255,18 +306,16 @@ pub fn rebuild_export(
             manifest.version
         )));
     }
-    let mut out = String::with_capacity(pages.values().map(String::len).sum::<usize>() + 4096);
-    out.push_str("{\n");
+    let mut layout = Layout::default();
+    layout.text("{\n");
     for key in SectionKey::ALL {
         let entry = manifest
             .sections
             .get(key.as_str())
             .ok_or_else(|| corrupt(format!("its manifest lacks {key}")))?;
-        let mut section = String::new();
+        let mut section = Layout::default();
         match key.kind() {
-            SectionKind::Collection(_) => {
-                assemble(backup_id, key, "", &entry.pages, pages, &mut section)?;
-            }
+            SectionKind::Collection(_) => section.list(key, "", &entry.pages),
             SectionKind::Object(parts) => {
                 let extra = match &entry.value {
                     Some(Value::Object(map)) => map.clone(),
@@ -274,92 +323,169 @@ pub fn rebuild_export(
                     None => serde_json::Map::new(),
                 };
                 let names = sonic_core::snapshot::object_member_names(parts, &extra);
-                section.push('{');
+                section.text("{");
                 for (i, name) in names.iter().enumerate() {
                     if i > 0 {
-                        section.push(',');
+                        section.text(",");
                     }
-                    section.push_str(&Value::String((*name).to_string()).to_string());
-                    section.push(':');
+                    section.text(&Value::String((*name).to_string()).to_string());
+                    section.text(":");
                     if parts.iter().any(|(n, _)| n == name) {
                         let hashes = entry.lists.get(*name).map(Vec::as_slice).unwrap_or(&[]);
-                        assemble(backup_id, key, name, hashes, pages, &mut section)?;
+                        section.list(key, name, hashes);
                     } else {
-                        write_canonical(&extra[*name], &mut section);
+                        let mut json = String::new();
+                        write_canonical(&extra[*name], &mut json);
+                        section.text(&json);
                     }
                 }
-                section.push('}');
+                section.text("}");
             }
             SectionKind::Counter => match &entry.value {
-                Some(v) => write_canonical(v, &mut section),
+                Some(v) => {
+                    let mut json = String::new();
+                    write_canonical(v, &mut json);
+                    section.text(&json);
+                }
                 // Absent in the backup: leave the key out, as it was.
                 None => continue,
             },
             SectionKind::Rate => match &entry.value {
-                Some(v) => write_canonical(v, &mut section),
-                None => section.push_str("null"),
+                Some(v) => {
+                    let mut json = String::new();
+                    write_canonical(v, &mut json);
+                    section.text(&json);
+                }
+                None => section.text("null"),
             },
         }
-        out.push_str(&Value::String(key.as_str().to_string()).to_string());
-        out.push(':');
-        out.push_str(&section);
-        out.push_str(",\n");
+        layout.text(&Value::String(key.as_str().to_string()).to_string());
+        layout.text(":");
+        layout.append(section);
+        layout.text(",\n");
     }
-    out.push_str("\"_meta\":");
-    out.push_str(meta_json);
-    out.push_str("\n}\n");
-    Ok(out.into_bytes())
+    layout.text("\"_meta\":");
+    layout.text(meta_json);
+    layout.text("\n}\n");
+    Ok(layout.finish())
 }
 
-/// Appends the records of a list's pages as one JSON array, checking each
-/// page against its hash.
-fn assemble(
-    backup_id: Uuid,
-    key: SectionKey,
-    list: &str,
-    hashes: &[String],
-    pages: &HashMap<String, String>,
-    out: &mut String,
-) -> Result<()> {
-    let page_error = |index: usize, hash: &str, problem: String| Error::CorruptPage {
-        backup_id,
-        section: key.as_str().to_string(),
-        list: ListName(list.to_string()),
-        index,
-        hash: hash.to_string(),
-        problem,
-    };
-    out.push('[');
-    let mut first = true;
-    for (index, hash) in hashes.iter().enumerate() {
-        let text = pages
-            .get(hash)
-            .ok_or_else(|| page_error(index, hash, "is missing from the server".into()))?;
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| page_error(index, hash, format!("is not valid JSON ({e})")))?;
-        let Value::Array(records) = value else {
-            return Err(page_error(index, hash, "is not a JSON array of records".into()));
-        };
-        let mut json = String::with_capacity(text.len());
-        write_canonical(&Value::Array(records), &mut json);
-        if page_hash(key.as_str(), list, &json) != *hash {
-            return Err(page_error(
+#[derive(Default)]
+struct Layout {
+    parts: Vec<Part>,
+    text: String,
+}
+
+impl Layout {
+    fn text(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn list(&mut self, key: SectionKey, list: &str, hashes: &[String]) {
+        self.text("[");
+        for (index, hash) in hashes.iter().enumerate() {
+            self.flush();
+            self.parts.push(Part::Page(PageRef {
+                section: key,
+                list: list.to_string(),
                 index,
-                hash,
-                "does not match its hash: it was changed or damaged on the server".into(),
-            ));
+                hash: hash.clone(),
+            }));
         }
-        let inner = &json[1..json.len() - 1];
-        if !inner.is_empty() {
-            if !first {
-                out.push(',');
+        self.text("]");
+    }
+
+    fn append(&mut self, other: Layout) {
+        for part in other.finish() {
+            match part {
+                Part::Text(t) => self.text(&t),
+                page => {
+                    self.flush();
+                    self.parts.push(page);
+                }
             }
-            out.push_str(inner);
-            first = false;
         }
     }
-    out.push(']');
-    Ok(())
+
+    fn flush(&mut self) {
+        if !self.text.is_empty() {
+            self.parts.push(Part::Text(std::mem::take(&mut self.text)));
+        }
+    }
+
+    fn finish(mut self) -> Vec<Part> {
+        self.flush();
+        self.parts
+    }
+}
+
+/// Checks a page the server returned against its hash and returns its
+/// records as they go into the export file: the canonical JSON between the
+/// array's brackets.
+pub fn verified_records(backup_id: Uuid, page: &PageRef, stored: StoredPage) -> Result<String> {
+    let page_error = |problem: String| Error::CorruptPage {
+        backup_id,
+        section: page.section.as_str().to_string(),
+        list: ListName(page.list.clone()),
+        index: page.index,
+        hash: page.hash.clone(),
+        problem,
+    };
+    let json = match stored {
+        StoredPage::Body(text) => text,
+        StoredPage::Legacy(text) => {
+            let value: Value =
+                serde_json::from_str(&text).map_err(|e| page_error(format!("is not valid JSON ({e})")))?;
+            if !value.is_array() {
+                return Err(page_error("is not a JSON array of records".into()));
+            }
+            let mut json = String::with_capacity(text.len());
+            write_canonical(&value, &mut json);
+            json
+        }
+    };
+    if page_hash(page.section.as_str(), &page.list, &json) != page.hash {
+        return Err(page_error(
+            "does not match its hash: it was changed or damaged on the server".into(),
+        ));
+    }
+    match json.strip_prefix('[').and_then(|j| j.strip_suffix(']')) {
+        Some(inner) if !inner.is_empty() => Ok(inner.to_string()),
+        _ => Err(page_error("is not a JSON array of records".into())),
+    }
+}
+
+/// Puts a backup back together as an export file in memory (the format
+/// `sonic-core` reads), verifying every page on the way. `pages` maps hash
+/// → the page as the server returned it; `meta_json` is the backup's
+/// `_meta`. A pull does the same a batch of pages at a time.
+pub fn rebuild_export(
+    backup_id: Uuid,
+    manifest: &Manifest,
+    meta_json: &str,
+    pages: &HashMap<String, StoredPage>,
+) -> Result<Vec<u8>> {
+    let mut out = String::new();
+    for part in export_layout(backup_id, manifest, meta_json)? {
+        match part {
+            Part::Text(text) => out.push_str(&text),
+            Part::Page(page) => {
+                let stored = pages.get(&page.hash).cloned().ok_or_else(|| Error::CorruptPage {
+                    backup_id,
+                    section: page.section.as_str().to_string(),
+                    list: ListName(page.list.clone()),
+                    index: page.index,
+                    hash: page.hash.clone(),
+                    problem: "is missing from the server".into(),
+                })?;
+                if page.index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&verified_records(backup_id, &page, stored)?);
+            }
+        }
+    }
+    Ok(out.into_bytes())
 }
 
 #[cfg(test)]
@@ -390,12 +516,15 @@ mod tests {
         assert!(paged.pages.iter().all(|p| p.records <= PAGE_RECORDS));
         assert!(paged.pages.len() > 10, "a small shop spans several pages");
         // Reorder keys inside records, as JSONB does, before putting back.
-        let stored: HashMap<String, String> = paged
+        let stored: HashMap<String, StoredPage> = paged
             .pages
             .iter()
             .map(|p| {
                 let v: Value = serde_json::from_str(&p.json).unwrap();
-                (p.hash.clone(), serde_json::to_string_pretty(&v).unwrap())
+                (
+                    p.hash.clone(),
+                    StoredPage::Legacy(serde_json::to_string_pretty(&v).unwrap()),
+                )
             })
             .collect();
         let meta_json = serde_json::to_string(&meta).unwrap();
@@ -403,6 +532,14 @@ mod tests {
         let back = snapshot::parse_bytes(&rebuilt, "rebuilt").unwrap();
         assert_eq!(back.digests().unwrap(), doc.digests().unwrap());
         assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        // The same from the canonical bodies (schema 2), byte for byte.
+        let bodies: HashMap<String, StoredPage> = paged
+            .pages
+            .iter()
+            .map(|p| (p.hash.clone(), StoredPage::Body(p.json.clone())))
+            .collect();
+        let exact = rebuild_export(Uuid::nil(), &paged.manifest, &meta_json, &bodies).unwrap();
+        assert_eq!(exact, rebuilt, "both forms rebuild the same file");
     }
 
     #[test]
@@ -411,11 +548,14 @@ mod tests {
         let doc = snapshot::parse_bytes(&bytes, "test").unwrap();
         let meta = doc.meta.clone().unwrap();
         let paged = page_document(&doc, &meta).unwrap();
-        let mut stored: HashMap<String, String> =
-            paged.pages.iter().map(|p| (p.hash.clone(), p.json.clone())).collect();
+        let mut stored: HashMap<String, StoredPage> = paged
+            .pages
+            .iter()
+            .map(|p| (p.hash.clone(), StoredPage::Body(p.json.clone())))
+            .collect();
         let victim = paged.pages.iter().find(|p| p.section == SectionKey::Invoices).unwrap();
         let changed = victim.json.replacen("\"total", "\"totaL", 1);
-        stored.insert(victim.hash.clone(), changed);
+        stored.insert(victim.hash.clone(), StoredPage::Body(changed));
         let err = rebuild_export(Uuid::nil(), &paged.manifest, "{}", &stored).unwrap_err();
         let text = err.to_string();
         assert!(text.contains(&victim.hash) && text.contains("sonic_invoices"), "{text}");

@@ -3,17 +3,29 @@
 
 use crate::connect::{Remote, ServerConfig};
 use crate::error::{Error, Result};
-use crate::pages::{self, Page};
+use crate::pages;
 use crate::schema;
 use serde::Serialize;
 use sonic_core::snapshot::Document;
 use sonic_core::{outbox, DataDir, Store};
 use std::collections::{BTreeMap, HashSet};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
 use uuid::Uuid;
 
-/// Pages are sent in batches of about this many bytes (one statement each).
-const BATCH_BYTES: usize = 2 << 20;
+/// Page hashes asked about per query ("which of these do you lack?").
+const ASK_BATCH: usize = 2000;
+
+/// Page bytes uploaded per batch: one `COPY` into a temporary table and one
+/// `INSERT … SELECT`, committed together, so a cut connection loses at most
+/// one batch and the next push goes on from there.
+const BATCH_BYTES: u64 = 8 << 20;
+
+/// The shop of the connected role, as the server sees it (the owner's own
+/// pushes go to `default`).
+pub(crate) const OWN_SHOP: &str = "(SELECT coalesce(sonic_current_shop(), 'default'))";
 
 /// What pushing one backup did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -33,9 +45,14 @@ pub struct PushReport {
 }
 
 /// Pushes one backup (a validated document with `_meta` and a backup id),
-/// uploading only the pages the server lacks, in one transaction, then reads
-/// the stored snapshot hash back. Pushing a backup the server already has
-/// changes nothing and reports `already_on_server`.
+/// uploading only the pages the server lacks, then reads the stored
+/// snapshot hash back. Pushing a backup the server already has changes
+/// nothing and reports `already_on_server`.
+///
+/// Memory is one batch: the pages are cut twice from the document's
+/// staging database, once for their hashes (the manifest) and once for the
+/// content of those the server lacks, which goes through an anonymous
+/// temporary file into batches of `COPY … FROM STDIN (FORMAT binary)`.
 pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushReport> {
     let meta = doc.meta.as_ref().ok_or_else(|| {
         Error::Core(sonic_core::Error::Invalid(
@@ -47,33 +64,42 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
             "the file has no backup id: only backups can be pushed, not exports".into(),
         ))
     })?;
-    let paged = pages::page_document(doc, meta)?;
     let server = remote.server().to_string();
     let q = |action: &'static str| {
         let server = server.clone();
         move |e| Error::query(action, &server, e)
     };
 
+    // The manifest and every distinct page hash, in order; no content kept.
+    let mut seen = HashSet::new();
+    let mut hashes: Vec<String> = Vec::new();
+    let mut page_count = 0usize;
+    let mut bytes: i64 = 0;
+    let manifest = pages::for_each_page(doc, meta, |page| {
+        page_count += 1;
+        bytes += page.json.len() as i64;
+        if seen.insert(page.hash.clone()) {
+            hashes.push(page.hash);
+        }
+        Ok(())
+    })?;
+    drop(seen);
     let mut report = PushReport {
         backup_id,
+        pages_total: hashes.len(),
         ..PushReport::default()
     };
-    let mut seen = HashSet::new();
-    let unique: Vec<&Page> = paged.pages.iter().filter(|p| seen.insert(p.hash.as_str())).collect();
-    report.pages_total = unique.len();
-    let hashes: Vec<&str> = unique.iter().map(|p| p.hash.as_str()).collect();
 
-    let tx = remote.client_mut().transaction().await.map_err(q("start the upload"))?;
-    let existing = tx
+    let client = remote.client();
+    let existing = client
         .query_opt(
-            "SELECT snapshot_sha256 FROM sonic_backups WHERE backup_id = $1",
+            &format!("SELECT snapshot_sha256 FROM sonic_backups WHERE shop_id = {OWN_SHOP} AND backup_id = $1"),
             &[&backup_id],
         )
         .await
         .map_err(q("look the backup up"))?;
     if let Some(row) = existing {
         let stored: String = row.get(0);
-        drop(tx);
         if stored != meta.snapshot_sha256 {
             return Err(Error::VerifyFailed {
                 backup_id,
@@ -86,76 +112,65 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
         return Ok(report);
     }
 
-    let have: HashSet<String> = tx
-        .query(
-            "SELECT hash FROM sonic_backup_pages WHERE hash = ANY($1::text[])",
-            &[&hashes],
-        )
+    // Which pages the server lacks. A page counts as there only with its
+    // body, which the server checked against its hash when it was stored
+    // (a schema-1 page without one is sent again, and checked then).
+    let ask = client
+        .prepare(&format!(
+            "SELECT hash FROM sonic_backup_pages
+              WHERE shop_id = {OWN_SHOP} AND hash = ANY($1::text[]) AND body IS NOT NULL"
+        ))
         .await
-        .map_err(q("list the pages it has"))?
-        .into_iter()
-        .map(|r| r.get(0))
-        .collect();
-    let missing: Vec<&Page> = unique.into_iter().filter(|p| !have.contains(&p.hash)).collect();
-    let insert = tx
-        .prepare(
-            "INSERT INTO sonic_backup_pages (hash, section, list, record_count, bytes, records)
-             SELECT h, s, l, n, b, r::jsonb
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int4[], $6::text[]) AS t(h, s, l, n, b, r)
-             ON CONFLICT (hash) DO NOTHING",
-        )
-        .await
-        .map_err(q("prepare the page upload"))?;
-    for batch in batches(&missing) {
-        let h: Vec<&str> = batch.iter().map(|p| p.hash.as_str()).collect();
-        let s: Vec<&str> = batch.iter().map(|p| p.section.as_str()).collect();
-        let l: Vec<&str> = batch.iter().map(|p| p.list).collect();
-        let n: Vec<i32> = batch.iter().map(|p| clamp_i32(p.records)).collect();
-        let b: Vec<i32> = batch.iter().map(|p| clamp_i32(p.json.len())).collect();
-        let r: Vec<&str> = batch.iter().map(|p| p.json.as_str()).collect();
-        tx.execute(&insert, &[&h, &s, &l, &n, &b, &r])
+        .map_err(q("prepare the page lookup"))?;
+    let mut missing: HashSet<String> = HashSet::new();
+    for batch in hashes.chunks(ASK_BATCH) {
+        let have: HashSet<String> = client
+            .query(&ask, &[&batch])
             .await
-            .map_err(q("store the pages"))?;
-    }
-    for page in &missing {
-        report.pages_uploaded += 1;
-        report.bytes_uploaded += page.json.len() as u64;
-        *report
-            .uploaded_by_section
-            .entry(page.section.as_str().to_string())
-            .or_default() += 1;
+            .map_err(q("list the pages it has"))?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect();
+        missing.extend(batch.iter().filter(|h| !have.contains(*h)).cloned());
     }
 
-    let manifest = serde_json::to_string(&paged.manifest).map_err(|e| invalid(e.to_string()))?;
+    if !missing.is_empty() {
+        let (spool, batches) = spool_missing(doc, meta, missing, &mut report)?;
+        upload(remote, spool, &batches, &q).await?;
+    }
+
+    let manifest_json = serde_json::to_string(&manifest).map_err(|e| invalid(e.to_string()))?;
     let meta_json = serde_json::to_string(meta).map_err(|e| invalid(e.to_string()))?;
     let records: i64 = meta.sections.values().map(|d| d.records as i64).sum();
-    let bytes: i64 = paged.pages.iter().map(|p| p.json.len() as i64).sum();
-    let page_count = clamp_i32(paged.pages.len());
+    let page_count = clamp_i32(page_count);
     let format_version = i32::try_from(meta.format_version).unwrap_or(i32::MAX);
-    tx.execute(
-        "INSERT INTO sonic_backups (backup_id, device_id, store_id, reason, created_at, app_version,
-                                    format_version, snapshot_sha256, records, bytes, page_count, meta, manifest)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb, $13::text::jsonb)
-         ON CONFLICT (backup_id) DO NOTHING",
-        &[
-            &backup_id,
-            &meta.device_id,
-            &meta.store_id,
-            &meta.reason,
-            &meta.created_at,
-            &meta.app_version,
-            &format_version,
-            &meta.snapshot_sha256,
-            &records,
-            &bytes,
-            &page_count,
-            &meta_json,
-            &manifest,
-        ],
-    )
-    .await
-    .map_err(q("store the backup"))?;
-    tx.commit().await.map_err(q("commit the backup"))?;
+    // The server refuses the row unless every page of the manifest is
+    // stored for this shop, and sets `received_at` itself.
+    remote
+        .client()
+        .execute(
+            "INSERT INTO sonic_backups (backup_id, device_id, store_id, reason, created_at, app_version,
+                                        format_version, snapshot_sha256, records, bytes, page_count, meta, manifest)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb, $13::text::jsonb)
+             ON CONFLICT (shop_id, backup_id) DO NOTHING",
+            &[
+                &backup_id,
+                &meta.device_id,
+                &meta.store_id,
+                &meta.reason,
+                &meta.created_at,
+                &meta.app_version,
+                &format_version,
+                &meta.snapshot_sha256,
+                &records,
+                &bytes,
+                &page_count,
+                &meta_json,
+                &manifest_json,
+            ],
+        )
+        .await
+        .map_err(q("store the backup"))?;
     verify(remote, backup_id, &meta.snapshot_sha256, &hashes).await?;
     tracing::info!(
         backup_id = %backup_id,
@@ -166,14 +181,157 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
     Ok(report)
 }
 
+/// Cuts the pages again and writes those in `missing` (each once) to an
+/// anonymous temporary file, counting them in `report`. Returns the file,
+/// rewound, and the number of pages in each upload batch.
+fn spool_missing(
+    doc: &Document,
+    meta: &sonic_core::snapshot::Meta,
+    mut missing: HashSet<String>,
+    report: &mut PushReport,
+) -> Result<(std::fs::File, Vec<usize>)> {
+    let io = |e: std::io::Error| invalid(format!("the push's temporary file failed: {e}"));
+    let file = tempfile::tempfile().map_err(io)?;
+    let mut out = BufWriter::new(file);
+    let mut batches = vec![0usize];
+    let mut batch_bytes = 0u64;
+    pages::for_each_page(doc, meta, |page| {
+        if !missing.remove(&page.hash) {
+            return Ok(());
+        }
+        let records = u32::try_from(page.records).unwrap_or(u32::MAX);
+        let len = u32::try_from(page.json.len()).map_err(|_| invalid(format!("page {} is over 4 GiB", page.hash)))?;
+        out.write_all(page.hash.as_bytes()).map_err(io)?;
+        out.write_all(&[page.section.as_str().len() as u8, page.list.len() as u8])
+            .map_err(io)?;
+        out.write_all(page.section.as_str().as_bytes()).map_err(io)?;
+        out.write_all(page.list.as_bytes()).map_err(io)?;
+        out.write_all(&records.to_le_bytes()).map_err(io)?;
+        out.write_all(&len.to_le_bytes()).map_err(io)?;
+        out.write_all(page.json.as_bytes()).map_err(io)?;
+        report.pages_uploaded += 1;
+        report.bytes_uploaded += page.json.len() as u64;
+        *report
+            .uploaded_by_section
+            .entry(page.section.as_str().to_string())
+            .or_default() += 1;
+        if batch_bytes > 0 && batch_bytes + page.json.len() as u64 > BATCH_BYTES {
+            batches.push(0);
+            batch_bytes = 0;
+        }
+        batch_bytes += page.json.len() as u64;
+        if let Some(n) = batches.last_mut() {
+            *n += 1;
+        }
+        Ok(())
+    })?;
+    let mut file = out.into_inner().map_err(|e| io(e.into_error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok((file, batches))
+}
+
+/// One spooled page, read back.
+struct Spooled {
+    hash: String,
+    section: String,
+    list: String,
+    records: i32,
+    body: String,
+}
+
+fn read_spooled(input: &mut impl Read) -> std::io::Result<Spooled> {
+    let mut hash = [0u8; 64];
+    input.read_exact(&mut hash)?;
+    let mut lens = [0u8; 2];
+    input.read_exact(&mut lens)?;
+    let section = read_text(input, usize::from(lens[0]))?;
+    let list = read_text(input, usize::from(lens[1]))?;
+    let mut n = [0u8; 4];
+    input.read_exact(&mut n)?;
+    let records = i32::try_from(u32::from_le_bytes(n)).unwrap_or(i32::MAX);
+    input.read_exact(&mut n)?;
+    let body = read_text(input, u32::from_le_bytes(n) as usize)?;
+    Ok(Spooled {
+        hash: String::from_utf8_lossy(&hash).into_owned(),
+        section,
+        list,
+        records,
+        body,
+    })
+}
+
+fn read_text(input: &mut impl Read, n: usize) -> std::io::Result<String> {
+    let mut buf = vec![0u8; n];
+    input.read_exact(&mut buf)?;
+    String::from_utf8(buf).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Uploads the spooled pages, one transaction per batch: `COPY` into a
+/// temporary table, then `INSERT … SELECT` (the server checks each page's
+/// hash; a page some earlier, cut push already stored is left as it is,
+/// and a schema-1 page gets its body).
+async fn upload<F>(
+    remote: &mut Remote,
+    spool: std::fs::File,
+    batches: &[usize],
+    q: &impl Fn(&'static str) -> F,
+) -> Result<()>
+where
+    F: FnOnce(tokio_postgres::Error) -> Error,
+{
+    let io = |e: std::io::Error| invalid(format!("the push's temporary file failed: {e}"));
+    let mut input = BufReader::with_capacity(256 * 1024, spool);
+    remote
+        .client()
+        .batch_execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS sonic_page_upload
+                 (hash text, section text, list text, record_count int4, body text) ON COMMIT DELETE ROWS",
+        )
+        .await
+        .map_err(q("prepare the page upload"))?;
+    let types = [Type::TEXT, Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT];
+    for &count in batches {
+        let tx = remote.client_mut().transaction().await.map_err(q("start the upload"))?;
+        let sink = tx
+            .copy_in("COPY sonic_page_upload (hash, section, list, record_count, body) FROM STDIN (FORMAT binary)")
+            .await
+            .map_err(q("store the pages"))?;
+        let writer = BinaryCopyInWriter::new(sink, &types);
+        let mut writer = std::pin::pin!(writer);
+        for _ in 0..count {
+            let page = read_spooled(&mut input).map_err(io)?;
+            writer
+                .as_mut()
+                .write(&[&page.hash, &page.section, &page.list, &page.records, &page.body])
+                .await
+                .map_err(q("store the pages"))?;
+        }
+        writer.finish().await.map_err(q("store the pages"))?;
+        tx.execute(
+            "INSERT INTO sonic_backup_pages (hash, section, list, record_count, body)
+             SELECT hash, section, list, record_count, body FROM sonic_page_upload
+             ON CONFLICT (shop_id, hash) DO UPDATE SET body = EXCLUDED.body
+              WHERE sonic_backup_pages.body IS NULL",
+            &[],
+        )
+        .await
+        .map_err(q("store the pages"))?;
+        tx.commit().await.map_err(q("commit the pages"))?;
+    }
+    Ok(())
+}
+
 /// Reads back the stored snapshot hash and checks that every page is there.
-async fn verify(remote: &Remote, backup_id: Uuid, expected: &str, hashes: &[&str]) -> Result<()> {
+async fn verify(remote: &Remote, backup_id: Uuid, expected: &str, hashes: &[String]) -> Result<()> {
     let row = remote
         .client()
         .query_opt(
-            "SELECT b.snapshot_sha256,
-                    (SELECT count(*) FROM sonic_backup_pages WHERE hash = ANY($2::text[]))
-               FROM sonic_backups b WHERE b.backup_id = $1",
+            &format!(
+                "SELECT b.snapshot_sha256,
+                        (SELECT count(*) FROM sonic_backup_pages p
+                          WHERE p.shop_id = b.shop_id AND p.hash = ANY($2::text[]) AND p.body IS NOT NULL)
+                   FROM sonic_backups b WHERE b.shop_id = {OWN_SHOP} AND b.backup_id = $1"
+            ),
             &[&backup_id, &hashes],
         )
         .await
@@ -190,24 +348,6 @@ async fn verify(remote: &Remote, backup_id: Uuid, expected: &str, hashes: &[&str
         });
     }
     Ok(())
-}
-
-fn batches<'a>(pages: &'a [&'a Page]) -> Vec<&'a [&'a Page]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut size = 0;
-    for (i, page) in pages.iter().enumerate() {
-        if i > start && size + page.json.len() > BATCH_BYTES {
-            out.push(&pages[start..i]);
-            start = i;
-            size = 0;
-        }
-        size += page.json.len();
-    }
-    if start < pages.len() {
-        out.push(&pages[start..]);
-    }
-    out
 }
 
 fn clamp_i32(n: usize) -> i32 {

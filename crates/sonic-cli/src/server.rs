@@ -13,7 +13,6 @@ use serde_json::json;
 use sonic_backup::{schema, ListFilter, ServerConfig};
 use sonic_core::snapshot::Document;
 use sonic_core::DataDir;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Where the backup server is.
@@ -37,16 +36,28 @@ impl ServerArgs {
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
     /// Create or migrate the backup tables (run as an owner of the database);
-    /// with --role, also a login role that may only INSERT and SELECT
-    /// (its password is taken from $SONIC_ROLE_PASSWORD if set).
+    /// with --shop and --role, also a login role for that shop's tills that
+    /// may only INSERT and SELECT the shop's own backups; with --head-office,
+    /// a login role that reads every shop's. The role's password is taken
+    /// from $SONIC_ROLE_PASSWORD if set, and sent only as a SCRAM verifier.
     Init {
+        /// The shop the --role backs up (created if new; default: `default`,
+        /// the shop that a server from before shops was adopted into).
+        #[arg(long, value_name = "ID", requires = "role")]
+        shop: Option<String>,
         #[arg(long, value_name = "NAME")]
         role: Option<String>,
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["role", "shop"])]
+        head_office: Option<String>,
         #[command(flatten)]
         server: ServerArgs,
     },
-    /// List the backups on the server, newest first.
+    /// List the backups on the server (a shop's role: its own shop's),
+    /// newest first by the time the server received them.
     List {
+        /// Only this shop's (for the head office).
+        #[arg(long, value_name = "ID")]
+        shop: Option<String>,
         #[arg(long, value_name = "STORE")]
         store: Option<String>,
         #[arg(long, value_name = "DEVICE")]
@@ -85,28 +96,47 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub fn server(command: &ServerCommand, out: &Output) -> Result<()> {
     match command {
-        ServerCommand::Init { role, server } => {
+        ServerCommand::Init {
+            shop,
+            role,
+            head_office,
+            server,
+        } => {
             let config = server.config()?;
             let password = std::env::var("SONIC_ROLE_PASSWORD").ok().filter(|p| !p.is_empty());
+            let shop = shop.as_deref().unwrap_or(schema::DEFAULT_SHOP);
+            let grant = match (role, head_office) {
+                (Some(role), _) => Some((role, schema::Access::Shop(shop))),
+                (None, Some(role)) => Some((role, schema::Access::HeadOffice)),
+                (None, None) => None,
+            };
             runtime()?.block_on(async {
                 let mut remote = config.connect().await?;
                 let before = schema::migrate(&mut remote).await?;
-                if let Some(role) = role {
-                    schema::grant_backup_role(&remote, role, password.as_deref()).await?;
+                if let Some((role, access)) = grant {
+                    schema::grant_role(&remote, role, access, password.as_deref()).await?;
                 }
+                let what = match grant {
+                    Some((role, schema::Access::Shop(shop))) => {
+                        format!("; role {role} may INSERT and SELECT only the backups of shop {shop}")
+                    }
+                    Some((role, schema::Access::HeadOffice)) => {
+                        format!("; role {role} may read every shop's backups (head office)")
+                    }
+                    None => String::new(),
+                };
                 out.done(
                     &format!(
-                        "backup schema on {} is at version {} (was {before}){}",
+                        "backup schema on {} is at version {} (was {before}){what}",
                         config.redacted(),
                         schema::SERVER_SCHEMA_VERSION,
-                        role.as_ref()
-                            .map(|r| format!("; role {r} may INSERT and SELECT only"))
-                            .unwrap_or_default()
                     ),
                     json!({ "server": config.redacted(), "schemaVersion": schema::SERVER_SCHEMA_VERSION,
-                            "previousVersion": before, "role": role }),
+                            "previousVersion": before, "role": grant.map(|(r, _)| r),
+                            "shop": grant.and_then(|(_, a)| match a { schema::Access::Shop(s) => Some(s), schema::Access::HeadOffice => None }),
+                            "headOffice": matches!(grant, Some((_, schema::Access::HeadOffice))) }),
                 );
-                if role.is_some() && password.is_none() {
+                if grant.is_some() && password.is_none() {
                     out.note(
                         "no password set for the role: set SONIC_ROLE_PASSWORD and run init again, or use ALTER ROLE",
                     );
@@ -115,6 +145,7 @@ pub fn server(command: &ServerCommand, out: &Output) -> Result<()> {
             })
         }
         ServerCommand::List {
+            shop,
             store,
             device,
             limit,
@@ -122,6 +153,7 @@ pub fn server(command: &ServerCommand, out: &Output) -> Result<()> {
         } => {
             let config = server.config()?;
             let filter = ListFilter {
+                shop: shop.clone(),
                 store: store.clone(),
                 device: device.clone(),
                 limit: *limit,
@@ -139,13 +171,15 @@ pub fn server(command: &ServerCommand, out: &Output) -> Result<()> {
                     return Ok(());
                 }
                 println!(
-                    "{:<36}  {:<20}  {:<12} {:<12} {:>9} {:>6}",
-                    "id", "created (UTC)", "reason", "store", "records", "pages"
+                    "{:<36}  {:<12} {:<20}  {:<20}  {:<12} {:<12} {:>9} {:>6}",
+                    "id", "shop", "received (UTC)", "created (UTC)", "reason", "store", "records", "pages"
                 );
                 for b in list {
                     println!(
-                        "{:<36}  {:<20}  {:<12} {:<12} {:>9} {:>6}",
+                        "{:<36}  {:<12} {:<20}  {:<20}  {:<12} {:<12} {:>9} {:>6}",
                         b.backup_id,
+                        b.shop_id,
+                        b.received_at.format("%Y-%m-%d %H:%M:%S"),
                         b.created_at.format("%Y-%m-%d %H:%M:%S"),
                         b.reason,
                         b.store_id.as_deref().unwrap_or("-"),
@@ -188,9 +222,10 @@ pub fn push(dir: &DataDir, args: &PushArgs, out: &Output) -> Result<()> {
 
 pub fn pull(args: &PullArgs, out: &Output) -> Result<()> {
     let config = args.server.config()?;
-    let (document, export, id) = fetch(&config, &args.backup_id)?;
+    let (document, mut export, id) = fetch(&config, &args.backup_id)?;
     sonic_core::backup::write_atomically(&args.file, |w| {
-        w.write_all(&export)
+        std::io::copy(&mut export, w)
+            .map(drop)
             .map_err(|e| sonic_core::Error::io("writing", &args.file, e))
     })?;
     out.counts(
@@ -205,7 +240,8 @@ pub fn pull(args: &PullArgs, out: &Output) -> Result<()> {
 }
 
 /// The restore source of `restore --from-server ID`: the backup pulled and
-/// verified, and a label for the activity log.
+/// verified, and a label for the activity log. `latest` is the newest the
+/// server received of the role's own shop.
 pub fn load_from_server(server: Option<&str>, id: &str) -> Result<(Document, String)> {
     let config = ServerArgs {
         server: server.map(str::to_string),
@@ -215,7 +251,7 @@ pub fn load_from_server(server: Option<&str>, id: &str) -> Result<(Document, Str
     Ok((document, format!("server backup {id}")))
 }
 
-fn fetch(config: &ServerConfig, id: &str) -> Result<(Document, Vec<u8>, uuid::Uuid)> {
+fn fetch(config: &ServerConfig, id: &str) -> Result<(Document, std::fs::File, uuid::Uuid)> {
     runtime()?.block_on(async {
         let remote = config.connect().await?;
         schema::check(&remote).await?;

@@ -4,6 +4,7 @@
 // Test helpers outside #[test] fns may unwrap: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
+mod shops;
 mod support;
 
 use sonic_backup::{
@@ -57,7 +58,9 @@ async fn push_then_pull_gives_back_the_same_sections_and_restore_reproduces_the_
 
     // The export file verifies on its own, as a local file would.
     let file = _tmp.path().join("pulled.json");
-    std::fs::write(&file, &pulled.export).unwrap();
+    let mut export = &pulled.export;
+    std::io::copy(&mut export, &mut std::fs::File::create(&file).unwrap()).unwrap();
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), pulled.export_bytes);
     assert_eq!(snapshot::read_file(&file).unwrap().digests().unwrap(), before);
 
     // Restore on a new PC: an empty data dir and only the server settings.
@@ -121,8 +124,20 @@ async fn one_more_sale_uploads_at_most_two_pages_per_changed_section_and_none_fo
 async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exactly_once() {
     let Some(db) = TestDb::new().await else { return };
     let (tmp, dir) = small_shop(13);
+    // A shop's role, as a till pushes: the batches go through its own
+    // temporary table, under row-level security.
+    let role = format!("shop_c_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let owner = db.config.connect().await.unwrap();
+    schema::grant_role(&owner, &role, schema::Access::Shop("shop-c"), Some("cut-pw-7Yt"))
+        .await
+        .unwrap();
+    drop(owner); // the database is cloned below: no session may stay on it
     let proxy = Proxy::start(pg_port()).await;
-    let via_proxy = db.config.clone().with_address("127.0.0.1", proxy.port);
+    let via_proxy = db
+        .config
+        .clone()
+        .with_login(&role, "cut-pw-7Yt")
+        .with_address("127.0.0.1", proxy.port);
     let mut made = Vec::new();
     let mut cut_points = Vec::new();
     // SONIC_CUTS runs the long form (scripts/reliability uses 500).
@@ -141,7 +156,7 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
         copy_dir(dir.root(), &copy);
         let scratch = db.clone_as(&format!("sonic_s_{}", &db.name[8..])).await;
         proxy.cut_after(None);
-        let scratch_via_proxy = scratch.clone().with_address("127.0.0.1", proxy.port);
+        let scratch_via_proxy = via_proxy.clone().with_dbname(scratch.dbname().unwrap());
         push_pending(&scratch_via_proxy, &DataDir::at(&copy)).await.unwrap();
         let total = proxy.last_sent.load(std::sync::atomic::Ordering::SeqCst);
         let admin = db.admin.connect().await.unwrap();
@@ -174,7 +189,7 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
     assert!(pass.failed.is_empty(), "{:?}", pass.failed);
     assert_eq!(pending(&dir), 0, "the outbox is empty");
 
-    let remote = db.config.connect().await.unwrap();
+    let remote = via_proxy.connect().await.unwrap();
     let listed = list_backups(&remote, &ListFilter::default()).await.unwrap();
     let on_server: Vec<uuid::Uuid> = listed.iter().map(|b| b.backup_id).collect();
     let unique: HashSet<_> = on_server.iter().collect();
@@ -188,6 +203,18 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
         .count("SELECT count(*) FROM (SELECT backup_id FROM sonic_backups GROUP BY backup_id HAVING count(*) > 1) d")
         .await;
     assert_eq!(rows, 0);
+    assert_eq!(
+        db.count("SELECT count(*) FROM sonic_backups WHERE shop_id <> 'shop-c'")
+            .await,
+        0,
+        "every backup is in the role's shop"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM sonic_backup_pages WHERE body IS NULL OR shop_id <> 'shop-c'")
+            .await,
+        0,
+        "every page is checked and in the role's shop"
+    );
     for id in &made {
         let pulled = pull(&remote, *id)
             .await
@@ -280,8 +307,9 @@ async fn the_backup_role_can_push_and_pull_but_not_delete_update_or_drop() {
     let role = format!("sonic_r_{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let password = "role-pw-Zq8";
     let owner = db.config.connect().await.unwrap();
-    schema::grant_backup_role(&owner, &role, Some(password)).await.unwrap();
-    schema::grant_backup_role(&owner, &role, Some(password)).await.unwrap(); // again: no error
+    let shop = schema::Access::Shop("shop-r");
+    schema::grant_role(&owner, &role, shop, Some(password)).await.unwrap();
+    schema::grant_role(&owner, &role, shop, Some(password)).await.unwrap(); // again: no error
     let as_role = db.config.clone().with_login(&role, password);
 
     let (_tmp, dir) = small_shop(15);
@@ -296,6 +324,7 @@ async fn the_backup_role_can_push_and_pull_but_not_delete_update_or_drop() {
         "DELETE FROM sonic_backup_pages",
         "UPDATE sonic_backups SET reason = 'x'",
         "UPDATE sonic_backup_pages SET records = '[]'",
+        "UPDATE sonic_backup_pages SET section = 'x'",
         "TRUNCATE sonic_backup_pages",
         "DROP TABLE sonic_backups",
         "DROP TABLE sonic_backup_pages",
@@ -331,10 +360,25 @@ async fn a_page_changed_on_the_server_fails_the_pull_naming_it_and_nothing_is_re
         .sql("SELECT hash FROM sonic_backup_pages WHERE section = 'sonic_invoices' ORDER BY hash LIMIT 1")
         .await[0]
         .get(0);
-    db.sql(&format!(
-        "UPDATE sonic_backup_pages SET records = jsonb_set(records, '{{0,total}}', '1') WHERE hash = '{victim}'"
-    ))
-    .await;
+    // The server refuses to change a stored page, even for its owner …
+    let refused = db.config.connect().await.unwrap();
+    let change = format!(
+        "UPDATE sonic_backup_pages SET body = jsonb_set(body::jsonb, '{{0,total}}', '1')::text WHERE hash = '{victim}'"
+    );
+    let err = refused.client().batch_execute(&change).await.unwrap_err();
+    assert!(
+        err.to_string().contains("cannot change") || format!("{err:?}").contains("cannot change"),
+        "{err:?}"
+    );
+    // … so damage it behind the server's back, as a broken disk would.
+    refused
+        .client()
+        .batch_execute(&format!(
+            "ALTER TABLE sonic_backup_pages DISABLE TRIGGER sonic_check_page; {change}; \
+             ALTER TABLE sonic_backup_pages ENABLE TRIGGER sonic_check_page"
+        ))
+        .await
+        .unwrap();
 
     // A till with data of its own that tries to restore the damaged backup.
     let (_tmp2, target) = small_shop(99);

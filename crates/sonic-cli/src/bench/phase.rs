@@ -159,7 +159,7 @@ pub fn run(phase: &Phase) -> Result<()> {
             })?;
             let mut store = Store::open(&DataDir::at(dir))?;
             restore::restore(&mut store, &pulled.document, "bench", "bench")?;
-            json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": pulled.export.len() })
+            json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": pulled.export_bytes })
         }
     };
     if let Some(obj) = figures.as_object_mut() {

@@ -55,3 +55,25 @@ ensure_rust() {
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
 }
+
+# pg_virtualenv, run as root, makes its throwaway cluster in the system's
+# cluster list (/etc/postgresql/<version>/regress) and drops it at the end; a
+# run that was killed leaves it behind, down, and every later pg_virtualenv
+# refuses with "Cluster <version>/regress exists". Drop such a leftover (it is
+# marked .by_pg_virtualenv; stopped first if its server still runs) when no
+# pg_virtualenv is running.
+drop_stale_pg_virtualenv_cluster() {
+  command -v pg_lsclusters >/dev/null || return 0
+  pgrep -f 'pg_virtualenv( |$)' >/dev/null && return 0
+  local version cluster
+  for marker in /etc/postgresql/*/regress/.by_pg_virtualenv; do
+    [ -e "$marker" ] || continue
+    version=$(basename "$(dirname "$(dirname "$marker")")")
+    cluster=regress
+    say "dropping the PostgreSQL cluster $version/$cluster an interrupted pg_virtualenv left behind"
+    pg_dropcluster --stop "$version" "$cluster" 2>/dev/null ||
+      pkill -f "postgres -D /var/lib/postgresql/$version/$cluster( |\$)" || true
+    # pg_dropcluster leaves the folder with pg_virtualenv's own marker in it.
+    rm -rf "/etc/postgresql/$version/$cluster" "/var/lib/postgresql/$version/$cluster"
+  done
+}

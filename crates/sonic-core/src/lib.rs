@@ -40,6 +40,10 @@ pub mod snapshot;
 pub mod store;
 
 pub use error::{Error, Problem, Rejection, Result};
+
+/// 2^53 - 1, the largest whole number the webview's JavaScript numbers hold
+/// exactly: the bound on counters and numbers a file may bring in.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 pub use sections::SectionKey;
 pub use store::{DataDir, Readable, Reader, SectionCounts, Store};
 

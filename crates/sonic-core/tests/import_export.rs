@@ -255,6 +255,62 @@ fn malformed_files() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
         ),
         ("hash mismatch", tampered_export(), vec!["sonic_invoices", "SHA-256"]),
         (
+            "counter above 2^53 - 1",
+            with("/sonic_invoice_counter", json!(u64::MAX)),
+            vec!["sonic_invoice_counter", "2^53 - 1"],
+        ),
+        (
+            "lockout settings that turn the lockout off",
+            with("/sonic_shop_data/customers", json!([])).pipe_field(
+                "/sonic_shop_data/settings",
+                json!({"maxPinAttempts": 0, "lockMinutes": i64::MAX}),
+            ),
+            vec!["sonic_shop_data", "settings.maxPinAttempts", "1 to 10"],
+        ),
+        (
+            "a lock of a lifetime",
+            text.clone()
+                .pipe_field("/sonic_shop_data/settings", json!({"lockMinutes": i64::MAX})),
+            vec!["settings.lockMinutes", "1 to 1440"],
+        ),
+        (
+            "a setting of the wrong type",
+            text.clone()
+                .pipe_field("/sonic_shop_data/settings", json!({"iqdStep": "ten"})),
+            vec!["settings.iqdStep"],
+        ),
+        (
+            "an Argon2 hash asking for 4 TiB",
+            text.clone()
+                .pipe_security(json!({"users": [{"id": "u", "name": "x", "role": "owner",
+                "pinHash": "$argon2id$v=19$m=4294967295,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}]})),
+            vec![
+                "sonic_security_state record users[0]",
+                "field `pinHash`",
+                "m=4294967295",
+            ],
+        ),
+        (
+            "snapshot hash changed",
+            tampered_meta("/_meta/snapshotSha256", json!("ab".repeat(32))),
+            vec!["_meta", "snapshotSha256"],
+        ),
+        (
+            "created in 2099",
+            tampered_meta("/_meta/createdAt", json!("2099-01-01T00:00:00Z")),
+            vec!["_meta", "createdAt"],
+        ),
+        (
+            "no device id",
+            tampered_meta("/_meta/deviceId", json!("")),
+            vec!["_meta", "deviceId"],
+        ),
+        (
+            "a compressed backup without _meta",
+            without_meta_compressed(),
+            vec!["_meta", "compressed"],
+        ),
+        (
             "bad timestamp",
             with("/sonic_invoices/0/lines/0/qty", json!(1))
                 .pipe_field("/sonic_invoices/0/createdAt", json!("yesterday")),
@@ -286,6 +342,27 @@ impl Pipe for Vec<u8> {
         v.pointer_mut(parent).unwrap()[name] = value;
         serde_json::to_vec(&v).unwrap()
     }
+}
+
+/// A real export with one member of `_meta` changed.
+fn tampered_meta(pointer: &str, value: Value) -> Vec<u8> {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = store(tmp.path());
+    sonic_core::gen::generate(&mut s, sonic_core::gen::Profile::Small, 6).unwrap();
+    serde_json::to_vec(&serde_json::from_slice::<Value>(&export_bytes(&s)).unwrap())
+        .unwrap()
+        .pipe_field(pointer, value)
+}
+
+/// A real export, compressed as backups are, with `_meta` removed (to skip
+/// the hash checks): not an old POS file, whatever it claims.
+fn without_meta_compressed() -> Vec<u8> {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = store(tmp.path());
+    sonic_core::gen::generate(&mut s, sonic_core::gen::Profile::Small, 7).unwrap();
+    let mut v: Value = serde_json::from_slice(&export_bytes(&s)).unwrap();
+    v.as_object_mut().unwrap().remove("_meta");
+    zstd::encode_all(&serde_json::to_vec(&v).unwrap()[..], 3).unwrap()
 }
 
 /// A real export whose invoices were edited after it was written.

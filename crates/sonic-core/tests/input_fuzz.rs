@@ -25,7 +25,7 @@ use sonic_core::ops::service::{self, TicketInput};
 use sonic_core::ops::settings::{self, ShopSettings};
 use sonic_core::ops::stores::{self, StoreInput};
 use sonic_core::ops::transfer::{self, TransferInput};
-use sonic_core::ops::{audit, debt, rates, stock, Page};
+use sonic_core::ops::{audit, debt, rates, security, stock, Page};
 use sonic_core::sections::{Currency, Rate, ServiceStatus};
 use std::cell::{Cell, RefCell};
 
@@ -98,11 +98,27 @@ fn typed(field: &'static str, ids: Vec<String>) -> BoxedStrategy<Value> {
         | "discount"
         | "creditLimit"
         | "iqdStep"
-        | "returnApprovalAboveIqd"
-        | "lockMinutes"
-        | "maxPinAttempts" => prop::sample::select(vec![0i64, 250, 1_000, 5_000, 25_000, 100_000, -250, i64::MAX])
-            .prop_map(Value::from)
-            .boxed(),
+        | "returnApprovalAboveIqd" => {
+            prop::sample::select(vec![0i64, 250, 1_000, 5_000, 25_000, 100_000, -250, i64::MAX])
+                .prop_map(Value::from)
+                .boxed()
+        }
+        // The lockout's bounds (1 to 10 attempts, 1 to 1440 minutes) and
+        // either side of them, and what once turned the lockout off.
+        "lockMinutes" | "maxPinAttempts" => prop::sample::select(vec![
+            0i64,
+            1,
+            5,
+            10,
+            11,
+            1_440,
+            1_441,
+            i64::from(u32::MAX),
+            i64::MAX,
+            -1,
+        ])
+        .prop_map(Value::from)
+        .boxed(),
         "allowNegativeStock" => any::<bool>().prop_map(Value::Bool).boxed(),
         _ => "[a-zA-Z0-9 \u{0600}-\u{06FF}]{0,16}".prop_map(Value::from).boxed(),
     };
@@ -292,7 +308,17 @@ fn run(shop: &mut Shop, command: &Command) -> bool {
             parse::<StoreInput>(v).is_ok_and(|i| core(stores::create_store(store, &ctx, &i).map(drop)))
         }
         Command::Settings(v) => {
-            parse::<ShopSettings>(v).is_ok_and(|s| core(settings::set_shop_settings(store, &ctx, &s)))
+            let accepted = parse::<ShopSettings>(v).is_ok_and(|s| core(settings::set_shop_settings(store, &ctx, &s)));
+            if accepted {
+                // What was accepted is within the bounds, and a wrong PIN
+                // under it counts or locks without a panic (a huge
+                // lockMinutes once panicked in chrono before the lock was saved).
+                let saved = settings::shop_settings(store).unwrap();
+                assert!(saved.check().is_ok(), "accepted settings out of bounds: {saved:?}");
+                let err = security::sign_in(store, "Owner", "000000", chrono::Utc::now()).unwrap_err();
+                assert!(matches!(err.code(), "WrongPin" | "Locked"), "{err}");
+            }
+            accepted
         }
         Command::Activity(f, offset, limit) => {
             let page = Page {

@@ -179,3 +179,90 @@ fn a_cashier_cannot_change_settings_and_bad_settings_are_refused() {
     settings::set_shop_settings(&mut shop.store, &ctx, &custom).unwrap();
     assert_eq!(settings::shop_settings(&shop.store).unwrap(), custom);
 }
+
+#[test]
+fn lockout_settings_outside_their_ranges_are_refused_and_nothing_changes() {
+    let mut shop = Shop::new();
+    let ctx = shop.ctx();
+    let good = settings::shop_settings(&shop.store).unwrap();
+    for (what, change) in [
+        (
+            "attempts 0",
+            ShopSettings {
+                max_pin_attempts: 0,
+                ..good.clone()
+            },
+        ),
+        (
+            "attempts u32::MAX",
+            ShopSettings {
+                max_pin_attempts: u32::MAX,
+                ..good.clone()
+            },
+        ),
+        (
+            "a lock of i64::MAX minutes",
+            ShopSettings {
+                lock_minutes: i64::MAX,
+                ..good.clone()
+            },
+        ),
+        (
+            "a lock of 0 minutes",
+            ShopSettings {
+                lock_minutes: 0,
+                ..good.clone()
+            },
+        ),
+        (
+            "a return threshold above 2^53",
+            ShopSettings {
+                return_approval_above_iqd: i64::MAX,
+                ..good.clone()
+            },
+        ),
+    ] {
+        let err = shop.refused(|s| settings::set_shop_settings(s, &ctx, &change));
+        assert_eq!(err.code(), "Validation", "{what}: {err}");
+    }
+    // The largest lock allowed still locks, without a panic.
+    let longest = ShopSettings {
+        max_pin_attempts: 1,
+        lock_minutes: 1440,
+        ..good
+    };
+    settings::set_shop_settings(&mut shop.store, &ctx, &longest).unwrap();
+    let err = security::sign_in(&mut shop.store, "Owner", "0000", shop.t0).unwrap_err();
+    assert!(matches!(err, Error::Locked { .. }), "{err:?}");
+}
+
+#[test]
+fn a_hash_made_at_the_old_cost_is_made_again_at_the_next_sign_in() {
+    use argon2::password_hash::{PasswordHasher as _, SaltString};
+    // A store whose owner's PIN was hashed with argon2's default cost, as
+    // before this version: imported from a file.
+    let old = argon2::Argon2::default()
+        .hash_password(
+            OWNER_PIN.as_bytes(),
+            &SaltString::encode_b64(b"sixteen byte slt").unwrap(),
+        )
+        .unwrap()
+        .to_string();
+    assert!(old.contains("m=19456,t=2,p=1"), "{old}");
+    let file = serde_json::json!({
+        "sonic_security_state": {"users": [{"id": "user-1", "name": "Owner", "role": "owner", "pinHash": old}]},
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let doc = sonic_core::snapshot::read(&serde_json::to_vec(&file).unwrap()[..], "old.json", tmp.path()).unwrap();
+    let mut store = sonic_core::Store::open(&sonic_core::DataDir::at(tmp.path())).unwrap();
+    sonic_core::restore::import(&mut store, &doc, sonic_core::restore::ImportMode::IntoEmpty, "old").unwrap();
+    let at = chrono::Utc::now();
+    security::sign_in(&mut store, "Owner", OWNER_PIN, at).expect("the old hash still checks");
+    let user = security::user(&store, "user-1").unwrap().unwrap();
+    let new = user.pin_hash.unwrap();
+    assert!(new.starts_with("$argon2id$v=19$m=65536,t=4,p=1$"), "upgraded: {new}");
+    security::sign_in(&mut store, "Owner", OWNER_PIN, at).expect("and the new one checks");
+    assert!(security::check_pin_hash(&new).is_ok());
+    let absurd = "$argon2id$v=19$m=4294967295,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    assert!(security::check_pin_hash(absurd).unwrap_err().contains("m=4294967295"));
+}

@@ -9,6 +9,28 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
+/// The Argon2id cost of a PIN hash: 64 MiB, 4 passes, 1 lane. A 4-digit
+/// PIN has only 10^4 values, so the cost of one guess is what protects a
+/// stolen backup: measured ~0.29 s per hash on the 2-core build machine
+/// (scripts: SECURITY.md), against ~0.045 s for argon2's default (19 MiB,
+/// 2 passes). Hashes made with other parameters are redone at the user's
+/// next sign-in.
+const PIN_M_KIB: u32 = 64 * 1024;
+const PIN_T: u32 = 4;
+const PIN_P: u32 = 1;
+
+/// The most a stored hash may ask for (a file can carry any PHC string):
+/// beyond these, checking one PIN could take the till's memory or minutes.
+pub const MAX_HASH_M_KIB: u32 = 256 * 1024;
+pub const MAX_HASH_T: u32 = 16;
+pub const MAX_HASH_P: u32 = 8;
+
+fn hasher() -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(PIN_M_KIB, PIN_T, PIN_P, None)
+        .expect("the PIN hash parameters are constants within argon2's limits");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
 /// Hashes a PIN (4 to 8 digits) with Argon2id and a random salt.
 pub fn hash_pin(pin: &str) -> Result<String> {
     check_pin(pin)?;
@@ -17,10 +39,38 @@ pub fn hash_pin(pin: &str) -> Result<String> {
 }
 
 pub(crate) fn hash_with_salt(pin: &str, salt: &SaltString) -> Result<String> {
-    argon2::Argon2::default()
+    hasher()
         .hash_password(pin.as_bytes(), salt)
         .map(|h| h.to_string())
         .map_err(|e| Error::Invalid(format!("could not hash the PIN: {e}")))
+}
+
+/// Checks a stored PIN hash: an Argon2 PHC string whose parameters are
+/// within [`MAX_HASH_M_KIB`], [`MAX_HASH_T`] and [`MAX_HASH_P`]. Used when
+/// a file is imported or restored and before a PIN is checked.
+pub fn check_pin_hash(hash: &str) -> std::result::Result<(), String> {
+    let parsed = PasswordHash::new(hash).map_err(|e| format!("is not an Argon2 hash ({e})"))?;
+    if !matches!(parsed.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d") {
+        return Err(format!("is a {} hash; only Argon2 is accepted", parsed.algorithm));
+    }
+    let params = argon2::Params::try_from(&parsed).map_err(|e| format!("has unusable Argon2 parameters ({e})"))?;
+    if params.m_cost() > MAX_HASH_M_KIB || params.t_cost() > MAX_HASH_T || params.p_cost() > MAX_HASH_P {
+        return Err(format!(
+            "asks for m={} KiB, t={}, p={}: at most m={MAX_HASH_M_KIB}, t={MAX_HASH_T}, p={MAX_HASH_P}",
+            params.m_cost(),
+            params.t_cost(),
+            params.p_cost()
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a hash was made with other parameters than new hashes are.
+fn needs_rehash(hash: &PasswordHash<'_>) -> bool {
+    let current = argon2::Params::try_from(hash)
+        .map(|p| (p.m_cost(), p.t_cost(), p.p_cost()) != (PIN_M_KIB, PIN_T, PIN_P))
+        .unwrap_or(true);
+    current || hash.algorithm.as_str() != "argon2id"
 }
 
 fn check_pin(pin: &str) -> Result<()> {
@@ -146,22 +196,44 @@ pub fn sign_in(store: &mut Store, name: &str, pin: &str, at: DateTime<Utc>) -> R
             return Err(Error::Locked { user: user.name, until });
         }
     }
+    let mut rehash = false;
     let ok = match &user.pin_hash {
         Some(hash) => {
+            check_pin_hash(hash).map_err(|problem| {
+                Error::Invalid(format!(
+                    "the stored PIN of {} {problem}; an owner sets a new PIN in Settings",
+                    user.name
+                ))
+            })?;
             let parsed = PasswordHash::new(hash).map_err(|e| Error::Invalid(format!("stored PIN hash: {e}")))?;
+            rehash = needs_rehash(&parsed);
+            // The hash's own algorithm and parameters (bounded above).
             argon2::Argon2::default()
                 .verify_password(pin.as_bytes(), &parsed)
                 .is_ok()
         }
         None => false,
     };
+    // A right PIN under an older, cheaper hash: hashed again at today's cost
+    // (outside the write transaction: it takes a while).
+    let new_hash = if ok && rehash {
+        Some(hash_with_salt(
+            pin,
+            &SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(|e| Error::Invalid(e.to_string()))?,
+        )?)
+    } else {
+        None
+    };
     // The attempt is recorded in its own transaction, whatever the outcome.
     let outcome: Result<Actor> = store.write(|tx| {
         let mut user: User = load(tx, Table::Users, &user.id.key(), "user")?;
         if ok {
-            if user.failed_attempts != 0 || user.locked_until.is_some() {
+            if user.failed_attempts != 0 || user.locked_until.is_some() || new_hash.is_some() {
                 user.failed_attempts = 0;
                 user.locked_until = None;
+                if let Some(hash) = new_hash {
+                    user.pin_hash = Some(hash);
+                }
                 save(tx, Table::Users, &user)?;
             }
             return Ok(Ok(actor(&user)));
@@ -175,6 +247,7 @@ pub fn sign_in(store: &mut Store, name: &str, pin: &str, at: DateTime<Utc>) -> R
                 attempts_left: left,
             }));
         }
+        // settings::load keeps lock_minutes within its bounds (at most a day).
         let until = at + Duration::minutes(settings.lock_minutes);
         user.locked_until = Some(Timestamp::Rfc3339(until));
         user.failed_attempts = 0;

@@ -41,6 +41,82 @@ impl Default for ShopSettings {
     }
 }
 
+/// The ranges a shop setting may take, checked when a manager sets them and
+/// when a file is imported or restored (SECURITY.md): no setting can turn
+/// the lockout off, lock a user for ever, or overflow a computation.
+pub mod bounds {
+    /// Wrong PINs before a lock: 1 to 10.
+    pub const PIN_ATTEMPTS: std::ops::RangeInclusive<u32> = 1..=10;
+    /// How long a lock lasts: 1 minute to 1 day.
+    pub const LOCK_MINUTES: std::ops::RangeInclusive<i64> = 1..=1440;
+    /// The IQD rounding step: 1 to 100,000 dinars.
+    pub const IQD_STEP: std::ops::RangeInclusive<i64> = 1..=100_000;
+    /// Money amounts in settings: 0 to 2^53 - 1 (what the webview's numbers
+    /// hold exactly).
+    pub const AMOUNT: std::ops::RangeInclusive<i64> = 0..=crate::MAX_SAFE_INTEGER;
+    /// Shop name and receipt header, in characters.
+    pub const TEXT_CHARS: usize = 500;
+}
+
+impl ShopSettings {
+    /// Checks every member against [`bounds`]; the error names the member
+    /// (camelCase, as in the file) and the range.
+    pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
+        fn within<T: PartialOrd + std::fmt::Display>(
+            name: &'static str,
+            value: T,
+            range: std::ops::RangeInclusive<T>,
+        ) -> std::result::Result<(), (&'static str, String)> {
+            if range.contains(&value) {
+                Ok(())
+            } else {
+                Err((
+                    name,
+                    format!("must be {} to {}, found {value}", range.start(), range.end()),
+                ))
+            }
+        }
+        within("maxPinAttempts", self.max_pin_attempts, bounds::PIN_ATTEMPTS)?;
+        within("lockMinutes", self.lock_minutes, bounds::LOCK_MINUTES)?;
+        within("iqdStep", self.iqd_step, bounds::IQD_STEP)?;
+        within("returnApprovalAboveIqd", self.return_approval_above_iqd, bounds::AMOUNT)?;
+        for (name, text) in [("shopName", &self.shop_name), ("receiptHeader", &self.receipt_header)] {
+            if text.chars().count() > bounds::TEXT_CHARS {
+                return Err((name, format!("must be at most {} characters", bounds::TEXT_CHARS)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings with every number brought into [`bounds`]: what the
+    /// till uses when a store holds settings written before the bounds
+    /// existed (a restore of an old backup), so none can panic or turn the
+    /// lockout off.
+    fn bounded(mut self) -> ShopSettings {
+        let clamp = |v: i64, r: std::ops::RangeInclusive<i64>| v.clamp(*r.start(), *r.end());
+        self.max_pin_attempts = self
+            .max_pin_attempts
+            .clamp(*bounds::PIN_ATTEMPTS.start(), *bounds::PIN_ATTEMPTS.end());
+        self.lock_minutes = clamp(self.lock_minutes, bounds::LOCK_MINUTES);
+        self.iqd_step = clamp(self.iqd_step, bounds::IQD_STEP);
+        self.return_approval_above_iqd = clamp(self.return_approval_above_iqd, bounds::AMOUNT);
+        self
+    }
+}
+
+/// Checks the `settings` member of `sonic_shop_data` as a file holds it:
+/// typed (the members this code knows have their types) and in [`bounds`].
+/// The error is `(member path, message)`.
+pub(crate) fn check_imported(value: &serde_json::Value) -> std::result::Result<(), (String, String)> {
+    let settings: ShopSettings = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        (format!("settings.{path}"), e.inner().to_string())
+    })?;
+    settings
+        .check()
+        .map_err(|(name, message)| (format!("settings.{name}"), message))
+}
+
 const MEMBER: &str = "settings";
 
 pub(crate) fn load(conn: &Connection) -> Result<ShopSettings> {
@@ -50,7 +126,9 @@ pub(crate) fn load(conn: &Connection) -> Result<ShopSettings> {
     let members: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&json).map_err(|e| Error::Invalid(e.to_string()))?;
     match members.get(MEMBER) {
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| Error::Invalid(format!("shop settings: {e}"))),
+        Some(v) => serde_json::from_value(v.clone())
+            .map(ShopSettings::bounded)
+            .map_err(|e| Error::Invalid(format!("shop settings: {e}"))),
         None => Ok(ShopSettings::default()),
     }
 }
@@ -63,15 +141,9 @@ pub fn shop_settings(store: &Store) -> Result<ShopSettings> {
 /// Changes the shop's settings (manager or owner).
 pub fn set_shop_settings(store: &mut Store, ctx: &OpCtx, settings: &ShopSettings) -> Result<()> {
     ctx.actor.require(Role::Manager, "changing settings")?;
-    if settings.iqd_step < 1 {
-        return Err(Error::Invalid(format!(
-            "the IQD rounding step must be 1 or more, found {}",
-            settings.iqd_step
-        )));
-    }
-    if settings.max_pin_attempts < 1 || settings.lock_minutes < 1 {
-        return Err(Error::Invalid("PIN attempts and lock minutes must be 1 or more".into()));
-    }
+    settings
+        .check()
+        .map_err(|(name, message)| Error::Invalid(format!("the setting {name} {message}")))?;
     store.write(|tx| {
         let mut members: serde_json::Map<String, serde_json::Value> =
             match store::section_value(tx, SectionKey::ShopData)? {

@@ -60,9 +60,7 @@ impl Record for User {
             ));
         }
         if let Some(hash) = &self.pin_hash {
-            if !hash.starts_with("$argon2") {
-                return Err(FieldProblem::new("pinHash", "must be an Argon2 hash ($argon2id$…)"));
-            }
+            crate::ops::security::check_pin_hash(hash).map_err(|problem| FieldProblem::new("pinHash", problem))?;
         }
         Ok(())
     }

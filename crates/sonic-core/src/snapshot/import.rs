@@ -17,7 +17,7 @@
 
 use super::scan::{self, ScanError, ScanErrorKind, Scanner};
 use super::staging::{body_hash, StagedRecord, Staging};
-use super::{Document, Meta, FORMAT, FORMAT_VERSION};
+use super::{Document, Meta, SectionDigest, FORMAT, FORMAT_VERSION};
 use crate::error::{Error, Problem, Rejection, Result};
 use crate::sections::{Rate, SectionKey, SectionKind, Table, Timestamp};
 use serde_json::{Map, Value};
@@ -76,6 +76,7 @@ pub fn read(input: impl Read, source: &str, staging_dir: &Path) -> Result<Docume
         seen: BTreeSet::new(),
         empty: BTreeSet::new(),
         meta: None,
+        meta_seen: false,
     };
     if compressed {
         let unreadable = |e: std::io::Error| reader.refusal(unreadable_message(&e));
@@ -135,6 +136,8 @@ struct Reader<'s> {
     /// Sections given as `null`.
     empty: BTreeSet<SectionKey>,
     meta: Option<Meta>,
+    /// Whether the file has a `_meta` member at all (valid or not).
+    meta_seen: bool,
 }
 
 impl Reader<'_> {
@@ -271,6 +274,7 @@ impl Reader<'_> {
             s.value(&mut bytes, scan::MAX_RECORD_BYTES, "`_meta`")
                 .map_err(|e| at(self, e))?;
             let value = self.parse_json(&bytes, "_meta", None)?;
+            self.meta_seen = true;
             self.meta = self.parse_meta(value);
             return Ok(());
         }
@@ -389,6 +393,13 @@ impl Reader<'_> {
                         }
                         s.expect(b'}', "`,` or `}`").map_err(|e| at(self, e))?;
                         break;
+                    }
+                }
+                if key == SectionKey::ShopData {
+                    if let Some(settings) = kept.get("settings") {
+                        if let Err((field, message)) = crate::ops::settings::check_imported(settings) {
+                            self.problem(name, None, None, Some(field), message);
+                        }
                     }
                 }
                 if !kept.is_empty() {
@@ -534,7 +545,13 @@ impl Reader<'_> {
                 None
             }
             _ => match serde_path_to_error::deserialize::<_, Meta>(&value) {
-                Ok(meta) => Some(meta),
+                Ok(meta) => match check_meta(&meta) {
+                    Ok(()) => Some(meta),
+                    Err((field, message)) => {
+                        self.problem("_meta", None, None, Some(field.into()), message);
+                        None
+                    }
+                },
                 Err(e) => {
                     let field = e.path().to_string();
                     self.problem("_meta", None, None, Some(field), e.inner().to_string());
@@ -553,6 +570,24 @@ impl Reader<'_> {
             }
         }
         self.check_counters()?;
+        // A file without `_meta` is taken as the old POS's export, which
+        // never had one (module doc): plain JSON only. Sonic POS's backups
+        // are compressed and always end with `_meta`, so a compressed file
+        // without one was cut or had it removed to skip the hash checks.
+        if !self.meta_seen {
+            if self.compressed {
+                self.problem(
+                    "_meta",
+                    None,
+                    None,
+                    None,
+                    "is missing from a compressed Sonic POS backup: the file was cut short or changed".into(),
+                );
+            } else {
+                self.warnings
+                    .push("no _meta: read as an old POS export, whose contents carry no hashes to verify".into());
+            }
+        }
         for (key, value) in &self.values {
             self.staging.set_value(*key, value)?;
         }
@@ -616,6 +651,13 @@ impl Reader<'_> {
                 .conn()
                 .query_row(&format!("SELECT max(number) FROM {t}"), [], |r| r.get(0))?;
             let Some(max) = max else { continue };
+            if max > crate::MAX_SAFE_INTEGER {
+                self.section_problem(
+                    key,
+                    format!("has {what} number {max}, above 2^53 - 1 (the largest the till counts to exactly)"),
+                );
+                continue;
+            }
             match self.values.get(&counter).map(|v| v.parse::<i64>()) {
                 Some(Ok(c)) if c < max => self.section_problem(
                     counter,
@@ -634,6 +676,19 @@ impl Reader<'_> {
 
     fn check_hashes(&mut self, meta: &Meta) -> Result<()> {
         let digests = super::write_sections(&*self.staging.conn(), &mut std::io::sink())?;
+        let listed: BTreeMap<SectionKey, SectionDigest> = SectionKey::ALL
+            .into_iter()
+            .filter_map(|key| meta.sections.get(key.as_str()).map(|d| (key, d.clone())))
+            .collect();
+        if listed.len() == SectionKey::ALL.len() && super::snapshot_sha256(&listed) != meta.snapshot_sha256 {
+            self.problem(
+                "_meta",
+                None,
+                None,
+                Some("snapshotSha256".into()),
+                "does not match the section hashes: the file was changed or damaged after it was written".into(),
+            );
+        }
         for (key, digest) in digests {
             match meta.sections.get(key.as_str()) {
                 Some(expected) if expected.sha256 == digest.sha256 => {}
@@ -649,6 +704,32 @@ impl Reader<'_> {
     }
 }
 
+/// What `_meta` says of itself, beyond its types: a device id that looks
+/// like one, a creation time that is not in the future (a day of clock skew
+/// allowed) nor before Sonic POS, hashes that are hex SHA-256.
+fn check_meta(meta: &Meta) -> Result<(), (&'static str, String)> {
+    let id = meta.device_id.trim();
+    if id.is_empty() || id.len() > 100 || id.chars().any(char::is_control) {
+        return Err(("deviceId", "must be a device id (1 to 100 printable characters)".into()));
+    }
+    let now = chrono::Utc::now();
+    let earliest = chrono::DateTime::<chrono::Utc>::from_timestamp(946_684_800, 0).unwrap_or(now); // 2000-01-01
+    if meta.created_at > now + chrono::Duration::days(1) || meta.created_at < earliest {
+        return Err((
+            "createdAt",
+            format!(
+                "is {}, in the future or before 2000: the file's clock or the file is wrong",
+                meta.created_at
+            ),
+        ));
+    }
+    let is_sha256 = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_sha256(&meta.snapshot_sha256) {
+        return Err(("snapshotSha256", "must be a SHA-256 in hex (64 characters)".into()));
+    }
+    Ok(())
+}
+
 /// The record's time (`createdAt`, else `at`), in microseconds since 1970.
 fn record_time(record: &Value) -> Option<i64> {
     let at = record.get("createdAt").or_else(|| record.get("at"))?;
@@ -656,13 +737,16 @@ fn record_time(record: &Value) -> Option<i64> {
     Some(at.instant().timestamp_micros())
 }
 
+/// A counter: a whole number from 0 to 2^53 - 1 (larger ones would overflow
+/// the next number, or not survive the webview's numbers).
 fn parse_counter(value: &Value) -> Result<u64, String> {
     let n = match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     };
-    n.ok_or_else(|| format!("(a counter) must be a whole number of 0 or more, found {value}"))
+    n.filter(|n| i64::try_from(*n).is_ok_and(|n| n <= crate::MAX_SAFE_INTEGER))
+        .ok_or_else(|| format!("(a counter) must be a whole number from 0 to 2^53 - 1, found {value}"))
 }
 
 use serde::Deserialize as _;

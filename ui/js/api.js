@@ -128,7 +128,8 @@ export const api = {
   // → Quote { lines: [InvoiceLine], subtotal, discount, total, otherTotal: [currency, amount] | null, rate }
   quoteSale: (input) => call('quote_sale', { input }),
   // → { invoice, change, changeCurrency, debt, receipt: { shopName, receiptHeader, storeName, itemNames: {id: name}, otherTotal } }
-  sell: (input) => call('sell', { input }),
+  // approval: { name, pin } of a manager, for a cashier's discounts above the shop's share.
+  sell: (input, approval = null) => call('sell', { input, approval }),
   // → { invoice, returned: { itemId: qty }, itemNames: { id: name } } | null
   invoiceByNumber: (number) => call('invoice_by_number', { number }),
   recentInvoices: (page = FIRST_PAGE) => call('recent_invoices', { page }),

@@ -6,6 +6,8 @@ import { node, field, errorBox } from './dom.js';
 import { convert, other } from './rate.js';
 
 const CURRENCIES = ['IQD', 'USD'];
+// Rust asks for a manager when a cashier's discounts are above the shop's share.
+const APPROVAL_CODES = ['ApprovalNeeded', 'ApprovalRequired'];
 
 // sale: what the dialog reads from the till when it opens and pays:
 //   quote(), currency(), customer() ({ customer, balance } | null), rate(),
@@ -21,6 +23,11 @@ export function paymentDialog({ api, t, format }, sale) {
   const customerLine = node('p', { class: 'small', 'data-testid': 'sale-pay-customer' });
   const outcome = node('p', { class: 'sale-pay__outcome', 'data-testid': 'sale-pay-outcome', role: 'status' });
   const error = errorBox(t, 'sale-pay-error');
+  const approverName = node('select', { 'data-testid': 'sale-approval-name' });
+  const approverPin = node('input', { type: 'password', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-approval-pin' });
+  const approvalBox = node('div', { class: 'row', hidden: true, 'data-testid': 'sale-approval' },
+    node('div', { class: 'grow' }, field(t('return.approvalName'), approverName)),
+    node('div', { class: 'grow' }, field(t('return.approvalPin'), approverPin)));
   const confirm = node('button', { type: 'submit', class: 'button button--primary button--large', 'data-testid': 'sale-pay-confirm' }, t('sale.payConfirm'));
   const cancel = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-pay-cancel', onclick: () => el.close() }, t('common.cancel'));
   const form = node('form', { class: 'form' },
@@ -36,6 +43,7 @@ export function paymentDialog({ api, t, format }, sale) {
       exact),
     customerLine,
     outcome,
+    approvalBox,
     error.el,
     node('div', { class: 'row' }, confirm, cancel));
   const el = node('dialog', { class: 'dialog sale-pay', 'data-testid': 'sale-pay-dialog' }, form);
@@ -109,11 +117,22 @@ export function paymentDialog({ api, t, format }, sale) {
     confirm.disabled = true;
     try {
       const customerName = sale.customer()?.customer?.name ?? null;
-      const sold = await api.sell(sale.input(list, changeCurrency.value));
+      const approval = approvalBox.hidden ? null : { name: approverName.value, pin: approverPin.value };
+      const sold = await api.sell(sale.input(list, changeCurrency.value), approval);
       el.close();
       sale.sold(sold, customerName);
     } catch (err) {
       error.show(err);
+      if (APPROVAL_CODES.includes(err.code) && approvalBox.hidden) {
+        const users = await api.userNames().catch(() => []);
+        const managers = users.filter((u) => u.role === 'manager' || u.role === 'owner');
+        approverName.replaceChildren(...managers.map((u) => node('option', { value: u.name }, `${u.name} (${t(`role.${u.role}`)})`)));
+        approvalBox.hidden = false;
+        approverPin.focus();
+      } else if (!approvalBox.hidden) {
+        approverPin.value = '';
+        approverPin.focus();
+      }
     } finally {
       confirm.disabled = false;
     }
@@ -126,6 +145,8 @@ export function paymentDialog({ api, t, format }, sale) {
       const currency = sale.currency();
       const customer = sale.customer();
       error.clear();
+      approvalBox.hidden = true;
+      approverPin.value = '';
       iqd.value = '';
       usd.value = '';
       changeCurrency.value = currency;

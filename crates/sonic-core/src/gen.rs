@@ -478,7 +478,7 @@ impl Gen {
             change_currency: pay_usd_for_iqd.then_some(Currency::Iqd),
         };
         let ctx = &self.ctx;
-        if let Some(receipt) = attempt(tx, |c| sale::sell_in(c, ctx, &input))? {
+        if let Some(receipt) = attempt(tx, |c| sale::sell_in(c, ctx, &input, None))? {
             let line = &receipt.invoice.lines[0];
             recent.push_back((receipt.invoice.id.key(), line.item_id.key(), line.qty));
             if recent.len() > 50 {

@@ -105,7 +105,10 @@ fn typed(field: &'static str, ids: Vec<String>) -> BoxedStrategy<Value> {
         }
         // The lockout's bounds (1 to 10 attempts, 1 to 1440 minutes) and
         // either side of them, and what once turned the lockout off.
-        "lockMinutes" | "maxPinAttempts" => prop::sample::select(vec![
+        "lockMinutes" | "maxPinAttempts" | "discountApprovalAbovePercent" => prop::sample::select(vec![
+            20,
+            100,
+            101,
             0i64,
             1,
             5,
@@ -235,7 +238,8 @@ fn commands(ids: Vec<String>) -> impl Strategy<Value = Command> {
                 "iqdStep",
                 "returnApprovalAboveIqd",
                 "maxPinAttempts",
-                "lockMinutes"
+                "lockMinutes",
+                "discountApprovalAbovePercent"
             ],
             ids.clone()
         )

@@ -552,3 +552,16 @@ fn a_return_takes_its_refund_out_of_the_profit_and_puts_the_cost_back() {
         "sales stay as sold; refunds are their own line"
     );
 }
+
+#[test]
+fn only_a_manager_settles_a_debt_in_the_core() {
+    let mut shop = Shop::new();
+    let ali = shop.customer("Ali", None);
+    let owner = shop.ctx();
+    let d = debt::open_debt(&mut shop.store, &owner, &ali, Currency::Iqd, 10_000, "by hand").unwrap();
+    let cashier = shop.ctx_as(&actor("Sara", Role::Cashier), &shop.main.clone());
+    let err = shop.refused(|s| debt::settle(s, &cashier, &d.id.key()));
+    assert_eq!(err.code(), "Forbidden", "{err}");
+    let manager = shop.ctx_as(&actor("Mona", Role::Manager), &shop.main.clone());
+    debt::settle(&mut shop.store, &manager, &d.id.key()).expect("a manager settles");
+}

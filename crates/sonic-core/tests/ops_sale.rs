@@ -490,3 +490,40 @@ fn a_sale_in_an_unknown_store_is_refused() {
     let err = shop.refused(|s| sale::sell(s, &ctx, &input));
     assert!(matches!(err, Error::NotFound { what: "store", .. }), "{err:?}");
 }
+
+#[test]
+fn a_cashiers_discount_above_the_shops_share_needs_a_managers_approval() {
+    let mut shop = Shop::new();
+    let phone = shop.stocked("Phone case", Currency::Iqd, 100_000, 50_000, 10);
+    let cashier = shop.ctx_as(&actor("Sara", Role::Cashier), &shop.main.clone());
+    let discounted = |line_off: i64, invoice_off: i64| SaleInput {
+        discount: invoice_off,
+        ..sale(
+            vec![SaleLineInput {
+                discount: line_off,
+                ..line(&phone, 1)
+            }],
+            Currency::Iqd,
+            vec![cash(Currency::Iqd, 100_000)],
+        )
+    };
+    // The default share is 20 %: 15 % + 10 % of a 100,000 sale is 25 %.
+    let big = discounted(15_000, 10_000);
+    let err = shop.refused(|s| sale::sell(s, &cashier, &big));
+    assert!(matches!(err, Error::ApprovalRequired { .. }), "{err:?}");
+    let other_cashier = actor("Ali", Role::Cashier);
+    let err = shop.refused(|s| sale::sell_approved(s, &cashier, &big, Some(&other_cashier)));
+    assert_eq!(err.code(), "Forbidden", "a cashier cannot approve: {err}");
+
+    let manager = actor("Mona", Role::Manager);
+    let sold = sale::sell_approved(&mut shop.store, &cashier, &big, Some(&manager)).unwrap();
+    assert_eq!(sold.invoice.total, 75_000);
+    assert_eq!(
+        sold.invoice.extra.get("approvedBy").and_then(|v| v.as_str()),
+        Some("Mona")
+    );
+    // Within the share, or sold by a manager: no approval.
+    sale::sell(&mut shop.store, &cashier, &discounted(20_000, 0)).expect("exactly 20 % is allowed");
+    let mgr_ctx = shop.ctx_as(&manager, &shop.main.clone());
+    sale::sell(&mut shop.store, &mgr_ctx, &discounted(90_000, 0)).expect("a manager discounts alone");
+}

@@ -33,8 +33,27 @@ pub(crate) async fn quote_sale(state: State<'_, AppState>, input: SaleInput) -> 
 /// receipt is read in the sale's transaction and cannot fail it, so an error
 /// here always means the sale was not written (see `ops::receipt`).
 #[tauri::command]
-pub(crate) async fn sell(state: State<'_, AppState>, input: SaleInput) -> Result<PrintedSale, UiError> {
-    let printed = as_user(&state, move |store, ctx| receipt::sell_printed(store, ctx, &input)).await?;
+/// A cashier's discounts above the shop's share need a manager's name and
+/// PIN in `approval` (like a large return).
+pub(crate) async fn sell(
+    state: State<'_, AppState>,
+    input: SaleInput,
+    approval: Option<Approval>,
+) -> Result<PrintedSale, UiError> {
+    let printed = as_user(&state, move |store, ctx| {
+        let approver = match &approval {
+            Some(a) => Some(security::approve(
+                store,
+                &a.name,
+                &a.pin,
+                chrono::Utc::now(),
+                "approving a discount",
+            )?),
+            None => None,
+        };
+        receipt::sell_printed(store, ctx, &input, approver.as_ref())
+    })
+    .await?;
     tracing::info!(
         number = printed.sold.invoice.number,
         total = printed.sold.invoice.total,

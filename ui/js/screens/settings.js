@@ -126,6 +126,7 @@ export function mount(root, ctx) {
       returnApprovalAboveIqd: node('input', { inputMode: 'numeric', 'data-testid': 'settings-return-approval' }),
       maxPinAttempts: node('input', { inputMode: 'numeric', 'data-testid': 'settings-max-pin-attempts' }),
       lockMinutes: node('input', { inputMode: 'numeric', 'data-testid': 'settings-lock-minutes' }),
+      discountApprovalAbovePercent: node('input', { inputMode: 'numeric', 'data-testid': 'settings-discount-approval' }),
     };
     const digits = node('input', { type: 'checkbox', 'data-testid': 'settings-arabic-digits' });
     const digitsField = node('label', { class: 'settings__check', hidden: true }, digits, node('span', {}, t('settings.arabicDigits')));
@@ -137,7 +138,8 @@ export function mount(root, ctx) {
         field(t('settings.iqdStep'), inputs.iqdStep, t('settings.iqdStepHint')),
         field(t('settings.returnApproval'), inputs.returnApprovalAboveIqd, t('settings.returnApprovalHint')),
         field(t('settings.maxPinAttempts'), inputs.maxPinAttempts),
-        field(t('settings.lockMinutes'), inputs.lockMinutes)),
+        field(t('settings.lockMinutes'), inputs.lockMinutes, t('settings.lockHint')),
+        field(t('settings.discountApproval'), inputs.discountApprovalAbovePercent, t('settings.discountApprovalHint'))),
       digitsField,
       error.el,
       node('div', { class: 'row' }, save, saved));
@@ -156,10 +158,10 @@ export function mount(root, ctx) {
       error.clear();
       saved.hidden = true;
       const whole = {};
-      for (const key of ['iqdStep', 'returnApprovalAboveIqd', 'maxPinAttempts', 'lockMinutes']) {
+      for (const key of ['iqdStep', 'returnApprovalAboveIqd', 'maxPinAttempts', 'lockMinutes', 'discountApprovalAbovePercent']) {
         const text = latinDigits(inputs[key].value);
         if (!/^\d{1,12}$/.test(text)) {
-          error.show({ code: 'Validation', message: t('settings.wholeNumber', { field: t(`settings.${key === 'returnApprovalAboveIqd' ? 'returnApproval' : key}`) }) });
+          error.show({ code: 'Validation', message: t('settings.wholeNumber', { field: t(`settings.${{ returnApprovalAboveIqd: 'returnApproval', discountApprovalAbovePercent: 'discountApproval' }[key] ?? key}`) }) });
           inputs[key].focus();
           return;
         }

@@ -213,8 +213,10 @@ pub(crate) fn pay_in(tx: &Connection, ctx: &OpCtx, debt_id: &str, currency: Curr
     Ok(debt)
 }
 
-/// Pays what is left on a debt, in its own currency.
+/// Pays what is left on a debt, in its own currency (manager or owner, as
+/// the Debts screen offers it).
 pub fn settle(store: &mut Store, ctx: &OpCtx, debt_id: &str) -> Result<Debt> {
+    ctx.actor.require(Role::Manager, "settling a debt")?;
     store.write(|tx| {
         let debt: Debt = load(tx, Table::Debts, debt_id, "debt")?;
         let left = remaining(&debt);

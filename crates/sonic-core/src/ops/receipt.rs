@@ -39,8 +39,15 @@ pub struct PrintedSale {
 /// Rings up a sale (one transaction, as [`sale::sell`]) and returns it with
 /// its receipt, read in the same transaction before the commit. `Err` means
 /// the sale was not written.
-pub fn sell_printed(store: &mut Store, ctx: &OpCtx, input: &sale::SaleInput) -> Result<PrintedSale> {
-    sell_with_receipt(store, ctx, input, read_in)
+/// `approval`: a manager who entered their PIN, for discounts above the
+/// shop's share ([`sale::sell_approved`]).
+pub fn sell_printed(
+    store: &mut Store,
+    ctx: &OpCtx,
+    input: &sale::SaleInput,
+    approval: Option<&super::Actor>,
+) -> Result<PrintedSale> {
+    sell_with_receipt(store, ctx, input, approval, read_in)
 }
 
 /// [`sell_printed`] with the receipt's reads given: what makes a failing read
@@ -49,10 +56,11 @@ fn sell_with_receipt(
     store: &mut Store,
     ctx: &OpCtx,
     input: &sale::SaleInput,
+    approval: Option<&super::Actor>,
     read: impl FnOnce(&Connection, &str, &Invoice) -> Result<ReceiptExtras>,
 ) -> Result<PrintedSale> {
     store.write(|tx| {
-        let sold = sale::sell_in(tx, ctx, input)?;
+        let sold = sale::sell_in(tx, ctx, input, approval)?;
         let receipt = read(tx, &ctx.store_id, &sold.invoice).unwrap_or_else(|err| {
             tracing::warn!(
                 invoice = sold.invoice.number,
@@ -146,7 +154,7 @@ mod tests {
 
         // The read fails for real: the shop settings record is damaged
         // after the sale wrote its invoice and before the receipt reads it.
-        let printed = sell_with_receipt(&mut store, &ctx, &input, |conn, store_id, invoice| {
+        let printed = sell_with_receipt(&mut store, &ctx, &input, None, |conn, store_id, invoice| {
             conn.execute(
                 "INSERT OR REPLACE INTO section_values(key, value) VALUES ('sonic_shop_data', '{\"settings\":\"not an object\"}')",
                 [],
@@ -186,7 +194,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let (mut store, ctx, item) = shop(&DataDir::at(tmp.path()));
         let input = sale::SaleInput::cash(&[(&item, 2)], Currency::Iqd, 50_000);
-        let printed = sell_printed(&mut store, &ctx, &input).unwrap();
+        let printed = sell_printed(&mut store, &ctx, &input, None).unwrap();
         assert_eq!(printed.receipt.shop_name, "Sonic");
         assert_eq!(printed.receipt.store_name.as_deref(), Some("Main"));
         assert_eq!(printed.receipt.item_names[&item], "Phone case");

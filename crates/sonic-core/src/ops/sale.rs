@@ -8,7 +8,7 @@ use super::{current_rate, debt, load, log, next_number, positive, stock, OpCtx, 
 use crate::error::{Error, Result};
 use crate::money;
 use crate::sections::{
-    Currency, Customer, Debt, Extra, Invoice, InvoiceLine, Item, Rate, RecordId, SectionKey, Table, Tender,
+    Currency, Customer, Debt, Extra, Invoice, InvoiceLine, Item, Rate, RecordId, Role, SectionKey, Table, Tender,
 };
 use crate::store::Store;
 use rusqlite::{params, Connection};
@@ -88,7 +88,43 @@ pub struct SaleReceipt {
 
 /// Rings up a sale.
 pub fn sell(store: &mut Store, ctx: &OpCtx, input: &SaleInput) -> Result<SaleReceipt> {
-    store.write(|tx| sell_in(tx, ctx, input))
+    sell_approved(store, ctx, input, None)
+}
+
+/// [`sell`] with a manager's approval (see [`super::security::approve`]):
+/// needed when a cashier gives discounts above the shop's
+/// `discountApprovalAbovePercent` of the sale.
+pub fn sell_approved(
+    store: &mut Store,
+    ctx: &OpCtx,
+    input: &SaleInput,
+    approval: Option<&super::Actor>,
+) -> Result<SaleReceipt> {
+    store.write(|tx| sell_in(tx, ctx, input, approval))
+}
+
+/// Who approves the discounts of a sale: nobody when they are within the
+/// shop's share (or the seller is a manager), else `approval`, a manager.
+fn discount_approver(
+    ctx: &OpCtx,
+    quote: &Quote,
+    above_percent: i64,
+    approval: Option<&super::Actor>,
+) -> Result<Option<String>> {
+    let line_discounts: i64 = quote.lines.iter().filter_map(|l| l.discount).sum();
+    let discounts = line_discounts.saturating_add(quote.discount);
+    let gross = quote.subtotal.saturating_add(line_discounts);
+    // discounts / gross > above / 100, in integers (amounts are bounded by
+    // the quote's checks; i128 so no product can overflow).
+    let above = gross > 0 && i128::from(discounts) * 100 > i128::from(above_percent) * i128::from(gross);
+    if !above || ctx.actor.role >= Role::Manager {
+        return Ok(None);
+    }
+    let approver = approval.ok_or(Error::ApprovalRequired {
+        action: "a discount of this size",
+    })?;
+    approver.require(Role::Manager, "approving a discount")?;
+    Ok(Some(approver.name.clone()))
 }
 
 fn conversion_rate(tx: &Connection, needed: bool) -> Result<Option<Rate>> {
@@ -198,16 +234,23 @@ pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
     })
 }
 
-pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result<SaleReceipt> {
+pub(crate) fn sell_in(
+    tx: &Connection,
+    ctx: &OpCtx,
+    input: &SaleInput,
+    approval: Option<&super::Actor>,
+) -> Result<SaleReceipt> {
     stock::require_store(tx, &ctx.store_id)?;
+    let quote = quote_in(tx, input)?;
+    let settings = super::settings::load(tx)?;
+    let approved_by = discount_approver(ctx, &quote, settings.discount_approval_above_percent, approval)?;
     let Quote {
         lines,
         subtotal,
         total,
         rate,
         ..
-    } = quote_in(tx, input)?;
-    let settings = super::settings::load(tx)?;
+    } = quote;
     let convert = |amount: i64, from: Currency, to: Currency| convert_at(rate, settings.iqd_step, amount, from, to);
 
     let mut tendered = 0i64;
@@ -255,7 +298,9 @@ pub(crate) fn sell_in(tx: &Connection, ctx: &OpCtx, input: &SaleInput) -> Result
         store_id: Some(RecordId::Text(ctx.store_id.clone())),
         cashier: Some(ctx.actor.name.clone()),
         created_at: Some(ctx.timestamp()),
-        extra: Extra::new(),
+        extra: approved_by
+            .map(|name| Extra::from_iter([("approvedBy".to_string(), serde_json::Value::String(name))]))
+            .unwrap_or_default(),
     };
     let invoice_id = invoice.id.key();
     for line in &invoice.lines {

@@ -1,6 +1,6 @@
 //! Shop-wide settings that belong to the shop's data (so they are in every
 //! backup): the IQD rounding step, when a return needs a manager, the receipt
-//! header, the lockout policy. They live as the `settings` member of
+//! header, the lockout policy, the discount a cashier may give alone. They live as the `settings` member of
 //! `sonic_shop_data` (kept verbatim by import and export).
 
 use crate::error::{Error, Result};
@@ -26,6 +26,9 @@ pub struct ShopSettings {
     pub max_pin_attempts: u32,
     /// How long a locked user stays locked.
     pub lock_minutes: i64,
+    /// A cashier's discounts above this share of a sale (in percent of the
+    /// sale before discounts) need a manager's PIN.
+    pub discount_approval_above_percent: i64,
 }
 
 impl Default for ShopSettings {
@@ -37,6 +40,7 @@ impl Default for ShopSettings {
             return_approval_above_iqd: 100_000,
             max_pin_attempts: 5,
             lock_minutes: 15,
+            discount_approval_above_percent: 20,
         }
     }
 }
@@ -54,6 +58,8 @@ pub mod bounds {
     /// Money amounts in settings: 0 to 2^53 - 1 (what the webview's numbers
     /// hold exactly).
     pub const AMOUNT: std::ops::RangeInclusive<i64> = 0..=crate::MAX_SAFE_INTEGER;
+    /// The share of a sale a cashier may discount without a manager: 0 to 100 %.
+    pub const DISCOUNT_PERCENT: std::ops::RangeInclusive<i64> = 0..=100;
     /// Shop name and receipt header, in characters.
     pub const TEXT_CHARS: usize = 500;
 }
@@ -80,6 +86,11 @@ impl ShopSettings {
         within("lockMinutes", self.lock_minutes, bounds::LOCK_MINUTES)?;
         within("iqdStep", self.iqd_step, bounds::IQD_STEP)?;
         within("returnApprovalAboveIqd", self.return_approval_above_iqd, bounds::AMOUNT)?;
+        within(
+            "discountApprovalAbovePercent",
+            self.discount_approval_above_percent,
+            bounds::DISCOUNT_PERCENT,
+        )?;
         for (name, text) in [("shopName", &self.shop_name), ("receiptHeader", &self.receipt_header)] {
             if text.chars().count() > bounds::TEXT_CHARS {
                 return Err((name, format!("must be at most {} characters", bounds::TEXT_CHARS)));
@@ -100,6 +111,7 @@ impl ShopSettings {
         self.lock_minutes = clamp(self.lock_minutes, bounds::LOCK_MINUTES);
         self.iqd_step = clamp(self.iqd_step, bounds::IQD_STEP);
         self.return_approval_above_iqd = clamp(self.return_approval_above_iqd, bounds::AMOUNT);
+        self.discount_approval_above_percent = clamp(self.discount_approval_above_percent, bounds::DISCOUNT_PERCENT);
         self
     }
 }

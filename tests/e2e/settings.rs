@@ -185,7 +185,7 @@ async fn the_owner_adds_a_user_changes_a_pin_and_saves_the_shop_settings() -> an
         .await?
         .click()
         .await?;
-    app.fill("settings-new-user-pin", "2468").await?;
+    app.fill("settings-new-user-pin", "246810").await?;
     app.click("settings-new-user-submit").await?;
     let row = app
         .client

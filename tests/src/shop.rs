@@ -32,8 +32,8 @@ pub struct SeededItem {
     pub barcode: String,
 }
 
-pub const OWNER: (&str, &str) = ("Owner", "1234");
-pub const MANAGER: (&str, &str) = ("Mona", "5555");
+pub const OWNER: (&str, &str) = ("Owner", "123456");
+pub const MANAGER: (&str, &str) = ("Mona", "555555");
 pub const CASHIER: (&str, &str) = ("Cashier", "1111");
 /// IQD per 1 USD in the seeded shop.
 pub const RATE: &str = "1310";

@@ -141,7 +141,7 @@ const STORES: [(&str, &str); 3] = [
 ];
 
 /// The PINs of the generated users (documented for demos and tests).
-pub const DEMO_PINS: [(&str, &str); 3] = [("owner", "9999"), ("manager", "5555"), ("cashier1", "1111")];
+pub const DEMO_PINS: [(&str, &str); 3] = [("owner", "999999"), ("manager", "555555"), ("cashier1", "1111")];
 
 /// Fills an empty store with generated data in one transaction.
 pub fn generate(store: &mut Store, profile: Profile, seed: u64) -> Result<crate::SectionCounts> {

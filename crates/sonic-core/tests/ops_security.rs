@@ -105,7 +105,7 @@ fn after_a_lock_expires_a_user_gets_a_full_set_of_attempts_again() {
 #[test]
 fn a_second_bootstrap_is_refused() {
     let mut shop = Shop::new();
-    let err = shop.refused(|s| security::bootstrap_owner(s, "Mallory", "1234"));
+    let err = shop.refused(|s| security::bootstrap_owner(s, "Mallory", "123456"));
     assert_eq!(err.code(), "Conflict");
 }
 
@@ -123,7 +123,7 @@ fn only_the_owner_adds_users_and_pins_are_checked_and_never_stored_plain() {
         assert_eq!(err.code(), "Validation", "PIN {pin:?}");
     }
     security::create_user(&mut shop.store, &ctx, "Sara", Role::Cashier, "271828").unwrap();
-    let err = shop.refused(|s| security::create_user(s, &ctx, " Sara ", Role::Manager, "1111"));
+    let err = shop.refused(|s| security::create_user(s, &ctx, " Sara ", Role::Manager, "111111"));
     assert_eq!(err.code(), "Conflict", "names are unique");
 
     let text = serde_json::to_string(&shop.export()).unwrap();
@@ -265,4 +265,25 @@ fn a_hash_made_at_the_old_cost_is_made_again_at_the_next_sign_in() {
     assert!(security::check_pin_hash(&new).is_ok());
     let absurd = "$argon2id$v=19$m=4294967295,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
     assert!(security::check_pin_hash(absurd).unwrap_err().contains("m=4294967295"));
+}
+
+#[test]
+fn a_new_managers_or_owners_pin_has_at_least_six_digits() {
+    let mut shop = Shop::new();
+    let ctx = shop.ctx();
+    for role in [Role::Manager, Role::Owner] {
+        let err = shop.refused(|s| security::create_user(s, &ctx, "Mona", role, "1234"));
+        assert_eq!(err.code(), "Validation", "{role}: {err}");
+        assert!(err.to_string().contains("6 to 12"), "{err}");
+    }
+    let cashier =
+        security::create_user(&mut shop.store, &ctx, "Sara", Role::Cashier, "1234").expect("a cashier's 4 digits");
+    let owner_id = shop.owner.user_id.clone();
+    let err = shop.refused(|s| security::set_pin(s, &ctx, &owner_id, "4321"));
+    assert_eq!(err.code(), "Validation", "the owner's own new PIN: {err}");
+    security::set_pin(&mut shop.store, &ctx, &cashier.id.key(), "8765").expect("a cashier's new 4 digits");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut fresh = sonic_core::Store::open(&sonic_core::DataDir::at(tmp.path())).unwrap();
+    let err = security::bootstrap_owner(&mut fresh, "Owner", "1234").unwrap_err();
+    assert_eq!(err.code(), "Validation", "the first owner too: {err}");
 }

@@ -189,7 +189,7 @@ fn till(store: &mut Store) -> Result<(OpCtx, SaleInput)> {
         role: Role::Owner,
     };
     let (owner, store_id) = if store.counts()?.values().sum::<u64>() == 0 {
-        let owner = security::bootstrap_owner(store, "Owner", "9999")?;
+        let owner = security::bootstrap_owner(store, "Owner", "999999")?;
         let ctx = OpCtx::now(owner.clone(), "");
         let input = stores::StoreInput {
             name: "Main".into(),

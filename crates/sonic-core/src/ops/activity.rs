@@ -82,7 +82,7 @@ mod tests {
     fn filters_by_action_and_text_newest_first_a_page_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
-        let owner = security::bootstrap_owner(&mut store, "Owner", "1234").unwrap();
+        let owner = security::bootstrap_owner(&mut store, "Owner", "123456").unwrap();
         let ctx = OpCtx::now(owner, "");
         for name in ["North 100%", "South", "East"] {
             let input = StoreInput {

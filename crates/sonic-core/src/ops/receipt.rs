@@ -118,7 +118,7 @@ mod tests {
     /// An owner, a store and one item with stock, in a store at `dir`.
     fn shop(dir: &DataDir) -> (Store, OpCtx, String) {
         let mut store = Store::open(dir).unwrap();
-        let owner = security::bootstrap_owner(&mut store, "Owner", "1234").unwrap();
+        let owner = security::bootstrap_owner(&mut store, "Owner", "123456").unwrap();
         let mut ctx = OpCtx {
             actor: owner,
             store_id: String::new(),

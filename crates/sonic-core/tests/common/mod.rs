@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// The owner's PIN in every fixture.
-pub const OWNER_PIN: &str = "4321";
+pub const OWNER_PIN: &str = "654321";
 /// `sonic_iqd_per_usd` of the fixture.
 pub const RATE: &str = "1310";
 

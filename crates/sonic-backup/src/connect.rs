@@ -242,6 +242,7 @@ impl ServerConfig {
         if let Some(db) = old.get_dbname() {
             pg.dbname(db);
         }
+        pg.channel_binding(old.get_channel_binding());
         pg.connect_timeout(old.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT));
         pg.application_name(old.get_application_name().unwrap_or("sonic-pos"));
         self.pg = pg;
@@ -771,6 +772,12 @@ mod tests {
             cfg.pg.get_channel_binding(),
             Require,
             "channel_binding=require is understood"
+        );
+        let moved = cfg.with_address("127.0.0.1", 6432);
+        assert_eq!(
+            moved.pg.get_channel_binding(),
+            Require,
+            "and kept through a tunnel's address"
         );
     }
 

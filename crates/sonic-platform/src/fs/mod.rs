@@ -181,8 +181,11 @@ mod tests {
 
     /// A symlink `link` → `target`; false where this user may not make one
     /// (Windows without developer mode).
+    /// Plants a symlink; false where the system cannot make one (Windows
+    /// without the privilege; Wine 8, which answers success and makes none).
     fn make_symlink(target: &Path, link: &Path) -> bool {
         sys::symlink_for_tests(target, link).is_ok()
+            && std::fs::symlink_metadata(link).is_ok_and(|m| m.file_type().is_symlink())
     }
 
     /// Mode 0644/0755 as older versions left them (no-op on Windows).

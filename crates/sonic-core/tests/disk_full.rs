@@ -4,7 +4,6 @@
 //! Linux only; how each OS's disk-full error is recognised is tested in
 //! `error.rs` on every OS (Windows under Wine).
 #![cfg(target_os = "linux")]
-
 // Test helpers outside #[test] fns: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

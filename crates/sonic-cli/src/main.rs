@@ -242,7 +242,7 @@ fn run(cli: &Cli) -> Result<()> {
             if !yes && !confirm(&format!("Replace ALL data in {} with {label}?", dir.root().display()))? {
                 bail!("restore cancelled; nothing was changed");
             }
-            let outcome = restore::restore(&mut store, &doc, &label, "admin")?;
+            let outcome = restore::restore(&mut store, &doc, &label, "admin", &mut |_| {})?;
             out.done(
                 &format!("restored from {label}; the data before is in backup {}", outcome.safety_backup.id),
                 json!({ "restored": true, "source": label, "safetyBackup": outcome.safety_backup, "preview": outcome.preview }),

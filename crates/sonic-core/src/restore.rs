@@ -5,7 +5,7 @@
 use crate::backup::{self, reason, BackupInfo};
 use crate::error::{Error, Result};
 use crate::sections::{ActivityEntry, RecordId, SectionKey, SectionKind, Table, Timestamp};
-use crate::snapshot::Document;
+use crate::snapshot::{Document, Progress};
 use crate::store::{self, Readable, Store};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -164,15 +164,23 @@ pub struct RestoreOutcome {
 
 /// Replaces every section with `doc`: first a `pre_restore` safety backup of
 /// the current state, then one transaction that writes the document and an
-/// activity entry. On any error nothing has changed.
-pub fn restore(store: &mut Store, doc: &Document, source: &str, actor: &str) -> Result<RestoreOutcome> {
+/// activity entry. `progress` hears the records written of the document's
+/// total, table by table (uncommitted until the last). On any error nothing
+/// has changed.
+pub fn restore(
+    store: &mut Store,
+    doc: &Document,
+    source: &str,
+    actor: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RestoreOutcome> {
     let preview = preview(store, doc)?;
     let safety_backup = backup::create_backup(store, reason::PRE_RESTORE)?;
     let details = format!(
         "restored from {source}; the state before is in backup {}",
         safety_backup.id
     );
-    replace_all(store, doc, Some(("restore", actor, &details)))?;
+    replace_all(store, doc, Some(("restore", actor, &details)), progress)?;
     tracing::info!(source, safety_backup = %safety_backup.id, "store restored");
     Ok(RestoreOutcome { safety_backup, preview })
 }
@@ -191,7 +199,7 @@ pub enum ImportMode {
 pub fn import(store: &mut Store, doc: &Document, mode: ImportMode, source: &str) -> Result<Option<BackupInfo>> {
     let records = store::record_total(store.conn())?;
     if records == 0 {
-        replace_all(store, doc, None)?;
+        replace_all(store, doc, None, &mut |_| {})?;
         return Ok(None);
     }
     if mode == ImportMode::IntoEmpty {
@@ -199,25 +207,42 @@ pub fn import(store: &mut Store, doc: &Document, mode: ImportMode, source: &str)
     }
     let safety = backup::create_backup(store, reason::PRE_IMPORT)?;
     let details = format!("imported {source}; the state before is in backup {}", safety.id);
-    replace_all(store, doc, Some(("import", "admin", &details)))?;
+    replace_all(store, doc, Some(("import", "admin", &details)), &mut |_| {})?;
     Ok(Some(safety))
 }
 
 /// Writes `doc` over everything in one immediate transaction, with an
 /// optional activity entry (action, user, details) in the same transaction.
 /// The records come straight from the document's staging database
-/// (`INSERT … SELECT`), attached for the length of the transaction.
-fn replace_all(store: &mut Store, doc: &Document, activity: Option<(&str, &str, &str)>) -> Result<()> {
+/// (`INSERT … SELECT`), attached for the length of the transaction;
+/// `progress` hears the records copied after each table.
+fn replace_all(
+    store: &mut Store,
+    doc: &Document,
+    activity: Option<(&str, &str, &str)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
     let conn = store.conn();
     let _attached = doc.staging.attach(conn)?;
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let mut total = 0;
+    for table in Table::ALL {
+        let n: i64 = tx.query_row(&format!("SELECT count(*) FROM staging.{}", table.sql_name()), [], |r| {
+            r.get(0)
+        })?;
+        total += u64::try_from(n).unwrap_or(0);
+    }
+    let mut done = 0;
+    progress(Progress { done, total });
     store::clear_all(&tx)?;
     for table in Table::ALL {
         let t = table.sql_name();
-        tx.execute(
+        let copied = tx.execute(
             &format!("INSERT INTO main.{t}(id, body) SELECT id, body FROM staging.{t} ORDER BY seq"),
             [],
         )?;
+        done += copied as u64;
+        progress(Progress { done, total });
     }
     tx.execute(
         "INSERT INTO main.section_values(key, value) SELECT key, value FROM staging.section_values",
@@ -279,7 +304,7 @@ mod tests {
                  INSERT INTO users(id, body) VALUES ('u-dup', '{}'), ('u-dup', '{}');",
             )
             .unwrap();
-        let err = restore(&mut store, &doc, "broken", "test").unwrap_err();
+        let err = restore(&mut store, &doc, "broken", "test", &mut |_| {}).unwrap_err();
         assert!(matches!(err, Error::Sqlite(_)), "got {err:?}");
         assert_eq!(
             snapshot::store_digests(&store).unwrap(),
@@ -287,6 +312,39 @@ mod tests {
             "the store must be exactly as before"
         );
         store.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn a_restore_reports_the_records_written_of_the_backups_total() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(tmp.path())).unwrap();
+        crate::gen::generate(&mut store, crate::gen::Profile::Small, 3).unwrap();
+        let doc = snapshot::parse_bytes(&export_bytes(&store), "test").unwrap();
+        let records: u64 = Table::ALL
+            .iter()
+            .map(|&t| {
+                let mut n = 0;
+                doc.for_each_record(t, |_, _| {
+                    n += 1;
+                    Ok(())
+                })
+                .unwrap();
+                n
+            })
+            .sum();
+        let mut heard = Vec::new();
+        restore(&mut store, &doc, "test", "test", &mut |p| heard.push(p)).unwrap();
+        assert!(heard.len() > 2, "more than a start and an end: {heard:?}");
+        assert!(
+            heard.iter().all(|p| p.total == records),
+            "every report has the backup's record count ({records}) as its total: {heard:?}"
+        );
+        assert_eq!(heard.first().map(|p| p.done), Some(0), "it starts at none written");
+        assert_eq!(heard.last().map(|p| p.done), Some(records), "it ends at all written");
+        assert!(
+            heard.windows(2).all(|w| w[0].done <= w[1].done),
+            "the count never goes back: {heard:?}"
+        );
     }
 
     #[test]

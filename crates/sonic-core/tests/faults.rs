@@ -144,7 +144,7 @@ fn a_backup_of_format_version_1_still_restores() {
     let mut store = Store::open(&DataDir::at(tmp.path())).unwrap();
     let doc = snapshot::read_file(Path::new(V1_FIXTURE)).unwrap();
     assert_eq!(doc.meta.as_ref().map(|m| m.format_version), Some(1));
-    restore::restore(&mut store, &doc, "fixture v1", "test").unwrap();
+    restore::restore(&mut store, &doc, "fixture v1", "test", &mut |_| {}).unwrap();
     let counts = store.counts().unwrap();
     assert!(counts[&SectionKey::Invoices] > 500, "the fixture's shop is back");
     assert!(

@@ -426,7 +426,7 @@ fn restore_writes_a_pre_restore_backup_then_replaces_everything() {
     );
     let old_doc = snapshot::read_file(Path::new(OLD_FIXTURE)).unwrap();
 
-    let outcome = restore::restore(&mut s, &old_doc, "old-pos-export.json", "owner").unwrap();
+    let outcome = restore::restore(&mut s, &old_doc, "old-pos-export.json", "owner", &mut |_| {}).unwrap();
     assert_eq!(outcome.safety_backup.reason, backup::reason::PRE_RESTORE);
     let invoices = outcome
         .preview
@@ -447,7 +447,7 @@ fn restore_writes_a_pre_restore_backup_then_replaces_everything() {
 
     // The safety backup brings the original back exactly.
     let safety = snapshot::read_file(&outcome.safety_backup.file).unwrap();
-    let back = restore::restore(&mut s, &safety, "safety", "owner").unwrap();
+    let back = restore::restore(&mut s, &safety, "safety", "owner", &mut |_| {}).unwrap();
     assert!(back.safety_backup.file.exists());
     let (a, b) = (original, sections(&export_bytes(&s)));
     for key in SectionKey::ALL {

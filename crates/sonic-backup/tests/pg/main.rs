@@ -70,7 +70,7 @@ async fn push_then_pull_gives_back_the_same_sections_and_restore_reproduces_the_
     assert_eq!(newest.backup_id, made.id);
     let doc = pull(&remote, newest.backup_id).await.unwrap().document;
     let mut store = Store::open(&fresh).unwrap();
-    sonic_core::restore::restore(&mut store, &doc, "server backup", "test").unwrap();
+    sonic_core::restore::restore(&mut store, &doc, "server backup", "test", &mut |_| {}).unwrap();
     let restored = snapshot::store_digests(&store).unwrap();
     for key in SectionKey::ALL {
         if key == SectionKey::ActivityData {

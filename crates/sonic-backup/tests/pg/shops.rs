@@ -167,7 +167,7 @@ async fn shop_b_can_neither_list_read_plant_overwrite_nor_preempt_shop_a() {
     let pulled = pull(&as_a, latest.backup_id).await.unwrap();
     let fresh = tempfile::tempdir().unwrap();
     let mut store = Store::open(&DataDir::at(fresh.path())).unwrap();
-    sonic_core::restore::restore(&mut store, &pulled.document, "server backup", "test").unwrap();
+    sonic_core::restore::restore(&mut store, &pulled.document, "server backup", "test", &mut |_| {}).unwrap();
     let restored = sonic_core::snapshot::store_digests(&store).unwrap();
     let shop = digests(&dir_a);
     for key in SectionKey::ALL {

@@ -146,7 +146,7 @@ pub fn run(phase: &Phase) -> Result<()> {
             let t = Instant::now();
             let doc = snapshot::read_file(file)?;
             let mut store = Store::open(&DataDir::at(dir))?;
-            restore::restore(&mut store, &doc, "bench", "bench")?;
+            restore::restore(&mut store, &doc, "bench", "bench", &mut |_| {})?;
             json!({ "seconds": t.elapsed().as_secs_f64() })
         }
         Phase::RestoreServer { db, dir } => {
@@ -158,7 +158,7 @@ pub fn run(phase: &Phase) -> Result<()> {
                 sonic_backup::pull(&remote, info.backup_id).await
             })?;
             let mut store = Store::open(&DataDir::at(dir))?;
-            restore::restore(&mut store, &pulled.document, "bench", "bench")?;
+            restore::restore(&mut store, &pulled.document, "bench", "bench", &mut |_| {})?;
             json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": pulled.export_bytes })
         }
     };

@@ -69,7 +69,7 @@ const COMMANDS: &[&str] = &[
     "set_shop_settings",
     "activity",
     "dashboard",
-    "stage_restore_file",
+    "choose_restore_file",
     "preview_restore",
     "restore",
     "export_now",

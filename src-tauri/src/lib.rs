@@ -228,6 +228,9 @@ fn start(args: Args) -> anyhow::Result<i32> {
     let backup_interval = Duration::from_secs(state.backup_settings.interval_secs);
     let app = tauri::Builder::default()
         .manage(state)
+        // Rust side only: the Backup screen's file chooser. No dialog
+        // permission is granted to the webview (capabilities/default.json).
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             instance::bring_forward_on_request(app.handle());
             lifecycle::watch_session_end(app.handle());
@@ -298,7 +301,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::settings::set_shop_settings,
             commands::settings::activity,
             commands::settings::dashboard,
-            commands::restore::stage_restore_file,
+            commands::restore::choose_restore_file,
             commands::restore::preview_restore,
             commands::restore::restore,
             commands::restore::export_now,

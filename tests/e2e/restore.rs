@@ -1,5 +1,7 @@
-//! Restore through the Backup screen: the old POS's export chosen with the
-//! file picker, the preview, a manager's PIN, the safety backup.
+//! Restore through the Backup screen: a file chosen in the system's file
+//! chooser (GTK's, answered with real X key events: its path stays in Rust,
+//! its bytes never cross to the webview), the preview, a manager's PIN, the
+//! safety backup, and the progress bar in between.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -7,9 +9,10 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use fantoccini::Locator;
 use sonic_core::restore::{self, ImportMode};
+use sonic_core::sections::Table;
 use sonic_core::{snapshot, DataDir, SectionKey, Store};
 use sonic_e2e::shop::{self, seed_shop};
-use sonic_e2e::{backup_files, eventually, App};
+use sonic_e2e::{backup_files, eventually, App, RESTORE_CHOOSER};
 
 /// One preview row as shown: (now, in backup, added, removed, changed).
 type Row = (u64, u64, u64, u64, u64);
@@ -47,6 +50,50 @@ async fn preview_rows(app: &App) -> anyhow::Result<BTreeMap<String, Row>> {
     Ok(out)
 }
 
+/// Starts recording every text the Backup screen's progress label shows.
+async fn watch_progress(app: &App) -> anyhow::Result<()> {
+    app.client
+        .execute(
+            r#"
+            window.progressWatch?.disconnect();
+            window.progressSeen = [];
+            const label = document.querySelector("[data-testid='backup-progress-label']");
+            window.progressWatch = new MutationObserver(() => window.progressSeen.push(label.textContent));
+            window.progressWatch.observe(label, { childList: true, characterData: true, subtree: true });
+            "#,
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The texts the progress label showed since [`watch_progress`].
+async fn progress_seen(app: &App) -> anyhow::Result<Vec<String>> {
+    let seen = app.client.execute("return window.progressSeen", vec![]).await?;
+    Ok(seen
+        .as_array()
+        .context("window.progressSeen is a list")?
+        .iter()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect())
+}
+
+/// The (done, total) of a progress text such as `Restoring… 1,204 / 3,517`
+/// that starts with `task`.
+fn counts_in(text: &str, task: &str) -> Option<(u64, u64)> {
+    let rest = text.strip_prefix(task)?.replace([',', '\u{a0}'], "");
+    let (done, total) = rest.trim().split_once(" / ")?;
+    Some((done.trim().parse().ok()?, total.trim().parse().ok()?))
+}
+
+/// Clicks "Choose a file…" and answers the file chooser it opens with `file`.
+async fn choose_file(app: &App, file: &std::path::Path) -> anyhow::Result<()> {
+    app.click("restore-file-choose").await?;
+    app.answer_file_chooser(RESTORE_CHOOSER, file)
+        .await
+        .context("answering the restore's file chooser")
+}
+
 fn counts_by_key(store: &Store) -> anyhow::Result<BTreeMap<String, u64>> {
     Ok(store
         .counts()?
@@ -79,30 +126,19 @@ async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pi
     app.open("backup").await?;
 
     // Everything the screen's progress bar says while the file is read.
-    app.client
-        .execute(
-            r#"
-            window.progressSeen = [];
-            const label = document.querySelector("[data-testid='backup-progress-label']");
-            new MutationObserver(() => window.progressSeen.push(label.textContent))
-                .observe(label, { childList: true, characterData: true, subtree: true });
-            "#,
-            vec![],
-        )
-        .await?;
-    app.testid("restore-file-input")
-        .await?
-        .send_keys(&fixture.display().to_string())
-        .await
-        .context("WebKitWebDriver did not accept the file for the <input type=file>")?;
+    watch_progress(&app).await?;
+    choose_file(&app, &fixture).await?;
     app.testid("restore-approval").await?;
     let shown = preview_rows(&app).await?;
-    let progress = app.client.execute("return window.progressSeen", vec![]).await?;
+    let progress = progress_seen(&app).await?;
     assert!(
-        progress.as_array().is_some_and(|seen| seen
-            .iter()
-            .any(|t| t.as_str().is_some_and(|t| t.starts_with("Reading file…")))),
-        "the progress bar followed the file being read: {progress}"
+        progress.iter().any(|t| t.starts_with("Reading file…")),
+        "the progress bar followed the file being read: {progress:?}"
+    );
+    let source = app.testid("restore-source").await?.text().await?;
+    assert!(
+        source.contains("old-pos-export.json"),
+        "the preview names the chosen file: {source}"
     );
     assert!(
         app.client
@@ -211,6 +247,103 @@ async fn restoring_the_old_export_from_a_file_previews_it_and_after_a_manager_pi
                 "{key}: the safety backup holds the data from before the restore"
             );
         }
+    }
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_shops_backup_chosen_in_the_file_chooser_is_restored_with_the_progress_bar_counting_records(
+) -> anyhow::Result<()> {
+    // A backup of the small profile, written by another till.
+    let other = tempfile::tempdir()?;
+    let file = {
+        let mut store = Store::open(&DataDir::at(other.path()))?;
+        sonic_core::gen::generate(&mut store, sonic_core::gen::Profile::Small, 13)?;
+        sonic_core::backup::create_backup(&store, sonic_core::backup::reason::MANUAL)?.file
+    };
+    let doc = snapshot::read_file(&file)?;
+    let mut records = 0u64;
+    for table in Table::ALL {
+        doc.for_each_record(table, |_, _| {
+            records += 1;
+            Ok(())
+        })?;
+    }
+    assert!(
+        records > 1000,
+        "the small profile holds a shop's worth of records: {records}"
+    );
+
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("backup").await?;
+    watch_progress(&app).await?;
+    choose_file(&app, &file).await?;
+    app.testid("restore-approval").await?;
+
+    let reading = progress_seen(&app).await?;
+    eprintln!("reading the file, the progress bar showed: {reading:?}");
+    assert!(
+        reading
+            .iter()
+            .any(|t| t.starts_with("Reading file…") && t.contains(" / ")),
+        "while the file is read the bar shows bytes read of the file's size: {reading:?}"
+    );
+    let shown = preview_rows(&app).await?;
+    let expected: BTreeMap<String, Row> = {
+        let live = Store::open(&DataDir::at(dir.path()))?;
+        restore::preview(&live, &doc)?
+            .sections
+            .iter()
+            .map(|s| (s.key.to_string(), (s.now, s.backup, s.added, s.removed, s.changed)))
+            .collect()
+    };
+    assert_eq!(shown, expected, "the preview is the chosen file's");
+    let in_file = doc.counts();
+
+    watch_progress(&app).await?;
+    app.fill("restore-manager-name", shop::MANAGER.0).await?;
+    app.fill("restore-manager-pin", shop::MANAGER.1).await?;
+    app.click("restore-confirm").await?;
+    app.wait_for_text("restore-safety-id", |t| !t.trim().is_empty()).await?;
+
+    // What the bar showed while the records were written.
+    let seen = progress_seen(&app).await?;
+    eprintln!("the restore's progress bar showed: {seen:?}");
+    let counts: Vec<(u64, u64)> = seen.iter().filter_map(|t| counts_in(t, "Restoring…")).collect();
+    assert!(
+        counts.len() >= 3,
+        "the bar showed the restore's record counts several times: {seen:?}"
+    );
+    assert!(
+        counts.iter().all(|&(_, total)| total == records),
+        "each count is of the file's {records} records: {seen:?}"
+    );
+    assert!(
+        counts.windows(2).all(|w| w[0].0 <= w[1].0),
+        "the records done only go up: {seen:?}"
+    );
+    assert!(
+        counts.iter().any(|&(done, total)| 0 < done && done < total),
+        "the bar moved through the records, not only from none to all: {seen:?}"
+    );
+
+    let after = Store::open(&DataDir::at(dir.path()))?.counts()?;
+    for (key, n) in &in_file {
+        // The restore records itself in the activity log, in the same transaction.
+        let want = if key.as_str() == "sonic_activity_data" {
+            n + 1
+        } else {
+            *n
+        };
+        assert_eq!(
+            after.get(key),
+            Some(&want),
+            "{}: after the restore the data is the file's",
+            key.as_str()
+        );
     }
     app.quit().await
 }
@@ -338,7 +471,7 @@ async fn the_menus_import_restore_and_history_items_open_the_backup_screen_at_th
     // The native menu sends its item's id as the `menu` event; sent here the
     // same way, from the page.
     for (id, part) in [
-        ("file/import", "restore-file-input"),
+        ("file/import", "restore-file-choose"),
         ("backup/restore", "restore-card"),
         ("backup/history", "backup-history-card"),
     ] {

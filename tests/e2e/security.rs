@@ -26,6 +26,11 @@ async fn the_webview_cannot_call_commands_outside_its_capability() -> anyhow::Re
             json!({ "program": "sh", "args": ["-c", "true"] }),
         ),
         ("plugin:http|fetch", json!({ "url": "http://127.0.0.1:1/" })),
+        // The old restore command that took a whole file over IPC is gone.
+        ("stage_restore_file", json!({})),
+        // The dialog plugin is the Rust side's only: the page cannot open
+        // a chooser, nor learn a path from one.
+        ("plugin:dialog|open", json!({ "options": {} })),
         // Core commands that exist but are not granted to the window.
         ("plugin:app|version", json!({})),
         ("plugin:path|resolve_directory", json!({ "directory": 1 })),

@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 
 pub use display::Display;
 pub use driver::TauriDriver;
+pub use window::Key;
 
 /// How long a test waits for something the app should do by itself (a
 /// screen to appear, a backup to be written). Generous: two cores shared
@@ -35,6 +36,10 @@ pub const PATIENCE: Duration = Duration::from_secs(60);
 /// The window title of the message box that a start-up failure shows
 /// (src-tauri/src/start_failure.rs).
 pub const START_FAILED: &str = "Sonic POS could not start";
+
+/// The window title of the file chooser that the Backup screen's "Choose a
+/// file…" opens (src-tauri/src/commands/restore.rs).
+pub const RESTORE_CHOOSER: &str = "Restore from a file";
 
 /// The `sonic-pos` binary under test: `$SONIC_POS_APP`, else the one beside
 /// this test binary's target directory, else under `$CARGO_TARGET_DIR` (or
@@ -274,7 +279,51 @@ impl App {
     /// Presses Ctrl+`key` on the X keyboard with the app's window focused,
     /// as a cashier would: GTK hands it to the native menu's accelerators.
     pub fn press_ctrl(&self, key: char) -> anyhow::Result<()> {
-        window::press_ctrl(&self.display, "Sonic POS", key)
+        window::type_keys(&self.display, "Sonic POS", &[Key::Ctrl(key)])
+    }
+
+    /// Answers the native file chooser titled `title` (GTK's, opened by the
+    /// app) with `path`, as a user who types a path does: Ctrl+L for the
+    /// location field, Ctrl+A to replace what it holds, the path, Return.
+    /// Typed again every few seconds while the chooser is still open (GTK
+    /// under Xvfb now and then drops the first keys sent to a window that
+    /// has just appeared). `path` must be printable ASCII.
+    pub async fn answer_file_chooser(&self, title: &str, path: &Path) -> anyhow::Result<()> {
+        const AGAIN_AFTER: Duration = Duration::from_secs(5);
+        let path = path
+            .to_str()
+            .with_context(|| format!("{} is not UTF-8", path.display()))?;
+        eventually(&format!("the file chooser {title:?}"), || {
+            Ok(window::is_viewable(&self.display, title)?.then_some(()))
+        })
+        .await?;
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            // Answered: GTK unmaps the chooser (and may keep the window).
+            if !window::is_viewable(&self.display, title)? {
+                return Ok(());
+            }
+            window::type_keys(
+                &self.display,
+                title,
+                &[Key::Ctrl('l'), Key::Ctrl('a'), Key::Text(path), Key::Return],
+            )?;
+            let typed_at = Instant::now();
+            while Instant::now() < typed_at + AGAIN_AFTER {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if !window::is_viewable(&self.display, title)? {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                let shot = std::env::temp_dir().join("sonic-e2e-file-chooser.png");
+                let saved = match window::capture_screen(&self.display, &shot) {
+                    Ok(()) => format!("it looks like {}", shot.display()),
+                    Err(e) => format!("no picture of it: {e:#}"),
+                };
+                bail!("the file chooser {title:?} did not take {path} within {PATIENCE:?}; {saved}");
+            }
+        }
     }
 
     /// Presses Ctrl+`key` until `done` says its effect is there, again

@@ -64,6 +64,24 @@ pub(crate) fn is_shown(display: &Display, title: &str) -> anyhow::Result<bool> {
     Ok(!find_titled(&conn, &atoms, root, title)?.is_empty())
 }
 
+/// Whether a top-level window titled `title` is on the screen now (mapped:
+/// a dialog that was answered may stay as an unmapped window).
+pub(crate) fn is_viewable(display: &Display, title: &str) -> anyhow::Result<bool> {
+    let (conn, atoms, root) = connect(display)?;
+    Ok(!find_viewable(&conn, &atoms, root, title)?.is_empty())
+}
+
+fn find_viewable(conn: &RustConnection, atoms: &Atoms, root: Window, title: &str) -> anyhow::Result<Vec<Window>> {
+    use x11rb::protocol::xproto::MapState;
+    let mut viewable = Vec::new();
+    for window in find_titled(conn, atoms, root, title)? {
+        if conn.get_window_attributes(window)?.reply()?.map_state == MapState::VIEWABLE {
+            viewable.push(window);
+        }
+    }
+    Ok(viewable)
+}
+
 fn find_titled(conn: &RustConnection, atoms: &Atoms, root: Window, title: &str) -> anyhow::Result<Vec<Window>> {
     let mut found = Vec::new();
     let mut stack = vec![root];
@@ -101,12 +119,23 @@ fn accepts_delete(conn: &RustConnection, atoms: &Atoms, window: Window) -> anyho
 /// Saves a PNG of the top-level window titled `title` (menu bar included),
 /// as it is on the X display.
 pub(crate) fn capture(display: &Display, title: &str, path: &std::path::Path) -> anyhow::Result<()> {
-    use x11rb::protocol::xproto::ImageFormat;
-
     let (conn, atoms, root) = connect(display)?;
     let window = *find_titled(&conn, &atoms, root, title)?
         .first()
         .with_context(|| format!("no window titled {title:?} to capture"))?;
+    capture_window(&conn, window, path)
+}
+
+/// Saves a PNG of the whole screen of `display`: what a user would see,
+/// dialogs included.
+pub(crate) fn capture_screen(display: &Display, path: &std::path::Path) -> anyhow::Result<()> {
+    let (conn, _, root) = connect(display)?;
+    capture_window(&conn, root, path)
+}
+
+fn capture_window(conn: &RustConnection, window: Window, path: &std::path::Path) -> anyhow::Result<()> {
+    use x11rb::protocol::xproto::ImageFormat;
+
     let geometry = conn.get_geometry(window)?.reply()?;
     let (width, height) = (geometry.width, geometry.height);
     let image = conn
@@ -133,48 +162,119 @@ pub(crate) fn capture(display: &Display, title: &str, path: &std::path::Path) ->
     Ok(())
 }
 
-/// Types Ctrl+`key` into the top-level window titled `title` through the
-/// XTEST extension: real X key events, which GTK routes to the window's
-/// accelerators (the native menu's shortcuts) before the webview. WebDriver's
-/// own key actions go straight into the page and never reach the menu.
-pub(crate) fn press_ctrl(display: &Display, title: &str, key: char) -> anyhow::Result<()> {
+/// One thing to type with [`type_keys`].
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    /// Ctrl and a letter, e.g. `Ctrl('l')`.
+    Ctrl(char),
+    /// Printable ASCII, each character with Shift where the keyboard needs it
+    /// (capitals, `_`, `~`, …).
+    Text(&'a str),
+    /// The Return key.
+    Return,
+}
+
+const XK_RETURN: u32 = 0xff0d;
+const XK_SHIFT_L: u32 = 0xffe1;
+const XK_CONTROL_L: u32 = 0xffe3;
+
+/// The X keyboard's mapping: which key gives a keysym, and whether Shift is
+/// held for it.
+struct Keyboard {
+    min: u8,
+    per: usize,
+    keysyms: Vec<u32>,
+}
+
+impl Keyboard {
+    fn read(conn: &RustConnection) -> anyhow::Result<Keyboard> {
+        let setup = conn.setup();
+        let (min, max) = (setup.min_keycode, setup.max_keycode);
+        let mapping = conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
+        Ok(Keyboard {
+            min,
+            per: usize::from(mapping.keysyms_per_keycode).max(1),
+            keysyms: mapping.keysyms,
+        })
+    }
+
+    /// The key that gives `keysym`: unshifted (the key's first column) if
+    /// some key does, else with Shift (its second column).
+    fn key(&self, keysym: u32) -> anyhow::Result<(u8, bool)> {
+        for (column, shift) in [(0, false), (1, true)] {
+            let found = self
+                .keysyms
+                .chunks(self.per)
+                .position(|syms| syms.get(column) == Some(&keysym))
+                .and_then(|i| u8::try_from(i).ok());
+            if let Some(i) = found {
+                return Ok((self.min + i, shift));
+            }
+        }
+        bail!("no key on the X keyboard gives keysym {keysym:#x}")
+    }
+}
+
+/// The keysym of a printable ASCII character: Latin-1 keysyms are the
+/// characters' own codes.
+fn keysym_of(c: char) -> anyhow::Result<u32> {
+    if c == ' ' || c.is_ascii_graphic() {
+        Ok(u32::from(c))
+    } else {
+        bail!("{c:?} cannot be typed: only printable ASCII is on the test keyboard")
+    }
+}
+
+/// Types `keys` into the top-level window titled `title` through the XTEST
+/// extension: real X key events, which GTK routes to the window's
+/// accelerators (the native menu's shortcuts) and to native dialogs such as
+/// the file chooser. WebDriver's own key actions go straight into the page
+/// and never reach either.
+pub(crate) fn type_keys(display: &Display, title: &str, keys: &[Key<'_>]) -> anyhow::Result<()> {
     use x11rb::protocol::xproto::InputFocus;
     use x11rb::protocol::xtest::ConnectionExt as _;
 
     const KEY_PRESS: u8 = 2;
     const KEY_RELEASE: u8 = 3;
-    const XK_CONTROL_L: u32 = 0xffe3;
 
     let (conn, atoms, root) = connect(display)?;
-    let window = *find_titled(&conn, &atoms, root, title)?
+    let window = *find_viewable(&conn, &atoms, root, title)?
         .first()
-        .with_context(|| format!("no window titled {title:?} to type into"))?;
+        .with_context(|| format!("no window titled {title:?} on the screen to type into"))?;
 
     // No window manager runs on Xvfb to give the window the focus.
     conn.set_input_focus(InputFocus::PARENT, window, x11rb::CURRENT_TIME)?;
 
-    let setup = conn.setup();
-    let (min, max) = (setup.min_keycode, setup.max_keycode);
-    let mapping = conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
-    let per = usize::from(mapping.keysyms_per_keycode);
-    let keycode_of = |keysym: u32| -> anyhow::Result<u8> {
-        mapping
-            .keysyms
-            .chunks(per.max(1))
-            .position(|syms| syms.contains(&keysym))
-            .and_then(|i| u8::try_from(i).ok())
-            .map(|i| min + i)
-            .with_context(|| format!("no key on the X keyboard gives keysym {keysym:#x}"))
-    };
-    let control = keycode_of(XK_CONTROL_L)?;
-    let letter = keycode_of(u32::from(key.to_ascii_lowercase()))?;
-    for (kind, code) in [
-        (KEY_PRESS, control),
-        (KEY_PRESS, letter),
-        (KEY_RELEASE, letter),
-        (KEY_RELEASE, control),
-    ] {
-        conn.xtest_fake_input(kind, code, x11rb::CURRENT_TIME, root, 0, 0, 0)?;
+    let keyboard = Keyboard::read(&conn)?;
+    let (control, _) = keyboard.key(XK_CONTROL_L)?;
+    let (shift, _) = keyboard.key(XK_SHIFT_L)?;
+    // (key, with this modifier held)
+    let mut strokes: Vec<(u8, Option<u8>)> = Vec::new();
+    for key in keys {
+        match *key {
+            Key::Ctrl(letter) => {
+                let (code, _) = keyboard.key(keysym_of(letter.to_ascii_lowercase())?)?;
+                strokes.push((code, Some(control)));
+            }
+            Key::Text(text) => {
+                for c in text.chars() {
+                    let (code, shifted) = keyboard.key(keysym_of(c)?)?;
+                    strokes.push((code, shifted.then_some(shift)));
+                }
+            }
+            Key::Return => strokes.push((keyboard.key(XK_RETURN)?.0, None)),
+        }
+    }
+    let fake = |kind: u8, code: u8| conn.xtest_fake_input(kind, code, x11rb::CURRENT_TIME, root, 0, 0, 0);
+    for (code, modifier) in strokes {
+        if let Some(m) = modifier {
+            fake(KEY_PRESS, m)?;
+        }
+        fake(KEY_PRESS, code)?;
+        fake(KEY_RELEASE, code)?;
+        if let Some(m) = modifier {
+            fake(KEY_RELEASE, m)?;
+        }
     }
     // A round trip, so the events are processed before we return.
     conn.get_input_focus()?.reply()?;

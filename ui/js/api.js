@@ -77,12 +77,12 @@ export const api = {
   serverBackups: (page = FIRST_PAGE) => call('server_backups', { page }),
 
   // ---- restore (Backup screen): preview first, then restore with a manager PIN ----
-  // source: { kind: 'local', id } | { kind: 'server', id } | { kind: 'file', name, bytes: Uint8Array }
+  // source: { kind: 'local', id } | { kind: 'server', id } | { kind: 'file' } (Rust opens the
+  // system's file chooser; the file never crosses here)
   // → RestorePreview { token, source, createdAt, formatVersion, sections: [{ key, now, backup, added, removed, changed }], warnings }
+  //   (null when the chooser was closed without a file)
   previewRestore: (source) =>
-    source.kind === 'file'
-      ? call('stage_restore_file', source.bytes, { headers: { 'x-file-name': encodeURIComponent(source.name ?? '') } })
-      : call('preview_restore', { source }),
+    source.kind === 'file' ? call('choose_restore_file') : call('preview_restore', { source }),
   // approval: { name, pin } of a manager or owner → { safetyBackup: BackupDto, sections }
   restore: (token, approval) => call('restore', { token, approval }),
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sonic_core::ops::{security, Page};
 use sonic_core::restore::{self, SectionPreview};
 use sonic_core::snapshot::{self, Document};
-use tauri::ipc::{InvokeBody, Request};
+use std::path::PathBuf;
 use tauri::{AppHandle, State};
 
 use super::sale::Approval;
@@ -28,9 +28,13 @@ pub(crate) struct Progress {
     step: &'static str,
     done: u64,
     total: u64,
+    /// What `done` and `total` count: `records`, or `bytes` while a file is read.
+    unit: &'static str,
 }
 
+/// Reports `done` records of `total`.
 pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
+    let unit = "records";
     backup::emit(
         app,
         PROGRESS,
@@ -39,6 +43,24 @@ pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, 
             step,
             done,
             total,
+            unit,
+        },
+    );
+}
+
+/// Reports `done` bytes of `total` (a file being read: its records are
+/// counted only as they are read).
+fn progress_bytes(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
+    let unit = "bytes";
+    backup::emit(
+        app,
+        PROGRESS,
+        Progress {
+            task,
+            step,
+            done,
+            total,
+            unit,
         },
     );
 }
@@ -51,7 +73,7 @@ pub(crate) struct Staged {
     doc: Document,
 }
 
-/// Where a restore comes from (a file arrives through `stage_restore_file`).
+/// Where a restore comes from (a file arrives through `choose_restore_file`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub(crate) enum RestoreSource {
@@ -107,38 +129,103 @@ async fn stage(state: &AppState, source: String, doc: Document) -> Result<Previe
     Ok(dto)
 }
 
-/// Reads an export or backup file the user chose in the webview (sent as
-/// the raw request body, its name in the `x-file-name` header) and previews it.
+/// The title of the restore's file chooser (the end-to-end tests find the
+/// chooser's window by it).
+const CHOOSER_TITLE: &str = "Restore from a file";
+
+/// Asks for an export or backup file with the system's file chooser and
+/// previews it. The path stays in Rust: the webview learns only the file's
+/// name (in the preview's source) and never sends its bytes. `None` when
+/// the chooser was closed without a file.
 #[tauri::command]
-pub(crate) async fn stage_restore_file(
+pub(crate) async fn choose_restore_file(
     app: AppHandle,
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
-    request: Request<'_>,
-) -> Result<PreviewDto, UiError> {
+) -> Result<Option<PreviewDto>, UiError> {
+    use tauri_plugin_dialog::DialogExt as _;
     state.op_ctx()?;
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(UiError::new(
-            Code::Validation,
-            "the file must be sent as raw bytes; choose the file again",
-        ));
+    let dialog = app
+        .dialog()
+        .file()
+        .set_title(CHOOSER_TITLE)
+        .add_filter("Sonic POS backup or export", &["zst", "json"])
+        .set_parent(&window);
+    // The chooser blocks until answered: on a blocking thread, never the event loop.
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file()).await?;
+    let Some(chosen) = chosen else {
+        return Ok(None);
     };
-    let name = request
-        .headers()
-        .get("x-file-name")
-        .and_then(|v| v.to_str().ok())
-        .map(percent_decode)
-        .filter(|v| !v.is_empty())
+    let path = chosen
+        .into_path()
+        .map_err(|e| UiError::new(Code::Validation, format!("the chosen file cannot be opened: {e}")))?;
+    stage_file(&app, &state, path).await.map(Some)
+}
+
+/// Reads the file at `path` with the streaming reader into a staging
+/// database and previews it. The one place a chosen file enters: what the
+/// chooser answered, or a test.
+pub(crate) async fn stage_file(app: &AppHandle, state: &AppState, path: PathBuf) -> Result<PreviewDto, UiError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "the chosen file".into());
-    let bytes = bytes.clone();
-    progress(&app, "import", "reading", 1, 3);
     let source = format!("file {name}");
-    let label = source.clone();
-    let dir = state.data_dir();
-    let doc = tauri::async_runtime::spawn_blocking(move || snapshot::read(&bytes[..], &label, dir.root())).await?;
-    progress(&app, "import", "verifying", 2, 3);
-    let result = stage(&state, source, doc?).await;
-    progress(&app, "import", "done", 3, 3);
+    let doc = read_counted(app, state, path, source.clone()).await;
+    let result = match doc {
+        Ok(doc) => stage(state, source, doc).await,
+        Err(e) => Err(e),
+    };
+    progress(app, "import", "done", 1, 1);
     result
+}
+
+/// Reads a backup or export file with the streaming reader on a blocking
+/// thread, reporting the bytes read of the file's size: its record count is
+/// known only from `_meta`, at the end of the file.
+async fn read_counted(app: &AppHandle, state: &AppState, path: PathBuf, label: String) -> Result<Document, UiError> {
+    let dir = state.data_dir();
+    let reporter = app.clone();
+    let doc = tauri::async_runtime::spawn_blocking(move || -> sonic_core::Result<Document> {
+        let file = std::fs::File::open(&path).map_err(|e| sonic_core::Error::io("opening", &path, e))?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        // Shown at once, even for a file read within one report's step.
+        progress_bytes(&reporter, "import", "reading", 0, total);
+        let counted = Counted {
+            inner: file,
+            done: 0,
+            reported: 0,
+            every: (total / 100).max(64 * 1024),
+            total,
+            report: &mut |done, total| progress_bytes(&reporter, "import", "reading", done, total),
+        };
+        snapshot::read(counted, &label, dir.root())
+    })
+    .await??;
+    Ok(doc)
+}
+
+/// A file being read, telling `report` the bytes read of its size every
+/// `every` bytes (about a hundred times per file).
+struct Counted<'a, R> {
+    inner: R,
+    done: u64,
+    reported: u64,
+    every: u64,
+    total: u64,
+    report: &'a mut dyn FnMut(u64, u64),
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if self.done - self.reported >= self.every || (n == 0 && self.done > self.reported) {
+            self.reported = self.done;
+            (self.report)(self.done, self.total.max(self.done));
+        }
+        Ok(n)
+    }
 }
 
 /// Previews a local backup (by id) or a server backup (by id).
@@ -149,16 +236,14 @@ pub(crate) async fn preview_restore(
     source: RestoreSource,
 ) -> Result<PreviewDto, UiError> {
     state.op_ctx()?;
-    progress(&app, "restore", "reading", 1, 3);
     let result = match source {
         RestoreSource::Local { id } => {
-            let (label, doc) = with_reader(&state, move |reader| {
-                let info = sonic_core::backup::find_backup(reader, &id)?;
-                let doc = snapshot::read_file_in(&info.file, reader.data_dir().root())?;
-                Ok((format!("local backup {}", info.id), doc))
-            })
-            .await?;
-            stage(&state, label, doc).await
+            let info = with_reader(&state, move |reader| sonic_core::backup::find_backup(reader, &id)).await?;
+            let label = format!("local backup {}", info.id);
+            match read_counted(&app, &state, info.file, label.clone()).await {
+                Ok(doc) => stage(&state, label, doc).await,
+                Err(e) => Err(e),
+            }
         }
         RestoreSource::Server { id } => {
             let config = state.server_config().ok_or_else(|| {
@@ -173,7 +258,7 @@ pub(crate) async fn preview_restore(
             stage(&state, format!("server backup {}", found.backup_id), pulled.document).await
         }
     };
-    progress(&app, "restore", "previewed", 3, 3);
+    progress(&app, "import", "done", 1, 1);
     result
 }
 
@@ -201,9 +286,9 @@ pub(crate) async fn restore(
             }
         }
     };
-    progress(&app, "restore", "checking the PIN", 1, 3);
     let signed_in = state.op_ctx()?.actor;
     let who = signed_in.name.clone();
+    let reporter = app.clone();
     let outcome = as_user(&state, move |store, _| {
         let approver = match security::approve(
             store,
@@ -216,15 +301,20 @@ pub(crate) async fn restore(
             Err(e) => return Ok(Err((e, staged))),
         };
         let actor = format!("{who} (approved by {})", approver.name);
-        let outcome = restore::restore(store, &staged.doc, &staged.source, &actor)?;
+        // Records written of the backup's, table by table.
+        let outcome = restore::restore(store, &staged.doc, &staged.source, &actor, &mut |p| {
+            progress(&reporter, "restore", "writing", p.done, p.total);
+        })?;
         // The restored data has its own users: whoever is signed in stays
         // only if they are still there, with the same name and role.
         let still_there = security::user(store, &signed_in.user_id)?
             .is_some_and(|u| u.name == signed_in.name && u.role == signed_in.role && !u.disabled);
         Ok(Ok((outcome, still_there)))
     })
-    .await?;
-    let outcome = match outcome {
+    .await;
+    // Whatever happened, the progress bar goes (a failed restore changed nothing).
+    progress(&app, "restore", "done", 1, 1);
+    let outcome = match outcome? {
         Ok((o, still_there)) => {
             if !still_there {
                 if let Ok(mut session) = state.session.lock() {
@@ -238,11 +328,9 @@ pub(crate) async fn restore(
             if let Ok(mut slot) = state.staged.lock() {
                 *slot = Some(staged);
             }
-            progress(&app, "restore", "refused", 3, 3);
             return Err(err.into());
         }
     };
-    progress(&app, "restore", "done", 3, 3);
     tracing::info!(safety_backup = %outcome.safety_backup.id, "restored from the Backup screen");
     if let Some(server) = &state.server {
         server.wake();
@@ -298,38 +386,4 @@ pub(crate) async fn server_backups(state: State<'_, AppState>, page: Page) -> Re
             bytes: b.bytes,
         })
         .collect())
-}
-
-/// Undoes `encodeURIComponent` (the file name header is ASCII on the wire).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_decode;
-
-    #[test]
-    fn file_names_survive_the_header() {
-        assert_eq!(
-            percent_decode("old%20pos%20%D9%86%D8%B3%D8%AE%D8%A9.json"),
-            "old pos نسخة.json"
-        );
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("a%2"), "a%2");
-    }
 }

@@ -196,7 +196,8 @@ export function mount(root, ctx) {
 
   // ---- restore: choose a source, preview, a manager approves ----
   function restorePart() {
-    const fileInput = node('input', { type: 'file', accept: '.json,.zst,application/json', class: 'backup__file', 'data-testid': 'restore-file-input' });
+    // The system's file chooser, opened by Rust: the path and the bytes stay there.
+    const fileInput = node('button', { type: 'button', class: 'button', 'data-testid': 'restore-file-choose' }, t('backup.restoreChoose'));
     const restoreError = errorBox(t, 'restore-error');
     const preview = node('div', { class: 'backup__preview', 'data-testid': 'restore-preview', hidden: true });
     const outcome = node('div', { class: 'backup__outcome', 'data-testid': 'restore-result', role: 'status', hidden: true });
@@ -209,11 +210,14 @@ export function mount(root, ctx) {
       outcome);
     let staged = null;
 
-    fileInput.addEventListener('change', async () => {
-      const file = fileInput.files?.[0];
-      if (!file) return;
-      const buf = await file.arrayBuffer();
-      await show({ kind: 'file', name: file.name, bytes: new Uint8Array(buf) }, file.name);
+    // One chooser at a time: the button waits for the chooser and the preview.
+    fileInput.addEventListener('click', async () => {
+      fileInput.disabled = true;
+      try {
+        await show({ kind: 'file' }, null);
+      } finally {
+        fileInput.disabled = false;
+      }
     });
 
     async function show(source, label) {
@@ -224,6 +228,10 @@ export function mount(root, ctx) {
       card.scrollIntoView({ block: 'start' });
       try {
         staged = await api.previewRestore(source);
+        if (staged === null) { // the chooser was closed without a file
+          preview.hidden = true;
+          return;
+        }
         drawPreview(staged, label);
       } catch (err) {
         staged = null;
@@ -319,7 +327,6 @@ export function mount(root, ctx) {
       staged = null;
       preview.hidden = true;
       preview.replaceChildren();
-      fileInput.value = '';
       outcome.replaceChildren(
         node('h3', { class: 'card__subtitle backup__done' }, t('backup.restoreDone')),
         node('p', {}, t('backup.safetyLead')),
@@ -347,7 +354,6 @@ export function mount(root, ctx) {
       preview.hidden = true;
       preview.replaceChildren();
       restoreError.clear();
-      fileInput.value = '';
     }
 
     return { card, fileInput, preview: (source) => show(source, null), clear, isStaged: () => staged !== null };
@@ -370,7 +376,8 @@ export function mount(root, ctx) {
     progressBar.max = p.total;
     progressBar.value = p.done;
     // The step is the shell's English word for it: not shown, so Arabic stays Arabic.
-    progressLabel.textContent = `${t(`progress.${p.task}`, { step: '' }).trim()} ${format.count(p.done)} / ${format.count(p.total)}`;
+    const amount = p.unit === 'bytes' ? format.bytes : format.count;
+    progressLabel.textContent = `${t(`progress.${p.task}`, { step: '' }).trim()} ${amount(p.done)} / ${amount(p.total)}`;
   });
 
   history.replaceChildren(node('li', { class: 'muted' }, t('backup.historyLoading')));

@@ -94,6 +94,8 @@ async fn ctrl_b_runs_the_menus_backup_now_and_the_screen_shows_its_result() -> a
 async fn ctrl_e_exports_the_store_as_one_json_file_with_the_16_keys() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let app = App::launch(dir.path()).await?;
+    // File → Export needs someone signed in.
+    app.set_up_shop().await?;
 
     let exports = dir.path().join("exports");
     app.press_ctrl_until('e', "an export file", || {

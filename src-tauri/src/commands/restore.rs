@@ -34,7 +34,6 @@ pub(crate) struct Progress {
 
 /// Reports `done` records of `total`.
 pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
-    let unit = "records";
     backup::emit(
         app,
         PROGRESS,
@@ -43,7 +42,7 @@ pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, 
             step,
             done,
             total,
-            unit,
+            unit: "records",
         },
     );
 }
@@ -51,7 +50,6 @@ pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, 
 /// Reports `done` bytes of `total` (a file being read: its records are
 /// counted only as they are read).
 fn progress_bytes(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
-    let unit = "bytes";
     backup::emit(
         app,
         PROGRESS,
@@ -60,7 +58,7 @@ fn progress_bytes(app: &AppHandle, task: &'static str, step: &'static str, done:
             step,
             done,
             total,
-            unit,
+            unit: "bytes",
         },
     );
 }

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use sonic_core::ops::receipt::{self, PrintedSale};
 use sonic_core::ops::returns::{self, ReturnInput};
 use sonic_core::ops::sale::{self, Quote, SaleInput};
-use sonic_core::ops::{security, Page};
+use sonic_core::ops::{security, Actor, Page};
 use sonic_core::sections::{Invoice, ReturnSale};
+use sonic_core::Store;
 use std::collections::BTreeMap;
 use tauri::State;
 
@@ -41,16 +42,7 @@ pub(crate) async fn sell(
     approval: Option<Approval>,
 ) -> Result<PrintedSale, UiError> {
     let printed = as_user(&state, move |store, ctx| {
-        let approver = match &approval {
-            Some(a) => Some(security::approve(
-                store,
-                &a.name,
-                &a.pin,
-                chrono::Utc::now(),
-                "approving a discount",
-            )?),
-            None => None,
-        };
+        let approver = Approval::approver(approval.as_ref(), store, "approving a discount")?;
         receipt::sell_printed(store, ctx, &input, approver.as_ref())
     })
     .await?;
@@ -92,6 +84,19 @@ pub(crate) struct Approval {
     pub pin: String,
 }
 
+impl Approval {
+    /// The manager who approves `action`, when the till sent an approval.
+    fn approver(
+        approval: Option<&Approval>,
+        store: &mut Store,
+        action: &'static str,
+    ) -> sonic_core::Result<Option<Actor>> {
+        approval
+            .map(|a| security::approve(store, &a.name, &a.pin, chrono::Utc::now(), action))
+            .transpose()
+    }
+}
+
 /// Takes items back; above the shop's threshold a manager approves with their PIN.
 #[tauri::command]
 pub(crate) async fn return_sale(
@@ -101,16 +106,7 @@ pub(crate) async fn return_sale(
 ) -> Result<ReturnSale, UiError> {
     id_arg("the invoice", &input.invoice_id)?;
     as_user(&state, move |store, ctx| {
-        let approver = match &approval {
-            Some(a) => Some(security::approve(
-                store,
-                &a.name,
-                &a.pin,
-                chrono::Utc::now(),
-                "approving a return",
-            )?),
-            None => None,
-        };
+        let approver = Approval::approver(approval.as_ref(), store, "approving a return")?;
         returns::return_sale(store, ctx, &input, approver.as_ref())
     })
     .await

@@ -24,16 +24,21 @@
 //! pages are stored as canonical text: [`schema`].
 //!
 //! ## Data flow of a push
-//! local backup file → [`sonic_core::snapshot::read_file`] (validated, hashes
-//! checked, staged) → [`pages::for_each_page`] (the manifest and the page
-//! hashes) → ask the server which hashes it lacks, 2,000 at a time → cut
-//! again, the lacking pages to an anonymous temporary file → batches of
-//! about 8 MB, each one transaction of `COPY … FROM STDIN (FORMAT binary)`
-//! into a temporary table and `INSERT … SELECT … ON CONFLICT DO NOTHING`
+//! local backup file → its page index ([`sonic_core::snapshot::PageIndex`]:
+//! the manifest and the page hashes the writer cut, checksummed) → ask the
+//! server which hashes it lacks, 2,000 at a time → read only those pages
+//! from the file, each checked against its hash, to an anonymous temporary
+//! file → batches of about 8 MB, each one transaction of `COPY … FROM STDIN
+//! (FORMAT binary)` into a temporary table and `INSERT … SELECT … ON
+//! CONFLICT DO NOTHING`
 //! (the server checks each hash) → the backup row (`ON CONFLICT DO
 //! NOTHING`: a retried backup is stored once; refused unless all its pages
 //! are there) → read the stored snapshot hash back → mark the outbox row
-//! pushed. Memory is one page and one batch, whatever the shop.
+//! pushed. Memory is one page and one batch, whatever the shop. A backup
+//! without a usable index (older, a crash, damaged, not matching its file)
+//! is pushed the long way: [`sonic_core::snapshot::read_file`] (validated,
+//! staged) → [`pages::for_each_page`] for the hashes → the same questions →
+//! cut again, the lacking pages to the temporary file → the same batches.
 //!
 //! ## Data flow of a pull
 //! the backup row → [`pages::export_layout`] (the export file as text and
@@ -66,5 +71,5 @@ pub mod schema;
 pub use connect::{keep_saved_password, redact_password, Remote, ServerConfig, TlsMode, PASSWORD_SHOWN_AS};
 pub use error::{Error, ListName, Result};
 pub use pull::{find_backup, list_backups, pull, pull_into, ListFilter, Pulled, ServerBackup};
-pub use push::{push_backup, push_pending, PushPass, PushReport};
+pub use push::{push_backup, push_file, push_pending, PushPass, PushReport};
 pub use pusher::{PushStatus, Pusher, PusherOptions};

@@ -6,11 +6,12 @@ use crate::error::{Error, Result};
 use crate::pages;
 use crate::schema;
 use serde::Serialize;
-use sonic_core::snapshot::Document;
+use sonic_core::pages::{Manifest, Page};
+use sonic_core::snapshot::{Document, Meta, PageIndex};
 use sonic_core::{outbox, DataDir, Store};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use uuid::Uuid;
@@ -42,6 +43,86 @@ pub struct PushReport {
     pub bytes_uploaded: u64,
     /// Uploaded pages per section key; sections that uploaded nothing are absent.
     pub uploaded_by_section: BTreeMap<String, usize>,
+    /// Records read from the backup file: all of them when it was read and
+    /// validated whole, only those of the pages the server lacked when its
+    /// page index was used.
+    pub records_read: u64,
+}
+
+/// Where a push takes its pages from.
+enum Source<'a> {
+    /// A backup read and validated whole: the pages are cut from its staging.
+    Staged(&'a Document),
+    /// A backup file and its page index: the hashes come from the index, and
+    /// only the pages the server lacks are read from the file.
+    Indexed { file: &'a Path, index: &'a PageIndex },
+}
+
+/// What a push sends besides the pages, however they were found.
+struct Plan<'a> {
+    meta: &'a Meta,
+    backup_id: Uuid,
+    manifest: Manifest,
+    /// Every distinct page hash, in order.
+    hashes: Vec<String>,
+    /// Pages, repeats included, and their JSON bytes (the backup row's figures).
+    page_count: usize,
+    bytes: i64,
+}
+
+/// Pushes the local backup `file` (the backup `backup_id`), as the outbox
+/// does. With its page index ([`PageIndex`]) only the pages the server
+/// lacks are read from the file; without one (an older backup, a crash
+/// between the two files), or with one that is damaged or does not match
+/// the file, the whole file is read and validated ([`push_backup`]).
+pub async fn push_file(remote: &mut Remote, file: &Path, backup_id: Uuid) -> Result<PushReport> {
+    let path = file.to_path_buf();
+    let index = blocking(move || Ok(PageIndex::read(&path, backup_id))).await?;
+    match index {
+        Ok(index) => match push_indexed(remote, file, &index).await {
+            Err(Error::LocalBackup { detail, .. }) => {
+                tracing::warn!(%backup_id, %detail, "the page index does not match the backup: reading it whole");
+            }
+            done => return done,
+        },
+        Err(e) => tracing::info!(%backup_id, reason = %e, "no usable page index: reading the backup whole"),
+    }
+    let doc = read_backup(backup_id, file.to_path_buf()).await?;
+    push_backup(remote, &doc).await
+}
+
+/// Pushes a backup through its page index: no page is read from the file
+/// but those the server lacks, each checked against its hash.
+async fn push_indexed(remote: &mut Remote, file: &Path, index: &PageIndex) -> Result<PushReport> {
+    let meta = &index.meta;
+    let in_meta = |(key, entry): (&String, &pages::SectionEntry)| {
+        meta.sections
+            .get(key)
+            .is_some_and(|d| d.sha256 == entry.sha256 && d.records == entry.records)
+    };
+    if index.manifest.sections.len() != meta.sections.len() || !index.manifest.sections.iter().all(in_meta) {
+        return Err(Error::LocalBackup {
+            backup_id: index.backup_id,
+            detail: "its page index's manifest does not match its _meta".into(),
+        });
+    }
+    let mut seen = HashSet::new();
+    let hashes = index
+        .pages
+        .iter()
+        .filter(|p| seen.insert(p.hash.as_str()))
+        .map(|p| p.hash.clone())
+        .collect();
+    let bytes = index.pages.iter().map(|p| p.json_len() as i64).sum();
+    let plan = Plan {
+        meta,
+        backup_id: index.backup_id,
+        manifest: index.manifest.clone(),
+        hashes,
+        page_count: index.pages.len(),
+        bytes,
+    };
+    push_plan(remote, plan, Source::Indexed { file, index }).await
 }
 
 /// Pushes one backup (a validated document with `_meta` and a backup id),
@@ -53,6 +134,7 @@ pub struct PushReport {
 /// staging database, once for their hashes (the manifest) and once for the
 /// content of those the server lacks, which goes through an anonymous
 /// temporary file into batches of `COPY … FROM STDIN (FORMAT binary)`.
+/// A local backup file is pushed faster with [`push_file`].
 pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushReport> {
     let meta = doc.meta.as_ref().ok_or_else(|| {
         Error::Core(sonic_core::Error::Invalid(
@@ -64,12 +146,6 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
             "the file has no backup id: only backups can be pushed, not exports".into(),
         ))
     })?;
-    let server = remote.server().to_string();
-    let q = |action: &'static str| {
-        let server = server.clone();
-        move |e| Error::query(action, &server, e)
-    };
-
     // The manifest and every distinct page hash, in order; no content kept.
     let mut seen = HashSet::new();
     let mut hashes: Vec<String> = Vec::new();
@@ -81,12 +157,43 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
         if seen.insert(page.hash.clone()) {
             hashes.push(page.hash);
         }
-        Ok(())
+        Ok::<(), Error>(())
     })?;
     drop(seen);
+    let plan = Plan {
+        meta,
+        backup_id,
+        manifest,
+        hashes,
+        page_count,
+        bytes,
+    };
+    push_plan(remote, plan, Source::Staged(doc)).await
+}
+
+/// The push itself: which pages the server lacks, those from `source`, the
+/// backup row, the read-back.
+async fn push_plan(remote: &mut Remote, plan: Plan<'_>, source: Source<'_>) -> Result<PushReport> {
+    let Plan {
+        meta,
+        backup_id,
+        manifest,
+        hashes,
+        page_count,
+        bytes,
+    } = plan;
+    let server = remote.server().to_string();
+    let q = |action: &'static str| {
+        let server = server.clone();
+        move |e| Error::query(action, &server, e)
+    };
     let mut report = PushReport {
         backup_id,
         pages_total: hashes.len(),
+        records_read: match source {
+            Source::Staged(_) => meta.sections.values().map(|d| d.records).sum(),
+            Source::Indexed { .. } => 0,
+        },
         ..PushReport::default()
     };
 
@@ -135,7 +242,7 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
     }
 
     if !missing.is_empty() {
-        let (spool, batches) = spool_missing(doc, meta, missing, &mut report)?;
+        let (spool, batches) = spool_missing(&source, missing, &mut report)?;
         upload(remote, spool, &batches, &q).await?;
     }
 
@@ -176,58 +283,110 @@ pub async fn push_backup(remote: &mut Remote, doc: &Document) -> Result<PushRepo
         backup_id = %backup_id,
         pages_uploaded = report.pages_uploaded,
         pages_total = report.pages_total,
+        records_read = report.records_read,
         "backup pushed"
     );
     Ok(report)
 }
 
-/// Cuts the pages again and writes those in `missing` (each once) to an
-/// anonymous temporary file, counting them in `report`. Returns the file,
-/// rewound, and the number of pages in each upload batch.
+/// Writes the pages in `missing` (each once) from `source` to an anonymous
+/// temporary file, counting them in `report`. Returns the file, rewound, and
+/// the number of pages in each upload batch. Through a page index, a page
+/// that does not match its hash is [`Error::LocalBackup`]: nothing has been
+/// uploaded yet, and the backup can still be read whole.
 fn spool_missing(
-    doc: &Document,
-    meta: &sonic_core::snapshot::Meta,
+    source: &Source<'_>,
     mut missing: HashSet<String>,
     report: &mut PushReport,
 ) -> Result<(std::fs::File, Vec<usize>)> {
-    let io = |e: std::io::Error| invalid(format!("the push's temporary file failed: {e}"));
-    let file = tempfile::tempfile().map_err(io)?;
-    let mut out = BufWriter::new(file);
-    let mut batches = vec![0usize];
-    let mut batch_bytes = 0u64;
-    pages::for_each_page(doc, meta, |page| {
-        if !missing.remove(&page.hash) {
-            return Ok(());
+    let file = tempfile::tempfile().map_err(spool_io)?;
+    let mut spool = Spool {
+        out: BufWriter::new(file),
+        batches: vec![0],
+        batch_bytes: 0,
+    };
+    match source {
+        Source::Staged(doc) => {
+            let meta = doc
+                .meta
+                .as_ref()
+                .ok_or_else(|| invalid("the backup has no _meta".into()))?;
+            pages::for_each_page(doc, meta, |page| {
+                if missing.remove(&page.hash) {
+                    spool.add(&page, report)?;
+                }
+                Ok::<(), Error>(())
+            })?;
         }
+        Source::Indexed { file, index } => {
+            let mut written = Ok(());
+            let read = index.read_pages(
+                file,
+                |span| missing.remove(&span.hash),
+                |page| {
+                    // Keep a spool failure apart from a page that does not match.
+                    written = spool.add(&page, report);
+                    written
+                        .as_ref()
+                        .map_err(|_| sonic_core::Error::Invalid("the spool failed".into()))
+                        .copied()
+                },
+            );
+            written?;
+            report.records_read += read.map_err(|e| Error::LocalBackup {
+                backup_id: index.backup_id,
+                detail: e.to_string(),
+            })?;
+        }
+    }
+    let Spool { out, batches, .. } = spool;
+    let mut file = out.into_inner().map_err(|e| spool_io(e.into_error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(spool_io)?;
+    Ok((file, batches))
+}
+
+fn spool_io(e: std::io::Error) -> Error {
+    invalid(format!("the push's temporary file failed: {e}"))
+}
+
+/// The pages to upload, in a temporary file, cut into batches of about
+/// [`BATCH_BYTES`].
+struct Spool {
+    out: BufWriter<std::fs::File>,
+    /// Pages per batch.
+    batches: Vec<usize>,
+    batch_bytes: u64,
+}
+
+impl Spool {
+    fn add(&mut self, page: &Page, report: &mut PushReport) -> Result<()> {
+        let out = &mut self.out;
         let records = u32::try_from(page.records).unwrap_or(u32::MAX);
         let len = u32::try_from(page.json.len()).map_err(|_| invalid(format!("page {} is over 4 GiB", page.hash)))?;
-        out.write_all(page.hash.as_bytes()).map_err(io)?;
+        out.write_all(page.hash.as_bytes()).map_err(spool_io)?;
         out.write_all(&[page.section.as_str().len() as u8, page.list.len() as u8])
-            .map_err(io)?;
-        out.write_all(page.section.as_str().as_bytes()).map_err(io)?;
-        out.write_all(page.list.as_bytes()).map_err(io)?;
-        out.write_all(&records.to_le_bytes()).map_err(io)?;
-        out.write_all(&len.to_le_bytes()).map_err(io)?;
-        out.write_all(page.json.as_bytes()).map_err(io)?;
+            .map_err(spool_io)?;
+        out.write_all(page.section.as_str().as_bytes()).map_err(spool_io)?;
+        out.write_all(page.list.as_bytes()).map_err(spool_io)?;
+        out.write_all(&records.to_le_bytes()).map_err(spool_io)?;
+        out.write_all(&len.to_le_bytes()).map_err(spool_io)?;
+        out.write_all(page.json.as_bytes()).map_err(spool_io)?;
         report.pages_uploaded += 1;
         report.bytes_uploaded += page.json.len() as u64;
         *report
             .uploaded_by_section
             .entry(page.section.as_str().to_string())
             .or_default() += 1;
-        if batch_bytes > 0 && batch_bytes + page.json.len() as u64 > BATCH_BYTES {
-            batches.push(0);
-            batch_bytes = 0;
+        if self.batch_bytes > 0 && self.batch_bytes + page.json.len() as u64 > BATCH_BYTES {
+            self.batches.push(0);
+            self.batch_bytes = 0;
         }
-        batch_bytes += page.json.len() as u64;
-        if let Some(n) = batches.last_mut() {
+        self.batch_bytes += page.json.len() as u64;
+        if let Some(n) = self.batches.last_mut() {
             *n += 1;
         }
         Ok(())
-    })?;
-    let mut file = out.into_inner().map_err(|e| io(e.into_error()))?;
-    file.seek(SeekFrom::Start(0)).map_err(io)?;
-    Ok((file, batches))
+    }
 }
 
 /// One spooled page, read back.
@@ -396,16 +555,12 @@ pub async fn push_pending(config: &ServerConfig, data_dir: &DataDir) -> Result<P
     };
     for entry in queue {
         let id = entry.backup_id;
-        let doc = match entry.file {
-            Some(file) => read_backup(id, file).await,
+        let outcome = match entry.file {
+            Some(file) => push_file(&mut remote, &file, id).await,
             None => Err(Error::LocalBackup {
                 backup_id: id,
                 detail: "it is no longer listed in this data directory".into(),
             }),
-        };
-        let outcome = match doc {
-            Ok(doc) => push_backup(&mut remote, &doc).await,
-            Err(e) => Err(e),
         };
         match outcome {
             Ok(report) => {

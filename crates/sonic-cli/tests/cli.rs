@@ -302,7 +302,9 @@ fn a_backup_killed_midway_never_leaves_a_damaged_backup() {
     }
     for entry in std::fs::read_dir(d.join("backups")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if !name.starts_with(".tmp-") {
+        // A backup's page index (`.pages`) is not a backup: a push checks it
+        // and reads the backup whole without a sound one.
+        if !name.starts_with(".tmp-") && !name.ends_with(".pages") {
             ok(&d, &["verify", d.join("backups").join(&name).to_str().unwrap()]);
         }
     }

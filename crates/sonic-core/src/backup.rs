@@ -7,7 +7,8 @@
 //! in the `local_backups` table so listing does not read every file.
 
 use crate::error::{Error, Result};
-use crate::snapshot::{self, ExportInfo, Progress};
+use crate::pages::PageCutter;
+use crate::snapshot::{self, ExportInfo, PageIndex, Progress};
 use crate::store::{get_setting, set_setting, Readable, Reader, Store};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
@@ -124,15 +125,29 @@ pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Prog
         reason: reason.to_string(),
         backup_id: Some(id),
     };
+    let mut pages = PageCutter::default();
     let meta = write_atomically(&final_path, |out| {
         let mut encoder = zstd::Encoder::new(out, 3).map_err(|e| Error::io("compressing", &final_path, e))?;
-        let meta = snapshot::export_with_progress(reader, &info, &mut encoder, progress)?;
+        let meta = snapshot::export_cutting(reader, &info, &mut encoder, progress, Some(&mut pages))?;
         encoder.finish().map_err(|e| Error::io("compressing", &final_path, e))?;
         Ok(meta)
     })?;
     let size = std::fs::metadata(&final_path)
         .map_err(|e| Error::io("reading", &final_path, e))?
         .len();
+    let (manifest, pages) = pages.finish();
+    let index = PageIndex {
+        backup_id: id,
+        backup_bytes: size,
+        meta: meta.clone(),
+        manifest,
+        pages,
+    };
+    // Only a help for the push: without it the backup is pushed the long
+    // way (read and validated whole), so failing to write it fails nothing.
+    if let Err(e) = index.write(&final_path) {
+        tracing::warn!(backup_id = %id, error = %e, "the backup's page index was not written");
+    }
     Ok(BackupInfo {
         id,
         file: final_path,
@@ -168,7 +183,7 @@ fn file_name(created_at: DateTime<Utc>, reason: &str, id: Uuid) -> String {
     )
 }
 
-/// The time and reason a backup file's name carries ([`file_name`]'s
+/// The time and reason a backup file's name carries (`file_name`'s
 /// inverse); `None` for a name this code did not make.
 pub fn parse_file_name(name: &str) -> Option<(DateTime<Utc>, String)> {
     let rest = name.strip_prefix("sonic-")?.strip_suffix(".json.zst")?;
@@ -177,6 +192,14 @@ pub fn parse_file_name(name: &str) -> Option<(DateTime<Utc>, String)> {
     let (reason, _id) = rest.rsplit_once('-')?;
     let at = chrono::NaiveDateTime::parse_from_str(&format!("{date}{time}"), "%Y%m%d%H%M%S").ok()?;
     Some((at.and_utc(), reason.to_string()))
+}
+
+/// The backup id a backup file's name carries (`file_name`); `None` for a
+/// name this code did not make.
+pub fn parse_file_id(name: &str) -> Option<Uuid> {
+    let rest = name.strip_prefix("sonic-")?.strip_suffix(".json.zst")?;
+    let (_, id) = rest.rsplit_once('-')?;
+    Uuid::parse_str(id).ok()
 }
 
 fn check_reason(reason: &str) -> Result<()> {
@@ -402,6 +425,13 @@ pub fn apply_retention_with(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("removing an old backup", &backup.file, e)),
         }
+        // Its page index is worth nothing without it.
+        let index = snapshot::index_path(&backup.file);
+        if let Err(e) = std::fs::remove_file(&index) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(file = %index.display(), error = %e, "could not remove an old page index");
+            }
+        }
         store
             .conn()
             .execute("DELETE FROM local_backups WHERE id = ?1", [backup.id.to_string()])?;
@@ -559,6 +589,8 @@ mod tests {
             .with_timezone(&Utc);
         let name = file_name(at, reason::ON_CLOSE, Uuid::nil());
         assert_eq!(parse_file_name(&name), Some((at, "on_close".to_string())));
+        let id = Uuid::now_v7();
+        assert_eq!(parse_file_id(&file_name(at, reason::ON_CLOSE, id)), Some(id));
         assert_eq!(parse_file_name("notes.txt"), None);
     }
 

@@ -21,6 +21,7 @@
 //! - [`snapshot`]: the export format, reading and writing it.
 //! - [`backup`]: local compressed backup files and their retention.
 //! - [`outbox`]: the queue of backups waiting to reach the backup server.
+//! - [`pages`]: how a backup is cut into content-addressed pages for the server.
 //! - [`restore`]: preview and replace-all from a file or a backup.
 //! - [`gen`]: deterministic shop data for tests and benchmarks.
 
@@ -33,6 +34,7 @@ mod identity;
 pub mod money;
 pub mod ops;
 pub mod outbox;
+pub mod pages;
 pub mod recovery;
 pub mod restore;
 pub mod sections;

@@ -4,6 +4,7 @@
 // Test helpers outside #[test] fns may unwrap: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
+mod indexed;
 mod shops;
 mod support;
 

@@ -77,7 +77,9 @@ pub enum Phase {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Push one local backup file to the server (read, page, upload, verify).
+    /// Push one local backup file to the server, as the app does (through
+    /// its page index when it has one: only the pages the server lacks are
+    /// read), upload, verify.
     Push {
         #[arg(long)]
         file: PathBuf,
@@ -480,12 +482,16 @@ fn push_phase(file: &Path, db: &str) -> Result<Value> {
     runtime()?.block_on(async {
         let mut remote = config.connect().await?;
         schema::migrate(&mut remote).await?;
+        let id = file
+            .file_name()
+            .and_then(|n| backup::parse_file_id(&n.to_string_lossy()))
+            .context("the file name is not a backup's: it names no backup id")?;
         let t = Instant::now();
-        let doc = snapshot::read_file(file)?;
-        let report = sonic_backup::push_backup(&mut remote, &doc).await?;
+        let report = sonic_backup::push_file(&mut remote, file, id).await?;
         Ok(
             json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": report.bytes_uploaded,
-                   "pages": report.pages_uploaded, "pagesTotal": report.pages_total }),
+                   "pages": report.pages_uploaded, "pagesTotal": report.pages_total,
+                   "recordsRead": report.records_read }),
         )
     })
 }

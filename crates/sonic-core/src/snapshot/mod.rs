@@ -13,15 +13,18 @@
 
 pub mod import;
 mod meta;
+mod page_index;
 mod scan;
 pub(crate) mod staging;
 
 pub use import::{parse_bytes, read, read_file, read_file_in};
 pub use meta::{Meta, SectionDigest, FORMAT, FORMAT_VERSION};
+pub use page_index::{index_path, PageIndex};
 pub use scan::{MAX_ENCODED_SECTION_BYTES, MAX_RECORD_BYTES, MAX_STRING_BYTES, MAX_WHITESPACE_BYTES};
 pub use staging::remove_stale as remove_stale_staging;
 
 use crate::error::{Error, Result};
+use crate::pages::PageCutter;
 use crate::sections::{SectionKey, SectionKind, Table};
 use crate::store::{self, Readable, SectionCounts};
 use rusqlite::Connection;
@@ -69,7 +72,7 @@ impl Document {
 
     /// The section digests (hash and record count) of this document.
     pub fn digests(&self) -> Result<BTreeMap<SectionKey, SectionDigest>> {
-        write_sections(&*self.staging.conn(), &mut std::io::sink())
+        write_sections(&*self.staging.conn(), std::io::sink())
     }
 }
 
@@ -89,9 +92,24 @@ impl SectionSource for Connection {
     }
 }
 
+/// An output that knows how many bytes went into it: where each record
+/// lies in the file, for the page index.
+struct Counted<W: Write> {
+    out: W,
+    at: u64,
+}
+
+impl<W: Write> Counted<W> {
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.at += bytes.len() as u64;
+        Ok(())
+    }
+}
+
 /// Writes bytes to the file, and the canonical ones to the section's hash too.
 struct Tee<'a, W: Write> {
-    out: &'a mut W,
+    out: &'a mut Counted<W>,
     hash: Sha256,
 }
 
@@ -109,28 +127,37 @@ impl<W: Write> Tee<'_, W> {
 
 /// Writes `{` and the 16 sections (each followed by `,\n`) and returns their
 /// digests. The caller closes the object with `_meta`.
-fn write_sections<W: Write>(src: &dyn SectionSource, out: &mut W) -> Result<BTreeMap<SectionKey, SectionDigest>> {
-    write_sections_counted(src, out, &mut || {})
+fn write_sections<W: Write>(src: &dyn SectionSource, out: W) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+    let mut out = Counted { out, at: 0 };
+    write_sections_counted(src, &mut out, &mut || {}, None)
 }
 
-/// [`write_sections`], calling `on_record` after each record written.
+/// [`write_sections`], calling `on_record` after each record written and
+/// feeding `pages` (when given) every list and record.
 fn write_sections_counted<W: Write>(
     src: &dyn SectionSource,
-    out: &mut W,
+    out: &mut Counted<W>,
     on_record: &mut dyn FnMut(),
+    mut pages: Option<&mut PageCutter>,
 ) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let mut digests = BTreeMap::new();
     out.write_all(b"{\n")
         .map_err(|e| Error::io("writing the export", "(export stream)", e))?;
     for key in SectionKey::ALL {
+        if let Some(pages) = pages.as_deref_mut() {
+            pages.section_start(key, src.value(key)?.as_deref())?;
+        }
         let mut tee = Tee {
             out: &mut *out,
             hash: Sha256::new(),
         };
         tee.file_only(format!("{}:", json_string(key.as_str())).as_bytes())?;
-        let records = write_section(src, key, &mut tee, on_record)?;
+        let records = write_section(src, key, &mut tee, on_record, pages.as_deref_mut())?;
         tee.file_only(b",\n")?;
         let sha256 = hex::encode(tee.hash.finalize());
+        if let Some(pages) = pages.as_deref_mut() {
+            pages.section_end(key, &sha256, records);
+        }
         digests.insert(key, SectionDigest { sha256, records });
     }
     Ok(digests)
@@ -141,9 +168,10 @@ fn write_section<W: Write>(
     key: SectionKey,
     tee: &mut Tee<'_, W>,
     on_record: &mut dyn FnMut(),
+    mut pages: Option<&mut PageCutter>,
 ) -> Result<u64> {
     match key.kind() {
-        SectionKind::Collection(table) => write_records(src, table, tee, on_record),
+        SectionKind::Collection(table) => write_records(src, (key, "", table), tee, on_record, pages),
         SectionKind::Object(parts) => {
             let extra: serde_json::Map<String, Value> = match src.value(key)? {
                 Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(key, e))?,
@@ -158,7 +186,9 @@ fn write_section<W: Write>(
                 }
                 tee.both(format!("{}:", json_string(name)).as_bytes())?;
                 match parts.iter().find(|(n, _)| n == name) {
-                    Some((_, table)) => records += write_records(src, *table, tee, on_record)?,
+                    Some((list, table)) => {
+                        records += write_records(src, (key, list, *table), tee, on_record, pages.as_deref_mut())?;
+                    }
                     None => tee.both(extra[*name].to_string().as_bytes())?,
                 }
             }
@@ -195,24 +225,36 @@ pub fn object_member_names<'a>(
     names
 }
 
+/// Writes one record list: `(section, list name, table)`, the name empty
+/// for a collection.
 fn write_records<W: Write>(
     src: &dyn SectionSource,
-    table: Table,
+    (key, list, table): (SectionKey, &'static str, Table),
     tee: &mut Tee<'_, W>,
     on_record: &mut dyn FnMut(),
+    mut pages: Option<&mut PageCutter>,
 ) -> Result<u64> {
     let mut n = 0u64;
     tee.both(b"[")?;
+    if let Some(pages) = pages.as_deref_mut() {
+        pages.list_start(key, list);
+    }
     src.each_record(table, &mut |body| {
         if n > 0 {
             tee.both(b",")?;
         }
         tee.file_only(b"\n")?;
+        if let Some(pages) = pages.as_deref_mut() {
+            pages.record(body, tee.out.at);
+        }
         tee.both(body.as_bytes())?;
         n += 1;
         on_record();
         Ok(())
     })?;
+    if let Some(pages) = pages {
+        pages.list_end();
+    }
     tee.both(b"]")?;
     Ok(n)
 }
@@ -259,6 +301,17 @@ pub fn export_with_progress(
     out: &mut dyn Write,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Meta> {
+    export_cutting(src, info, out, progress, None)
+}
+
+/// [`export_with_progress`], cutting the pages on the way into `pages`.
+pub(crate) fn export_cutting(
+    src: &impl Readable,
+    info: &ExportInfo,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(Progress),
+    pages: Option<&mut PageCutter>,
+) -> Result<Meta> {
     let conn = src.read_conn();
     // One read transaction: the 16 sections are one instant, fixed by its
     // first read (the count).
@@ -266,13 +319,18 @@ pub fn export_with_progress(
     let total = store::record_total(&tx)?;
     let mut done = 0u64;
     progress(Progress { done, total });
-    let mut out = out;
-    let digests = write_sections_counted(&*tx, &mut out, &mut || {
-        done += 1;
-        if done % PROGRESS_EVERY == 0 {
-            progress(Progress { done, total });
-        }
-    })?;
+    let mut out = Counted { out, at: 0 };
+    let digests = write_sections_counted(
+        &*tx,
+        &mut out,
+        &mut || {
+            done += 1;
+            if done % PROGRESS_EVERY == 0 {
+                progress(Progress { done, total });
+            }
+        },
+        pages,
+    )?;
     let meta = Meta::new(
         crate::identity::device_id(&tx)?,
         crate::identity::store_id(&tx)?,
@@ -295,7 +353,7 @@ pub fn export_file(src: &impl Readable, path: &std::path::Path, info: &ExportInf
 /// The digests of the store's sections as they are now.
 pub fn store_digests(src: &impl Readable) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let tx = src.read_conn().unchecked_transaction()?;
-    let digests = write_sections(&*tx, &mut std::io::sink())?;
+    let digests = write_sections(&*tx, std::io::sink())?;
     tx.commit()?;
     Ok(digests)
 }

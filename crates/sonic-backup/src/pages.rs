@@ -206,10 +206,10 @@ impl Layout {
     }
 }
 
-/// Checks a page the server returned against its hash and returns its
-/// records as they go into the export file: the canonical JSON between the
-/// array's brackets.
-pub fn verified_records(backup_id: Uuid, page: &PageRef, stored: StoredPage) -> Result<String> {
+/// Checks a page the server returned (`None`: it did not) against its hash
+/// and returns its records as they go into the export file: the canonical
+/// JSON between the array's brackets.
+pub fn verified_records(backup_id: Uuid, page: &PageRef, stored: Option<StoredPage>) -> Result<String> {
     let page_error = |problem: String| Error::CorruptPage {
         backup_id,
         section: page.section.as_str().to_string(),
@@ -217,6 +217,9 @@ pub fn verified_records(backup_id: Uuid, page: &PageRef, stored: StoredPage) -> 
         index: page.index,
         hash: page.hash.clone(),
         problem,
+    };
+    let Some(stored) = stored else {
+        return Err(page_error("is missing from the server".into()));
     };
     let json = match stored {
         StoredPage::Body(text) => text,
@@ -257,14 +260,7 @@ pub fn rebuild_export(
         match part {
             Part::Text(text) => out.push_str(&text),
             Part::Page(page) => {
-                let stored = pages.get(&page.hash).cloned().ok_or_else(|| Error::CorruptPage {
-                    backup_id,
-                    section: page.section.as_str().to_string(),
-                    list: ListName(page.list.clone()),
-                    index: page.index,
-                    hash: page.hash.clone(),
-                    problem: "is missing from the server".into(),
-                })?;
+                let stored = pages.get(&page.hash).cloned();
                 if page.index > 0 {
                     out.push(',');
                 }

@@ -34,33 +34,24 @@ pub(crate) struct Progress {
 
 /// Reports `done` records of `total`.
 pub(crate) fn progress(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
-    backup::emit(
-        app,
-        PROGRESS,
-        Progress {
-            task,
-            step,
-            done,
-            total,
-            unit: "records",
-        },
-    );
+    report(app, task, step, (done, total), "records");
 }
 
 /// Reports `done` bytes of `total` (a file being read: its records are
 /// counted only as they are read).
 fn progress_bytes(app: &AppHandle, task: &'static str, step: &'static str, done: u64, total: u64) {
-    backup::emit(
-        app,
-        PROGRESS,
-        Progress {
-            task,
-            step,
-            done,
-            total,
-            unit: "bytes",
-        },
-    );
+    report(app, task, step, (done, total), "bytes");
+}
+
+fn report(app: &AppHandle, task: &'static str, step: &'static str, (done, total): (u64, u64), unit: &'static str) {
+    let progress = Progress {
+        task,
+        step,
+        done,
+        total,
+        unit,
+    };
+    backup::emit(app, PROGRESS, progress);
 }
 
 /// A verified source waiting for the manager's approval.

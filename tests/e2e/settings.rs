@@ -237,7 +237,7 @@ async fn the_owner_adds_a_user_changes_a_pin_and_saves_the_shop_settings() -> an
     );
     assert_eq!(settings.max_pin_attempts, 5, "fields left alone keep their value");
     let now = chrono::Utc::now();
-    let ali = sonic_core::ops::security::sign_in(&mut store, "Ali", "2468", now)?;
+    let ali = sonic_core::ops::security::sign_in(&mut store, "Ali", "246810", now)?;
     assert_eq!(
         ali.role,
         sonic_core::sections::Role::Manager,

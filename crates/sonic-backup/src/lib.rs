@@ -71,5 +71,5 @@ pub mod schema;
 pub use connect::{keep_saved_password, redact_password, Remote, ServerConfig, TlsMode, PASSWORD_SHOWN_AS};
 pub use error::{Error, ListName, Result};
 pub use pull::{find_backup, list_backups, pull, pull_into, ListFilter, Pulled, ServerBackup};
-pub use push::{push_backup, push_file, push_pending, PushPass, PushReport};
+pub use push::{push_backup, push_file, push_pending, PushPass, PushReport, BATCH_BYTES_ENV};
 pub use pusher::{PushStatus, Pusher, PusherOptions};

@@ -24,6 +24,18 @@ const ASK_BATCH: usize = 2000;
 /// one batch and the next push goes on from there.
 const BATCH_BYTES: u64 = 8 << 20;
 
+/// Overrides [`BATCH_BYTES`] (tests cut a push between many small batches;
+/// also a knob for a slow line). Ignored unless it is a positive number.
+pub const BATCH_BYTES_ENV: &str = "SONIC_PUSH_BATCH_BYTES";
+
+fn batch_bytes() -> u64 {
+    std::env::var(BATCH_BYTES_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(BATCH_BYTES)
+}
+
 /// The shop of the connected role, as the server sees it (the owner's own
 /// pushes go to `default`).
 pub(crate) const OWN_SHOP: &str = "(SELECT coalesce(sonic_current_shop(), 'default'))";
@@ -304,6 +316,7 @@ fn spool_missing(
         out: BufWriter::new(file),
         batches: vec![0],
         batch_bytes: 0,
+        limit: batch_bytes(),
     };
     match source {
         Source::Staged(doc) => {
@@ -356,6 +369,8 @@ struct Spool {
     /// Pages per batch.
     batches: Vec<usize>,
     batch_bytes: u64,
+    /// Bytes per batch ([`batch_bytes`]).
+    limit: u64,
 }
 
 impl Spool {
@@ -377,7 +392,7 @@ impl Spool {
             .uploaded_by_section
             .entry(page.section.as_str().to_string())
             .or_default() += 1;
-        if self.batch_bytes > 0 && self.batch_bytes + page.json.len() as u64 > BATCH_BYTES {
+        if self.batch_bytes > 0 && self.batch_bytes + page.json.len() as u64 > self.limit {
             self.batches.push(0);
             self.batch_bytes = 0;
         }

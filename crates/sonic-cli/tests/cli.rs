@@ -269,6 +269,84 @@ fn a_restore_killed_midway_leaves_the_old_or_the_new_state() {
     eprintln!("restore kills: {attempts}; left the old state: {saw_old}, the new state: {saw_new}, a mix: 0");
 }
 
+/// An import into an empty store killed at any moment (while the file is
+/// read into the staging database, or while the store is written) leaves
+/// the store empty or holding all of the file, never a part of it; the
+/// staging database the killed process left is removed at the next open.
+#[test]
+fn an_import_killed_midway_leaves_an_empty_store_or_all_of_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, src) = (tmp.path().join("D"), tmp.path().join("SRC"));
+    ok(&src, &["gen", "--seed", "7"]);
+    let file = tmp.path().join("shop.json");
+    ok(&src, &["export", file.to_str().unwrap()]);
+    let whole = sections(&file);
+
+    let started = std::time::Instant::now();
+    ok(&tmp.path().join("TIMING"), &["import", file.to_str().unwrap()]);
+    let full = started.elapsed();
+
+    let staging = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("staging-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (mut saw_empty, mut saw_all, mut saw_staging_left) = (0u32, 0u32, 0u32);
+    let attempts = (kills() / 2).max(3);
+    for attempt in 0..attempts {
+        let _ = std::fs::remove_dir_all(&d);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
+            .arg("--data-dir")
+            .arg(&d)
+            .args(["import", file.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if attempt + 1 == attempts {
+            let _ = child.wait();
+        } else {
+            std::thread::sleep(kill_point(attempt, attempts - 1, full * 6 / 5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if !staging(&d).is_empty() {
+            saw_staging_left += 1;
+        }
+        let check: Value = serde_json::from_str(&ok(&d, &["--json", "check"])).unwrap();
+        assert_eq!(check["ok"], true, "attempt {attempt}: the store must be sound: {check}");
+        assert!(
+            staging(&d).is_empty(),
+            "attempt {attempt}: opening the store removes the killed import's staging database: {:?}",
+            staging(&d)
+        );
+        let now_file = tmp.path().join("now.json");
+        ok(&d, &["export", now_file.to_str().unwrap()]);
+        let now = sections(&now_file);
+        let records: usize = now.values().map(|v| v.as_array().map_or(0, Vec::len)).sum();
+        if records == 0 {
+            saw_empty += 1;
+            // The import can simply be run again.
+            ok(&d, &["import", file.to_str().unwrap()]);
+        } else {
+            assert_eq!(now, whole, "attempt {attempt}: a part of the file was imported");
+            saw_all += 1;
+        }
+    }
+    assert!(saw_empty > 0, "a kill before the commit must leave the store empty");
+    assert!(saw_all > 0, "a kill after the commit must leave all of the file");
+    eprintln!(
+        "import kills: {attempts}; empty: {saw_empty}, all of the file: {saw_all}, a part: 0; \
+         staging left by the kill (and removed at the next open): {saw_staging_left}"
+    );
+}
+
 /// A backup killed at any moment never leaves a damaged file under a
 /// backup's name, every listed backup verifies, and the next backup clears
 /// the temporary files the killed ones left.

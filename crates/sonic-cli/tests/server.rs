@@ -189,3 +189,150 @@ fn a_new_pc_restores_the_shop_from_the_server_and_a_damaged_page_restores_nothin
         "not even a safety backup was made"
     );
 }
+
+/// `SONIC_KILLS` (scripts/reliability: 1000), 50 by default; each kind of
+/// pull below is killed half as many times.
+fn kills() -> u32 {
+    std::env::var("SONIC_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n >= 3)
+        .unwrap_or(50)
+}
+
+/// Runs `args` and SIGKILLs it after `wait` (or lets it end when `wait` is None).
+fn killed(data_dir: &Path, args: &[&str], env: &[(&str, &str)], wait: Option<std::time::Duration>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("SONIC_DATA_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    match wait {
+        Some(wait) => std::thread::sleep(wait),
+        None => {
+            let _ = child.wait();
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A pull killed at any moment leaves no file or a whole one that verifies,
+/// and a restore from the server killed at any moment leaves the old state
+/// or the new one, never a mix, and the database sound.
+#[test]
+fn a_pull_or_a_restore_from_the_server_killed_midway_leaves_nothing_half_written() {
+    let Some((host, port)) = pg() else { return };
+    let db = format!("sonic_cli_kill_{}", std::process::id());
+    sql("postgres", &format!("DROP DATABASE IF EXISTS {db}"));
+    sql("postgres", &format!("CREATE DATABASE {db}"));
+    let role = format!("sonic_cli_kill_role_{}", std::process::id());
+    let owner_url = format!("host={host} port={port} dbname={db}");
+    let role_url = format!("postgresql://{role}@{host}:{port}/{db}");
+    let as_role = [("PGPASSWORD", ROLE_PASSWORD)];
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (shop, other) = (tmp.path().join("shop"), tmp.path().join("other"));
+    ok(
+        &shop,
+        &[
+            "server", "init", "--shop", "shop-k", "--role", &role, "--server", &owner_url,
+        ],
+        &[("SONIC_ROLE_PASSWORD", ROLE_PASSWORD)],
+    );
+    ok(&shop, &["gen", "--profile", "small", "--seed", "3"], &[]);
+    ok(&shop, &["backup"], &[]);
+    let pushed: Value = serde_json::from_str(&ok(&shop, &["--json", "push", "--server", &role_url], &as_role)).unwrap();
+    let id = pushed["pushed"][0]["backupId"].as_str().unwrap().to_string();
+
+    // How long each takes here, to spread the kills over it.
+    let pulled = tmp.path().join("out").join("pulled.json");
+    std::fs::create_dir_all(pulled.parent().unwrap()).unwrap();
+    let pull_args = ["pull", id.as_str(), pulled.to_str().unwrap(), "--server", &role_url];
+    let started = std::time::Instant::now();
+    ok(&other, &pull_args, &as_role);
+    let pull_time = started.elapsed();
+    ok(&other, &["verify", pulled.to_str().unwrap()], &[]);
+    // The backup as the server holds it: what every pull must give back.
+    let new_state = sections(&pulled);
+    assert!(!new_state["sonic_invoices"].as_array().unwrap().is_empty());
+    std::fs::remove_file(&pulled).unwrap();
+    let restore_args = ["restore", "--from-server", id.as_str(), "--yes", "--server", &role_url];
+    let timing = tmp.path().join("timing");
+    let started = std::time::Instant::now();
+    ok(&timing, &restore_args, &as_role);
+    let restore_time = started.elapsed();
+
+    let attempts = (kills() / 2).max(3);
+    let point = |i: u32, span: std::time::Duration| {
+        let scattered = (u64::from(i) * 7919 % u64::from(attempts)) as u32;
+        span * 6 / 5 * scattered / attempts
+    };
+    let (mut no_file, mut whole_file) = (0u32, 0u32);
+    for attempt in 0..attempts {
+        let wait = (attempt + 1 < attempts).then(|| point(attempt, pull_time));
+        killed(&other, &pull_args, &as_role, wait);
+        if pulled.exists() {
+            ok(&other, &["verify", pulled.to_str().unwrap()], &[]);
+            assert_eq!(
+                sections(&pulled),
+                new_state,
+                "attempt {attempt}: the pulled file is the shop"
+            );
+            std::fs::remove_file(&pulled).unwrap();
+            whole_file += 1;
+        } else {
+            no_file += 1;
+        }
+    }
+    assert!(whole_file > 0, "the pull that ran to its end wrote the file");
+    let leftovers: Vec<_> = std::fs::read_dir(pulled.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    eprintln!(
+        "pull kills: {attempts}; no file: {no_file}, a whole file: {whole_file}; left in the folder: {leftovers:?}"
+    );
+
+    ok(&other, &["gen", "--profile", "small", "--seed", "9"], &[]);
+    let old_file = tmp.path().join("old.json");
+    ok(&other, &["export", old_file.to_str().unwrap()], &[]);
+    let old_state = sections(&old_file);
+    let (mut saw_old, mut saw_new) = (0u32, 0u32);
+    for attempt in 0..attempts {
+        let wait = (attempt + 1 < attempts).then(|| point(attempt, restore_time));
+        killed(&other, &restore_args, &as_role, wait);
+        let check: Value = serde_json::from_str(&ok(&other, &["--json", "check"], &[])).unwrap();
+        assert_eq!(check["ok"], true, "attempt {attempt}: the store must be sound: {check}");
+        let now_file = tmp.path().join("now.json");
+        ok(&other, &["export", now_file.to_str().unwrap()], &[]);
+        let now = sections(&now_file);
+        if now == old_state {
+            saw_old += 1;
+        } else {
+            for key in ["sonic_invoices", "sonic_shop_data", "sonic_inventory_data"] {
+                assert_eq!(
+                    now[key], new_state[key],
+                    "attempt {attempt}: a mix of old and new in {key}"
+                );
+            }
+            saw_new += 1;
+            std::fs::remove_dir_all(&other).unwrap();
+            ok(&other, &["import", old_file.to_str().unwrap()], &[]);
+        }
+    }
+    assert!(saw_old > 0, "a kill before the commit must leave the old state");
+    assert!(
+        saw_new > 0,
+        "the restore that ran to its end restored the server's backup"
+    );
+    eprintln!("restore-from-server kills: {attempts}; old state: {saw_old}, new state: {saw_new}, a mix: 0");
+}

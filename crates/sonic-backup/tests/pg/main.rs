@@ -124,6 +124,9 @@ async fn one_more_sale_uploads_at_most_two_pages_per_changed_section_and_none_fo
 #[tokio::test]
 async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exactly_once() {
     let Some(db) = TestDb::new().await else { return };
+    // Small batches, so a push is many batches each committed on its own
+    // and the cuts fall between them as well as inside one.
+    std::env::set_var(sonic_backup::BATCH_BYTES_ENV, "65536");
     let (tmp, dir) = small_shop(13);
     // A shop's role, as a till pushes: the batches go through its own
     // temporary table, under row-level security.
@@ -141,6 +144,8 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
         .with_address("127.0.0.1", proxy.port);
     let mut made = Vec::new();
     let mut cut_points = Vec::new();
+    // Rounds whose cut push still left some of its batches on the server.
+    let mut batches_kept = 0u32;
     // SONIC_CUTS runs the long form (scripts/reliability uses 500).
     let rounds: u64 = std::env::var("SONIC_CUTS")
         .ok()
@@ -171,8 +176,12 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
         // login (2.5 %) through the pages to the commit and read-back (97.5 %).
         let at = (total as f64 * (round as f64 + 0.5) / rounds as f64) as u64;
         cut_points.push((at, total));
+        let pages_before = server_pages(&db).await;
         proxy.cut_after(Some(at.max(1)));
         let result = push_pending(&via_proxy, &dir).await;
+        if server_pages(&db).await > pages_before {
+            batches_kept += 1;
+        }
         assert!(
             result.is_err(),
             "round {round}: a push cut at byte {at} of {total} must fail"
@@ -183,7 +192,11 @@ async fn cuts_mid_upload_at_twenty_points_leave_every_backup_on_the_server_exact
         );
     }
     assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), rounds);
-    eprintln!("{rounds} cuts mid-upload");
+    eprintln!("{rounds} cuts mid-upload; {batches_kept} left whole batches committed before the cut");
+    assert!(
+        batches_kept > 0,
+        "a cut push keeps the batches it committed before the cut (each batch is its own transaction)"
+    );
 
     proxy.cut_after(None);
     let pass = push_pending(&via_proxy, &dir).await.unwrap();
@@ -467,4 +480,15 @@ async fn tls_modes_are_honoured_and_a_missing_schema_is_reported() {
     let text = format!("{err} {err:?}");
     assert!(!text.contains("Secret-Wrong-Pw"), "{text}");
     assert!(password.is_empty() || !format!("{:?} {}", db.config, db.config.redacted()).contains(&password));
+}
+
+/// Pages on the server, all shops (as the database's owner).
+async fn server_pages(db: &TestDb) -> i64 {
+    let remote = db.config.connect().await.unwrap();
+    remote
+        .client()
+        .query_one("SELECT count(*) FROM sonic_backup_pages", &[])
+        .await
+        .unwrap()
+        .get(0)
 }

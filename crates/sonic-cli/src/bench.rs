@@ -231,6 +231,24 @@ pub fn run(args: &BenchArgs, json_out: bool) -> Result<()> {
     let _ = std::fs::remove_file(w("vacuum.db"));
     let _ = std::fs::remove_file(w("old-export.json"));
 
+    eprintln!("bench: export and import …");
+    let export_file = w("export.json");
+    let export = child(&["export", "--dir", &s(&shop), "--out", &s(&export_file)]);
+    report
+        .rows
+        .push(once_row("export", on("export (one plain .json file)"), &export));
+    let import = match &export {
+        Ok(_) => child(&["import", "--file", &s(&export_file), "--dir", &s(&w("imported"))]),
+        Err(_) => Err(anyhow::anyhow!("no export to import")),
+    };
+    report.rows.push(once_row(
+        "import",
+        on("import of that export into an empty data directory"),
+        &import,
+    ));
+    let _ = std::fs::remove_file(&export_file);
+    let _ = std::fs::remove_dir_all(w("imported"));
+
     let backup_file = backup.as_ref().ok().and_then(|b| b["file"].as_str().map(PathBuf::from));
     let restore_local = match &backup_file {
         Some(file) => child(&["restore-local", "--file", &s(file), "--dir", &s(&w("restored-local"))]),
@@ -485,6 +503,7 @@ fn ratios(r: &Report, large: bool) -> Vec<Ratio> {
     let p99 = |key| r.field(key, |row| row.p99_ms);
     let peak = [
         "backup",
+        "import",
         "push_full",
         "push_incremental",
         "restore_local",
@@ -514,9 +533,9 @@ fn ratios(r: &Report, large: bool) -> Vec<Ratio> {
         "gen time (s; goal is for the large profile)"
     };
     let rss_label = if large {
-        "peak RSS of backup, push, restore (MB)"
+        "peak RSS of backup, import, push, restore (MB)"
     } else {
-        "peak RSS of backup, push, restore (MB; goal is for the large profile)"
+        "peak RSS of backup, import, push, restore (MB; goal is for the large profile)"
     };
     vec![
         judged(
@@ -583,13 +602,25 @@ fn ratios(r: &Report, large: bool) -> Vec<Ratio> {
             "push_vs_copy",
             "full push MB/s ÷ COPY MB/s",
             div(mbps("push_full"), mbps("copy")),
-            Some((">=", 0.5)),
+            Some((">=", 0.8)),
+        ),
+        judged(
+            "push_incremental_seconds",
+            "push after one more sale (s)",
+            secs("push_incremental"),
+            Some(("<", 2.0)),
+        ),
+        judged(
+            "restore_local_vs_backup",
+            "restore from a local backup time ÷ Backup Now time",
+            div(secs("restore_local"), secs("backup")),
+            Some(("<=", 5.0)),
         ),
         judged(
             "restore_server_vs_local",
             "restore from server time ÷ from local backup",
             div(secs("restore_server"), secs("restore_local")),
-            None,
+            Some(("<=", 1.5)),
         ),
         judged(
             "sale_during_backup_vs_idle",

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::process::{Command, Stdio};
 
 /// Rows that need no server and must always be measured.
-const CORE_ROWS: [&str; 13] = [
+const CORE_ROWS: [&str; 17] = [
     "gen",
     "sale_empty",
     "fsync_empty",
@@ -22,7 +22,11 @@ const CORE_ROWS: [&str; 13] = [
     "backup",
     "vacuum_into",
     "old_export",
+    "export",
+    "import",
     "restore_local",
+    "sale_idle",
+    "sale_during_backup",
 ];
 /// Rows that need PostgreSQL (skipped, with the reason, without one).
 const SERVER_ROWS: [&str; 4] = ["push_full", "copy", "push_incremental", "restore_server"];
@@ -83,7 +87,7 @@ fn bench_smoke_run_gives_every_row_with_positive_figures() {
             assert_eq!(r["skipped"], "skipped: run under pg_virtualenv", "{r}");
         }
     }
-    for key in ["backup", "restore_local"] {
+    for key in ["backup", "import", "restore_local"] {
         assert!(
             row(key)["peakRssMb"].as_f64().unwrap() > 0.0,
             "{key} reports its peak memory"
@@ -94,7 +98,13 @@ fn bench_smoke_run_gives_every_row_with_positive_figures() {
         "app start is not measured here"
     );
     let ratios = report["ratios"].as_array().expect("a ratios array");
-    for key in ["sale_vs_fsync", "sale_profile_vs_empty", "peak_rss"] {
+    for key in [
+        "sale_vs_fsync",
+        "sale_profile_vs_empty",
+        "restore_local_vs_backup",
+        "sale_during_backup_vs_idle",
+        "peak_rss",
+    ] {
         let r = ratios.iter().find(|r| r["key"] == key).unwrap();
         assert!(r["value"].as_f64().unwrap() > 0.0, "ratio {key} must be computed: {r}");
         assert!(

@@ -93,6 +93,21 @@ pub enum Phase {
         #[arg(long)]
         db: String,
     },
+    /// Export the shop as one plain `.json` file (File › Export…).
+    Export {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import an export file into an empty data directory, as on a new PC:
+    /// the streaming read into staging, then the one transaction.
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Restore a local backup file into an empty data directory.
     RestoreLocal {
         #[arg(long)]
@@ -144,6 +159,24 @@ pub fn run(phase: &Phase) -> Result<()> {
         Phase::OldExport { dir, out } => old_export(dir, out)?,
         Phase::Push { file, db } => push_phase(file, db)?,
         Phase::Copy { file, db } => copy_phase(file, db)?,
+        Phase::Export { dir, out } => {
+            let reader = sonic_core::Reader::open(&DataDir::at(dir))?;
+            let t = Instant::now();
+            let info = snapshot::ExportInfo {
+                reason: "bench".into(),
+                backup_id: None,
+            };
+            snapshot::export_file(&reader, out, &info)?;
+            json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": file_len(out) })
+        }
+        Phase::Import { file, dir } => {
+            let t = Instant::now();
+            let data = DataDir::at(dir);
+            let mut store = Store::open(&data)?;
+            let doc = snapshot::read_file_in(file, data.root())?;
+            restore::import(&mut store, &doc, restore::ImportMode::IntoEmpty, "bench")?;
+            json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": file_len(file) })
+        }
         Phase::RestoreLocal { file, dir } => {
             let t = Instant::now();
             let doc = snapshot::read_file(file)?;

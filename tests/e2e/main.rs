@@ -4,6 +4,7 @@
 //! Before running: `bash scripts/e2e-deps.sh` (Xvfb, WebKitWebDriver,
 //! tauri-driver) and `cargo build -p sonic-pos`.
 
+mod activity;
 mod backup;
 mod backup_settings;
 mod dashboard;

@@ -18,7 +18,7 @@ use sonic_e2e::App;
 use crate::sale::{iqd, rate, IQD_STEP};
 
 /// The seeded cashier at the Main till, for sales made before the app starts.
-fn cashier_at_main(store: &Store, shop: &SeededShop) -> anyhow::Result<OpCtx> {
+pub(crate) fn cashier_at_main(store: &Store, shop: &SeededShop) -> anyhow::Result<OpCtx> {
     let cashier = security::users(store)?
         .into_iter()
         .find(|u| u.name == CASHIER.0)

@@ -254,6 +254,7 @@ fn replace_all(
             action: action.to_string(),
             user: Some(user.to_string()),
             details: Some(details.to_string()),
+            params: None,
             store_id: None,
             at: Some(Timestamp::now()),
             extra: Default::default(),

@@ -42,9 +42,39 @@ export function mount(root, ctx) {
       node('th', { scope: 'col' }, t('activity.store')))),
     rows);
 
-  // Extra fields some entries carry (old and new price, …), as "key: value".
+  // A parameter as the reader's language shows it: money from minor units
+  // with its currency, counts in the chosen digits, codes (a repair status,
+  // a role, a rate) through their own words.
+  const CODES = { status: 'activity.status', role: 'activity.role', rate: 'activity.rate', kind: 'activity.cashKind', source: 'activity.debtSource' };
+  function param(name, value) {
+    if (value && typeof value === 'object' && 'minor' in value) return format.money(value.minor, value.currency);
+    if (typeof value === 'number') return format.count(value);
+    if (name in CODES && value) {
+      const key = `${CODES[name]}.${value}`;
+      const text = t(key);
+      return text === key ? String(value) : text;
+    }
+    return String(value ?? '');
+  }
+
+  // The entry worded from its action and parameters; entries written before
+  // they were stored (or an action this build has no words for) show their
+  // stored text.
+  function details(e) {
+    if (!e.params || typeof e.params !== 'object') return e.details ?? '';
+    let key = `activity.text.${e.action}`;
+    if (e.action === 'transfer' && e.params.direction) key += `.${e.params.direction}`;
+    if (e.action === 'service_delivered' && e.params.returned?.minor > 0) key += '.returned';
+    if (e.action === 'rate_change' && !e.params.old) key += '.first';
+    const vars = Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, param(k, v)]));
+    const text = t(key, vars);
+    return text === key ? (e.details ?? '') : text;
+  }
+
+  // Extra fields some old entries carry (old and new price, …), as "key: value".
   function extras(entry) {
-    const known = new Set(['id', 'action', 'user', 'details', 'storeId', 'at']);
+    if (entry.params) return null;
+    const known = new Set(['id', 'action', 'user', 'details', 'params', 'storeId', 'at']);
     const pairs = Object.entries(entry).filter(([k, v]) => !known.has(k) && v !== null && typeof v !== 'object');
     return pairs.length ? node('div', { class: 'muted small mono' }, pairs.map(([k, v]) => `${k}: ${v}`).join(' · ')) : null;
   }
@@ -59,7 +89,7 @@ export function mount(root, ctx) {
         node('td', { class: 'activity__when' }, format.dateTime(e.at)),
         node('td', {}, e.user ?? ''),
         node('td', {}, node('span', { class: 'badge' }, label(e.action))),
-        node('td', { 'data-testid': 'activity-details' }, e.details ?? '', extras(e)),
+        node('td', { 'data-testid': 'activity-details' }, node('bdi', {}, details(e)), extras(e)),
         node('td', {}, e.storeId ? storeName(e.storeId) : ''))));
   }
 

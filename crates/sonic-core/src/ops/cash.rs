@@ -1,7 +1,7 @@
 //! Cash in or out of the drawer that is not a sale: expenses, deposits,
 //! owner draws (`sonic_shop_data.transactions`).
 
-use super::{insert, log, OpCtx};
+use super::{insert, log, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Currency, Extra, RecordId, Role, ShopTransaction, Table};
 use crate::store::Store;
@@ -42,6 +42,13 @@ pub(crate) fn record_cash_in(
         extra: Extra::new(),
     };
     insert(tx, Table::ShopTransactions, &t)?;
-    log(tx, ctx, "cash", format!("{kind}: {amount} {currency}"), Extra::new())?;
+    log(
+        tx,
+        ctx,
+        "cash",
+        format!("{kind}: {amount} {currency}"),
+        Params::new().text("kind", kind).money("amount", amount, currency),
+        Extra::new(),
+    )?;
     Ok(t)
 }

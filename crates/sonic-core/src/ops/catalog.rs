@@ -1,7 +1,7 @@
 //! Items and customers: create, edit, archive (never delete: invoices point
 //! to them), and search by name, barcode or phone, indexed and paginated.
 
-use super::{find, insert, load, log, save, OpCtx, Page};
+use super::{find, insert, load, log, save, OpCtx, Page, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Currency, Customer, Extra, Item, RecordId, Role, Table};
 use crate::store::Store;
@@ -87,6 +87,7 @@ pub(crate) fn create_item_in(tx: &Connection, ctx: &OpCtx, input: &ItemInput) ->
         ctx,
         "item_create",
         format!("item {} added", item.name),
+        Params::new().text("item", &item.name),
         Extra::new(),
     )?;
     Ok(item)
@@ -120,7 +121,14 @@ pub fn edit_item(store: &mut Store, ctx: &OpCtx, id: &str, input: &ItemInput) ->
             extra.insert("oldPrice".into(), old_price.into());
             extra.insert("newPrice".into(), input.price.into());
         }
-        log(tx, ctx, "item_edit", format!("item {} changed", item.name), extra)?;
+        log(
+            tx,
+            ctx,
+            "item_edit",
+            format!("item {} changed", item.name),
+            Params::new().text("item", &item.name),
+            extra,
+        )?;
         Ok(item)
     })
 }
@@ -137,6 +145,7 @@ pub fn archive_item(store: &mut Store, ctx: &OpCtx, id: &str) -> Result<()> {
             ctx,
             "item_archive",
             format!("item {} archived", item.name),
+            Params::new().text("item", &item.name),
             Extra::new(),
         )
     })
@@ -258,6 +267,7 @@ pub(crate) fn create_customer_in(tx: &Connection, ctx: &OpCtx, input: &CustomerI
         ctx,
         "customer_create",
         format!("customer {} added", customer.name),
+        Params::new().text("customer", &customer.name),
         Extra::new(),
     )?;
     Ok(customer)
@@ -282,6 +292,7 @@ pub fn edit_customer(store: &mut Store, ctx: &OpCtx, id: &str, input: &CustomerI
             ctx,
             "customer_edit",
             format!("customer {} changed", c.name),
+            Params::new().text("customer", &c.name),
             Extra::new(),
         )?;
         Ok(c)
@@ -300,6 +311,7 @@ pub fn archive_customer(store: &mut Store, ctx: &OpCtx, id: &str) -> Result<()> 
             ctx,
             "customer_archive",
             format!("customer {} archived", c.name),
+            Params::new().text("customer", &c.name),
             Extra::new(),
         )
     })

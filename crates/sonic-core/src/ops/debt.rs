@@ -2,7 +2,7 @@
 //! hand; paid in either currency; settled when nothing is left. A customer's
 //! balance is always the sum of their debts minus what was paid on them.
 
-use super::{current_rate, find, insert, load, log, positive, save, OpCtx, Page};
+use super::{current_rate, find, insert, load, log, positive, save, OpCtx, Page, Params};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::sections::{Currency, Customer, Debt, DebtPayment, Extra, Rate, RecordId, Role, SectionKey, Table};
@@ -133,6 +133,10 @@ pub(crate) fn open_in(
         ctx,
         "debt_open",
         format!("{} owes {amount} {currency} ({source})", customer.name),
+        Params::new()
+            .text("customer", &customer.name)
+            .money("amount", amount, currency)
+            .text("source", source),
         Extra::new(),
     )?;
     Ok(debt)
@@ -203,11 +207,19 @@ pub(crate) fn pay_in(tx: &Connection, ctx: &OpCtx, debt_id: &str, currency: Curr
         debt.status = Some("settled".into());
     }
     save(tx, Table::Debts, &debt)?;
+    // The log names who paid; the debt's id means nothing to a reader.
+    let customer = load::<Customer>(tx, Table::Customers, &debt.customer_id.key(), "customer")
+        .map(|c| c.name)
+        .unwrap_or_default();
     log(
         tx,
         ctx,
         "debt_payment",
         format!("{amount} {currency} paid on debt {debt_id}"),
+        Params::new()
+            .text("customer", customer)
+            .money("amount", amount, currency)
+            .money("left", remaining(&debt), debt.currency),
         Extra::new(),
     )?;
     Ok(debt)

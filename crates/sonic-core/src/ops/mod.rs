@@ -191,13 +191,55 @@ pub(crate) fn current_rate(conn: &Connection, key: SectionKey) -> Result<Rate> {
     Rate::from_json(&value).map_err(Error::Invalid)
 }
 
-/// Writes an activity log entry.
-pub(crate) fn log(conn: &Connection, ctx: &OpCtx, action: &str, details: String, extra: Extra) -> Result<()> {
+/// The named parameters of an activity entry (see [`ActivityEntry::params`]):
+/// the UI words `activity.text.<action>` with them.
+#[derive(Debug, Default)]
+pub(crate) struct Params(Extra);
+
+impl Params {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// A name, a reason, a code: shown as it is.
+    pub(crate) fn text(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.0.insert(name.into(), value.to_string().into());
+        self
+    }
+
+    /// A count or a number (a quantity, an invoice number): shown in the
+    /// user's digits.
+    pub(crate) fn number(mut self, name: &str, value: impl Into<serde_json::Number>) -> Self {
+        self.0.insert(name.into(), serde_json::Value::Number(value.into()));
+        self
+    }
+
+    /// An amount in minor units (dinars, cents) with its currency.
+    pub(crate) fn money(mut self, name: &str, minor: i64, currency: crate::sections::Currency) -> Self {
+        self.0.insert(
+            name.into(),
+            serde_json::json!({ "minor": minor, "currency": currency.code() }),
+        );
+        self
+    }
+}
+
+/// Writes an activity log entry: its action and parameters for the UI, and
+/// `details`, the same in English, for older readers.
+pub(crate) fn log(
+    conn: &Connection,
+    ctx: &OpCtx,
+    action: &str,
+    details: String,
+    params: Params,
+    extra: Extra,
+) -> Result<()> {
     let entry = ActivityEntry {
         id: Some(RecordId::Text(ctx.new_id("act"))),
         action: action.to_string(),
         user: Some(ctx.actor.name.clone()),
         details: Some(details),
+        params: Some(params.0),
         store_id: ctx.store_ref(),
         at: Some(ctx.timestamp()),
         extra,

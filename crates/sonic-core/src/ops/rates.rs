@@ -1,7 +1,7 @@
 //! The two exchange rates and their history. A change is recorded in the
 //! activity log (who, when, old, new), which is where the history is read from.
 
-use super::{current_rate, log, OpCtx, Page};
+use super::{current_rate, log, OpCtx, Page, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Extra, Rate, Role, SectionKey};
 use crate::store::{self, Store};
@@ -65,7 +65,11 @@ pub(crate) fn set_rate_in(tx: &Connection, ctx: &OpCtx, kind: RateKind, rate: Ra
     extra.insert("old".into(), old.map(|r| r.to_string()).into());
     extra.insert("new".into(), rate.to_string().into());
     let from = old.map_or("unset".to_string(), |r| r.to_string());
-    log(tx, ctx, "rate_change", format!("{key}: {from} → {rate}"), extra)
+    let params = Params::new()
+        .text("rate", key.as_str())
+        .text("old", old.map(|r| r.to_string()).unwrap_or_default())
+        .text("new", rate);
+    log(tx, ctx, "rate_change", format!("{key}: {from} → {rate}"), params, extra)
 }
 
 /// The changes of a rate, newest first.

@@ -3,7 +3,7 @@
 //! debts; repairs by status; and the shift close (Z report), which records
 //! its totals in the activity log.
 
-use super::{log, transfer, OpCtx};
+use super::{log, transfer, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::sections::{Currency, Debt, Extra, Invoice, ReturnSale, Table};
@@ -196,6 +196,10 @@ pub fn shift_close(store: &mut Store, ctx: &OpCtx, since: DateTime<Utc>) -> Resu
                 "shift closed: {} invoices, {} IQD, {} USD cents",
                 r.totals.invoices, r.totals.sales_iqd, r.totals.sales_usd
             ),
+            Params::new()
+                .number("invoices", r.totals.invoices)
+                .money("iqd", r.totals.sales_iqd, Currency::Iqd)
+                .money("usd", r.totals.sales_usd, Currency::Usd),
             extra,
         )
     })?;

@@ -3,7 +3,7 @@
 //! invoice, stock put back, numbered from `sonic_return_counter`. A refund
 //! above the shop's threshold needs a manager's approval.
 
-use super::{debt, insert, load, log, next_number, positive, save, stock, Actor, OpCtx};
+use super::{debt, insert, load, log, next_number, positive, save, stock, Actor, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::sections::{
@@ -227,6 +227,10 @@ pub(crate) fn return_in(
             "return #{number} on invoice #{}: refund {refund} {}",
             invoice.number, invoice.currency
         ),
+        Params::new()
+            .number("number", number)
+            .number("invoice", invoice.number)
+            .money("refund", refund, invoice.currency),
         Extra::new(),
     )?;
     Ok(ret)

@@ -4,7 +4,7 @@
 //! [`crate::money`], moves the stock, logs the activity and the per-item
 //! entries, computes the change, and opens a debt for what is left unpaid.
 
-use super::{current_rate, debt, load, log, next_number, positive, stock, OpCtx, Page};
+use super::{current_rate, debt, load, log, next_number, positive, stock, OpCtx, Page, Params};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::sections::{
@@ -343,6 +343,9 @@ pub(crate) fn sell_in(
         ctx,
         "sale",
         format!("invoice #{number}: {total} {}", input.currency),
+        Params::new()
+            .number("number", number)
+            .money("total", total, input.currency),
         Extra::new(),
     )?;
     Ok(SaleReceipt {

@@ -1,7 +1,7 @@
 //! Users, roles and PINs. PINs are hashed with Argon2 and never stored or
 //! logged in plain; after too many wrong PINs a user is locked for a while.
 
-use super::{find, insert, load, log, save, Actor, OpCtx};
+use super::{find, insert, load, log, save, Actor, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Extra, RecordId, Role, Table, Timestamp, User};
 use crate::store::{self, Store};
@@ -158,6 +158,7 @@ pub(crate) fn create_user_in(tx: &Connection, ctx: &OpCtx, name: &str, role: Rol
         ctx,
         "user_create",
         format!("user {} added as {role}", user.name),
+        Params::new().text("name", &user.name).text("role", role),
         Extra::new(),
     )?;
     Ok(user)
@@ -186,6 +187,7 @@ pub fn set_pin(store: &mut Store, ctx: &OpCtx, user_id: &str, pin: &str) -> Resu
             ctx,
             "pin_change",
             format!("PIN of {} changed", user.name),
+            Params::new().text("name", &user.name),
             Extra::new(),
         )
     })
@@ -280,6 +282,7 @@ pub fn sign_in(store: &mut Store, name: &str, pin: &str, at: DateTime<Utc>) -> R
             &ctx,
             "user_locked",
             format!("{} locked after wrong PINs", user.name),
+            Params::new().text("name", &user.name),
             Extra::new(),
         )?;
         Ok(Err(Error::Locked {

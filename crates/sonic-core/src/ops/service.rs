@@ -3,7 +3,7 @@
 //! timestamped with who made it. Parts come out of stock; delivery settles
 //! the balance and can leave the rest as a debt.
 
-use super::{debt, insert, load, log, positive, save, stock, OpCtx, Page};
+use super::{debt, insert, load, log, positive, save, stock, OpCtx, Page, Params};
 use crate::error::{Error, Result};
 use crate::sections::{
     Currency, Customer, Extra, Item, RecordId, ServicePart, ServiceStatus, ServiceStatusChange, ServiceTicket, Table,
@@ -87,10 +87,31 @@ pub(crate) fn open_ticket_in(tx: &Connection, ctx: &OpCtx, input: &TicketInput) 
             ctx,
             "service_open",
             format!("ticket #{number}: {} for {}", t.device, customer.name),
+            Params::new()
+                .number("number", number)
+                .text("device", &t.device)
+                .text("customer", &customer.name),
             Extra::new(),
         )?;
         Ok(t)
     }
+}
+
+/// A ticket as the activity log names it: its number and device, not its id.
+fn ticket_params(t: &ServiceTicket) -> Params {
+    let p = Params::new().text("device", &t.device);
+    match t.number {
+        Some(n) => p.number("number", n),
+        None => p,
+    }
+}
+
+/// A status as its wire code (`waiting_for_parts`), which the UI words.
+fn status_code(status: ServiceStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn change(ctx: &OpCtx, status: ServiceStatus) -> ServiceStatusChange {
@@ -130,6 +151,7 @@ pub(crate) fn advance_in(tx: &Connection, ctx: &OpCtx, ticket_id: &str, to: Serv
             ctx,
             "service_status",
             format!("ticket {ticket_id} is now {to:?}"),
+            ticket_params(&t).text("status", status_code(to)),
             Extra::new(),
         )?;
         Ok(t)
@@ -210,6 +232,7 @@ pub(crate) fn use_part_in(
             ctx,
             "service_part",
             format!("{qty} of {} used on ticket {ticket_id}", item.name),
+            ticket_params(&t).number("qty", qty).text("item", &item.name),
             Extra::new(),
         )?;
         Ok(t)
@@ -298,6 +321,10 @@ pub(crate) fn deliver_in(
             } else {
                 format!("ticket {ticket_id} delivered, {paid} of {due} {currency} paid")
             },
+            ticket_params(&t)
+                .money("paid", paid, currency)
+                .money("due", due, currency)
+                .money("returned", refund, currency),
             Extra::new(),
         )?;
         Ok(Delivery {

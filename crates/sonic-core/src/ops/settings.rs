@@ -176,6 +176,7 @@ pub fn set_shop_settings(store: &mut Store, ctx: &OpCtx, settings: &ShopSettings
             ctx,
             "settings_change",
             "shop settings changed".into(),
+            super::Params::new(),
             Default::default(),
         )
     })

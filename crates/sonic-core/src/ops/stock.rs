@@ -5,7 +5,7 @@
 //! (`quantity`, no `delta`) is the level at that point: the level is the
 //! newest such record plus the movements after it.
 
-use super::{insert, load, log, positive, OpCtx};
+use super::{insert, load, log, positive, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Extra, InventoryRecord, Item, ItemActivity, RecordId, Role, StoreLocation, Table};
 use crate::store::Store;
@@ -164,6 +164,7 @@ pub(crate) fn receive_in(
         ctx,
         "stock_receive",
         format!("received {qty} of {}", item.name),
+        Params::new().number("qty", qty).text("item", &item.name),
         Extra::new(),
     )
 }
@@ -195,6 +196,10 @@ pub fn adjust(store: &mut Store, ctx: &OpCtx, item_id: &str, delta: i64, reason:
             ctx,
             "stock_adjust",
             format!("{} adjusted by {delta}: {}", item.name, reason.trim()),
+            Params::new()
+                .text("item", &item.name)
+                .number("delta", delta)
+                .text("reason", reason.trim()),
             Extra::new(),
         )
     })
@@ -240,6 +245,11 @@ pub fn transfer(store: &mut Store, ctx: &OpCtx, item_id: &str, from: &str, to: &
                 store_name(tx, from)?,
                 store_name(tx, to)?
             ),
+            Params::new()
+                .number("qty", qty)
+                .text("item", &item.name)
+                .text("from", store_name(tx, from)?)
+                .text("to", store_name(tx, to)?),
             Extra::new(),
         )
     })
@@ -280,6 +290,10 @@ pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Res
             ctx,
             "stock_count",
             format!("{}: counted {counted}, had {have}", item.name),
+            Params::new()
+                .text("item", &item.name)
+                .number("counted", counted)
+                .number("had", have),
             Extra::new(),
         )?;
         Ok(delta)

@@ -1,6 +1,6 @@
 //! Store locations, numbered from `sonic_store_counter`.
 
-use super::{insert, load, log, next_number, save, OpCtx};
+use super::{insert, load, log, next_number, save, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Extra, RecordId, Role, SectionKey, StoreLocation, Table};
 use crate::store::{self, Store};
@@ -48,6 +48,7 @@ pub(crate) fn create_store_in(tx: &Connection, ctx: &OpCtx, input: &StoreInput) 
         ctx,
         "store_create",
         format!("store #{number} {} added", s.name),
+        Params::new().number("number", number).text("store", &s.name),
         Extra::new(),
     )?;
     Ok(s)
@@ -66,7 +67,14 @@ pub fn edit_store(store: &mut Store, ctx: &OpCtx, id: &str, input: &StoreInput) 
         s.phone = input.phone.clone();
         s.allow_negative_stock = input.allow_negative_stock;
         save(tx, Table::Stores, &s)?;
-        log(tx, ctx, "store_edit", format!("store {} changed", s.name), Extra::new())?;
+        log(
+            tx,
+            ctx,
+            "store_edit",
+            format!("store {} changed", s.name),
+            Params::new().text("store", &s.name),
+            Extra::new(),
+        )?;
         Ok(s)
     })
 }

@@ -1,7 +1,7 @@
 //! Money transfers sent or received for customers, at `sonic_iqd_rate`, with
 //! a fee, and their totals per day.
 
-use super::{current_rate, insert, log, positive, OpCtx};
+use super::{current_rate, insert, log, positive, OpCtx, Params};
 use crate::error::{Error, Result};
 use crate::sections::{Currency, Extra, RecordId, SectionKey, Table, Transfer, TransferDirection};
 use crate::store::Store;
@@ -70,6 +70,17 @@ pub(crate) fn record_transfer_in(tx: &Connection, ctx: &OpCtx, input: &TransferI
             ctx,
             "transfer",
             format!("{} {} {verb} {}", input.amount, input.currency, t.party),
+            Params::new()
+                .text(
+                    "direction",
+                    if input.direction == TransferDirection::Send {
+                        "send"
+                    } else {
+                        "receive"
+                    },
+                )
+                .money("amount", input.amount, input.currency)
+                .text("party", &t.party),
             Extra::new(),
         )?;
         Ok(t)

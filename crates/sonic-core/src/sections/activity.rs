@@ -17,6 +17,12 @@ pub struct ActivityEntry {
     pub user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+    /// What happened as named parameters of `action` (amounts as
+    /// `{"minor": 33700, "currency": "USD"}`, names rather than ids), for the
+    /// UI to word in the user's language. `details` keeps an English text
+    /// for readers that predate this field; old entries have no `params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Extra>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<RecordId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -48,6 +48,8 @@ const COMMANDS: &[&str] = &[
     "pay_debt",
     "settle_debt",
     "quote_sale",
+    "sale_draft",
+    "set_sale_draft",
     "sell",
     "invoice_by_number",
     "recent_invoices",

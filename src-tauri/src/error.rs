@@ -1,8 +1,12 @@
-//! The one error shape that crosses to the webview: `{"code": "…", "message": "…"}`.
+//! The one error shape that crosses to the webview:
+//! `{"code": "…", "message": "…", "params": {…}}`.
 //!
-//! The front end switches on `code` (a closed set, [`Code`]) and shows
-//! `message`, which says what went wrong and what to do next. It never
-//! matches on message text.
+//! The front end switches on `code` (a closed set, [`Code`]). Where the
+//! error carries `params` (named values: counts, amounts as
+//! `{"minor", "currency"}`, names, times), the UI words it from its own
+//! text in the user's language; otherwise it shows `message`, which says in
+//! English what went wrong and what to do next (and goes to the log). It
+//! never matches on message text.
 
 use serde::Serialize;
 
@@ -59,6 +63,9 @@ pub enum Code {
 pub struct UiError {
     pub code: Code,
     pub message: String,
+    /// Named values the UI words the error with (none: it shows `message`).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 impl UiError {
@@ -66,7 +73,45 @@ impl UiError {
         UiError {
             code,
             message: message.into(),
+            params: serde_json::Map::new(),
         }
+    }
+
+    /// Adds a named value for the UI's wording.
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// Dinars as an error parameter.
+fn iqd(minor: i64) -> serde_json::Value {
+    serde_json::json!({ "minor": minor, "currency": "IQD" })
+}
+
+/// The values of a core error the UI words it with.
+fn params_of(err: &sonic_core::Error, ui: UiError) -> UiError {
+    use sonic_core::Error as E;
+    match err {
+        E::WrongPin { user, attempts_left } => ui.with("user", user.as_str()).with("left", *attempts_left),
+        E::Locked { user, until } => ui.with("user", user.as_str()).with("until", until.to_rfc3339()),
+        E::InsufficientStock { have, want, .. } => ui.with("have", *have).with("want", *want),
+        E::OverReturn {
+            sold, returned, want, ..
+        } => ui.with("sold", *sold).with("returned", *returned).with("want", *want),
+        E::Forbidden { needs, user, .. } => ui.with("needs", needs.to_string()).with("user", user.as_str()),
+        E::CreditLimit {
+            customer,
+            limit,
+            owed,
+            would_owe,
+        } => ui
+            .with("customer", customer.as_str())
+            .with("limit", iqd(*limit))
+            .with("owed", iqd(*owed))
+            .with("wouldOwe", iqd(*would_owe)),
+        E::DuplicateBarcode { barcode, .. } => ui.with("barcode", barcode.as_str()),
+        _ => ui,
     }
 }
 
@@ -92,7 +137,7 @@ impl From<sonic_core::Error> for UiError {
             "Conflict" => Code::Conflict,
             _ => Code::Storage,
         };
-        UiError::new(code, err.to_string())
+        params_of(&err, UiError::new(code, err.to_string()))
     }
 }
 
@@ -139,6 +184,19 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&err).expect("UiError serialises"),
             json!({"code": "Validation", "message": "quantity must be more than zero"})
+        );
+    }
+
+    #[test]
+    fn core_errors_carry_their_values_as_named_params() {
+        let err: UiError = sonic_core::Error::WrongPin {
+            user: "Mona".into(),
+            attempts_left: 2,
+        }
+        .into();
+        assert_eq!(
+            serde_json::to_value(&err).expect("UiError serialises")["params"],
+            json!({"user": "Mona", "left": 2})
         );
     }
 

@@ -280,6 +280,8 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::customers::pay_debt,
             commands::customers::settle_debt,
             commands::sale::quote_sale,
+            commands::sale::sale_draft,
+            commands::sale::set_sale_draft,
             commands::sale::sell,
             commands::sale::invoice_by_number,
             commands::sale::recent_invoices,

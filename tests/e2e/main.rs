@@ -22,5 +22,6 @@ mod services;
 mod settings;
 mod start_failure;
 mod stock;
+mod till;
 mod transfers;
 mod translations;

@@ -253,26 +253,90 @@ async fn the_owner_adds_a_user_changes_a_pin_and_saves_the_shop_settings() -> an
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cashier_cannot_change_the_rate_and_is_told_so_where_they_typed_it() -> anyhow::Result<()> {
+async fn a_cashier_has_no_settings_screen_and_rust_refuses_their_rate_change_with_named_values() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     seed_shop(dir.path())?;
     let app = App::launch(dir.path()).await?;
     app.sign_in(shop::CASHIER.0, shop::CASHIER.1).await?;
-    app.open("settings").await?;
-    app.fill("settings-rate-iqdPerUsd", "1500").await?;
-    app.click("settings-rate-iqdPerUsd-save").await?;
-    let error = app
-        .wait_for_text("settings-rate-iqdPerUsd-error", |t| !t.is_empty())
+    let links = app
+        .client
+        .find_all(Locator::Css("#nav [data-testid='nav-settings']"))
         .await?;
-    assert!(
-        error.starts_with("Not allowed"),
-        "the refusal is shown by the rate: {error}"
-    );
+    assert!(links.is_empty(), "a cashier's side bar has no Settings");
+    // The shell refuses it all the same, as a code with named values the UI
+    // words (not only an English sentence).
+    let refused = app
+        .invoke("set_rate", serde_json::json!({ "kind": "iqdPerUsd", "rate": "1500" }))
+        .await?
+        .err()
+        .context("a cashier's rate change is refused")?;
+    assert_eq!(refused["code"], "Forbidden", "{refused}");
+    assert_eq!(refused["params"]["needs"], "manager", "{refused}");
+    assert_eq!(refused["params"]["user"], shop::CASHIER.0, "{refused}");
     let store = Store::open(&DataDir::at(dir.path()))?;
     assert_eq!(
         rates::rate(&store, RateKind::IqdPerUsd)?,
         Some(shop::RATE.parse::<Rate>().map_err(anyhow::Error::msg)?),
         "the stored rate is unchanged"
     );
+    app.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_ten_times_the_current_one_is_asked_about_with_an_example_price_before_it_is_used() -> anyhow::Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("settings").await?;
+    app.wait_for_text("settings-rate-iqdPerUsd-current", |t| t == "1,310")
+        .await?;
+    let stored = |dir: &std::path::Path| -> anyhow::Result<Option<Rate>> {
+        Ok(rates::rate(&Store::open(&DataDir::at(dir))?, RateKind::IqdPerUsd)?)
+    };
+    let rate = |text: &str| text.parse::<Rate>().map_err(anyhow::Error::msg);
+
+    // A 10× typo: asked about, showing old, new and a $100.00 item at both.
+    app.fill("settings-rate-iqdPerUsd", "13100").await?;
+    app.click("settings-rate-iqdPerUsd-save").await?;
+    sonic_e2e::screen::dialog_open(&app, "settings-rate-confirm-dialog").await?;
+    let what = app.testid("settings-rate-confirm-what").await?.text().await?;
+    for part in ["1,310", "13,100", "$100.00", "131,000 IQD", "1,310,000 IQD"] {
+        assert!(what.contains(part), "the question shows {part}: {what}");
+    }
+    // Cancelled, nothing changed.
+    app.client
+        .find(Locator::Css(
+            "[data-testid='settings-rate-confirm-dialog'] button[type='button']",
+        ))
+        .await?
+        .click()
+        .await?;
+    assert_eq!(
+        stored(dir.path())?,
+        Some(rate("1310")?),
+        "a cancelled change is not stored"
+    );
+    app.wait_for_text("settings-rate-iqdPerUsd-current", |t| t == "1,310")
+        .await?;
+
+    // Confirmed, it is used.
+    app.click("settings-rate-iqdPerUsd-save").await?;
+    sonic_e2e::screen::dialog_open(&app, "settings-rate-confirm-dialog").await?;
+    app.click("settings-rate-confirm-confirm").await?;
+    app.wait_for_text("settings-rate-iqdPerUsd-current", |t| t == "13,100")
+        .await?;
+    assert_eq!(
+        stored(dir.path())?,
+        Some(rate("13100")?),
+        "the confirmed rate is stored"
+    );
+
+    // Within 10 % it is changed at once, without a question.
+    app.fill("settings-rate-iqdPerUsd", "13500").await?;
+    app.click("settings-rate-iqdPerUsd-save").await?;
+    app.wait_for_text("settings-rate-iqdPerUsd-current", |t| t == "13,500")
+        .await?;
     app.quit().await
 }

@@ -15,17 +15,20 @@
 
 const tauri = window.__TAURI__;
 
+// params: named values (counts, { minor, currency } amounts, names, times)
+// the UI words the error with, in the user's language (dom.js errorText).
 export class ApiError extends Error {
-  constructor(code, message) {
+  constructor(code, message, params = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.params = params;
   }
 }
 
 function toApiError(err) {
   if (err && typeof err === 'object' && typeof err.code === 'string' && typeof err.message === 'string') {
-    return new ApiError(err.code, err.message);
+    return new ApiError(err.code, err.message, err.params && typeof err.params === 'object' ? err.params : null);
   }
   const text = String(err);
   // Tauri refuses a command no capability grants with a plain message.
@@ -127,6 +130,9 @@ export const api = {
   //                   payments: [{ currency, amount }], changeCurrency? }
   // → Quote { lines: [InvoiceLine], subtotal, discount, total, otherTotal: [currency, amount] | null, rate }
   quoteSale: (input) => call('quote_sale', { input }),
+  // The cart this till left unfinished (kept in Rust, per data directory), or null.
+  saleDraft: () => call('sale_draft'),
+  setSaleDraft: (draft) => call('set_sale_draft', { draft }),
   // → { invoice, change, changeCurrency, debt, receipt: { shopName, receiptHeader, storeName, itemNames: {id: name}, otherTotal } }
   // approval: { name, pin } of a manager, for a cashier's discounts above the shop's share.
   sell: (input, approval = null) => call('sell', { input, approval }),

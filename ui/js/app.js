@@ -9,7 +9,7 @@
 import { api, on, events, ApiError } from './api.js';
 import { loadLanguage, t, translate, useArabicDigits } from './i18n.js';
 import * as format from './format.js';
-import { node, field, errorBox } from './dom.js';
+import { node, field, errorBox, errorText } from './dom.js';
 import { onSubmit } from './form.js';
 import * as dashboard from './screens/dashboard.js';
 import * as sale from './screens/sale.js';
@@ -25,22 +25,25 @@ import * as stores from './screens/stores.js';
 import * as settings from './screens/settings.js';
 import * as backup from './screens/backup.js';
 
-// Side bar order; `key` is the F-key that opens the screen from anywhere.
+// Side bar order; `key` is the F-key that opens the screen from anywhere;
+// `manager`: a screen whose figures or forms only a manager or the owner
+// may use (Rust refuses a cashier there too), left out of a cashier's frame.
 const screens = [
-  { id: 'dashboard', module: dashboard },
+  { id: 'dashboard', module: dashboard, manager: true },
   { id: 'sale', module: sale, key: 'F1' },
   { id: 'return', module: returnSale, key: 'F2' },
   { id: 'transfer', module: transfer },
   { id: 'customers', module: customers },
   { id: 'items', module: items },
-  { id: 'inventory', module: inventory },
-  { id: 'activity', module: activity },
+  { id: 'inventory', module: inventory, manager: true },
+  { id: 'activity', module: activity, manager: true },
   { id: 'services', module: services },
   { id: 'debts', module: debts },
-  { id: 'stores', module: stores },
-  { id: 'settings', module: settings },
-  { id: 'backup', module: backup },
+  { id: 'stores', module: stores, manager: true },
+  { id: 'settings', module: settings, manager: true },
+  { id: 'backup', module: backup, manager: true },
 ];
+const allowed = (screen) => !screen.manager || (ctx.session?.user && ctx.session.user.role !== 'cashier');
 // Screens' own text, plus parts shared by screens.
 const NAMESPACES = [...screens.map((s) => s.id), 'settings-backup'];
 
@@ -53,8 +56,7 @@ const status = {
     n.dataset.kind = kind;
   },
   error(err) {
-    const code = err instanceof ApiError ? err.code : 'Internal';
-    status.set(`${t(`error.${code}`)}: ${err.message}`, 'error');
+    status.set(errorText(t, err instanceof ApiError ? err : { code: 'Internal', message: err?.message ?? String(err) }), 'error');
   },
   lastBackup(b) {
     el('status-last-backup').textContent = t('status.lastBackup', { time: format.dateTime(b.createdAt), id: format.shortId(b.id) });
@@ -78,7 +80,8 @@ let currentId = null;
 
 function show(id) {
   if (!ctx.session?.user) return;
-  const screen = screens.find((s) => s.id === id) ?? screens[0];
+  const wanted = screens.find((s) => s.id === id);
+  const screen = wanted && allowed(wanted) ? wanted : screens.find((s) => s.id === 'sale');
   if (current?.unmount) current.unmount();
   currentId = screen.id;
   for (const link of document.querySelectorAll('#nav button')) {
@@ -87,6 +90,8 @@ function show(id) {
   const root = el('screen');
   root.replaceChildren();
   root.dataset.screen = screen.id;
+  // Every screen opens at its top, not at the last screen's scroll position.
+  for (const box of [root, root.parentElement, document.scrollingElement]) if (box) box.scrollTop = 0;
   current = screen.module.mount(root, ctx) ?? null;
 }
 ctx.show = show;
@@ -94,9 +99,9 @@ ctx.show = show;
 function drawNav() {
   const nav = el('nav');
   nav.replaceChildren();
-  for (const screen of screens) {
+  for (const screen of screens.filter(allowed)) {
     const label = t(`nav.${screen.id}`);
-    const button = node('button', { type: 'button', class: 'sidebar__link', 'data-screen': screen.id, 'data-testid': `nav-${screen.id}`, onclick: () => show(screen.id) },
+    const button = node('button', { type: 'button', class: 'sidebar__link', 'data-screen': screen.id, 'data-testid': `nav-${screen.id}`, 'aria-current': screen.id === currentId ? 'page' : 'false', onclick: () => show(screen.id) },
       node('span', {}, label),
       screen.key && node('kbd', { class: 'sidebar__key' }, screen.key));
     nav.append(node('li', {}, button));
@@ -108,6 +113,8 @@ function drawSession(session) {
   const signedIn = Boolean(session?.user);
   if (signedIn) loadSignedInFacts();
   document.body.dataset.signedIn = String(signedIn);
+  document.body.dataset.role = signedIn ? session.user.role : '';
+  drawNav();
   el('nav').hidden = !signedIn;
   el('sign-out').hidden = !signedIn;
   el('session-user').textContent = signedIn ? `${session.user.name} · ${t(`role.${session.user.role}`)}` : '';
@@ -164,7 +171,14 @@ async function showSignIn() {
   root.replaceChildren();
   root.dataset.screen = 'sign-in';
   const names = await api.userNames().catch(() => []);
-  const name = node('select', { 'data-testid': 'sign-in-name' }, ...names.map((u) => node('option', { value: u.name }, `${u.name} (${t(`role.${u.role}`)})`)));
+  // Nobody is preselected (the owner first in the list would invite every
+  // cashier to type into the owner's account), unless someone signed in on
+  // this till before (Rust keeps the name with the till's settings).
+  const last = ctx.session?.lastUser ?? null;
+  const name = node('select', { 'data-testid': 'sign-in-name' },
+    node('option', { value: '', disabled: true }, t('signIn.choose')),
+    ...names.map((u) => node('option', { value: u.name }, `${u.name} (${t(`role.${u.role}`)})`)));
+  name.value = names.some((u) => u.name === last) ? last : '';
   const pin = node('input', { type: 'password', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sign-in-pin' });
   const error = errorBox(t, 'sign-in-error');
   const submit = node('button', { type: 'submit', class: 'button button--primary button--large', 'data-testid': 'sign-in-submit' }, t('signIn.submit'));
@@ -175,6 +189,10 @@ async function showSignIn() {
     error.el,
     submit);
   onSubmit(form, { button: submit, error }, async () => {
+    if (!name.value) {
+      name.focus();
+      throw new ApiError('Validation', t('signIn.chooseFirst'));
+    }
     try {
       drawSession(await api.signIn(name.value, pin.value));
     } catch (err) {
@@ -186,7 +204,7 @@ async function showSignIn() {
     show('sale');
   });
   root.append(form);
-  pin.focus();
+  (name.value ? pin : name).focus();
 }
 
 // The version, the data folder and the server's state are for signed-in

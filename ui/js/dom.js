@@ -1,5 +1,7 @@
 // Tiny DOM helpers shared by the screens: no framework, no innerHTML (so no
 // markup injection from data such as customer names).
+import * as format from './format.js';
+import { language } from './i18n.js';
 
 // node('button', { class: 'button', 'data-testid': 'pay', onclick: fn }, 'Pay')
 export function node(tag, attrs = {}, ...children) {
@@ -20,6 +22,38 @@ export function field(label, input, hint = null) {
   return node('label', { class: 'field' }, node('span', { class: 'field__label' }, label), input, hint && node('span', { class: 'field__hint' }, hint));
 }
 
+// An error in the user's language: its heading (`error.<code>`), then,
+// when it carries named values and the UI has words for it
+// (`error.<code>.text`, or `….<plural category>` of its first count), the
+// sentence worded from them: amounts formatted from minor units, counts in
+// the chosen digits. Else Rust's message.
+export function errorText(t, err) {
+  const code = err?.code ?? 'Internal';
+  const heading = t(`error.${code}`);
+  const params = err?.params;
+  if (params && typeof params === 'object') {
+    const vars = {};
+    let count = null;
+    for (const [name, value] of Object.entries(params)) {
+      if (value && typeof value === 'object' && 'minor' in value) vars[name] = format.money(value.minor, value.currency);
+      else if (typeof value === 'number') {
+        vars[name] = format.count(value);
+        count ??= value;
+      } else if (name === 'until') vars[name] = format.dateTime(value);
+      else if (name === 'needs') vars[name] = t(`role.${value}`);
+      else vars[name] = String(value ?? '');
+    }
+    const key = `error.${code}.text`;
+    const plural = count === null ? null : `${key}.${new Intl.PluralRules(language()).select(count)}`;
+    for (const k of [plural, key]) {
+      if (!k) continue;
+      const text = t(k, vars);
+      if (text !== k) return `${heading}: ${text}`;
+    }
+  }
+  return `${heading}: ${err?.message ?? err}`;
+}
+
 // An inline error box shown where the user acted; show(err) / clear().
 export function errorBox(t, testid) {
   const el = node('p', { class: 'inline-error', role: 'alert', 'data-testid': testid, hidden: true });
@@ -27,7 +61,7 @@ export function errorBox(t, testid) {
     el,
     show(err) {
       const code = err?.code ?? 'Internal';
-      el.textContent = `${t(`error.${code}`)}: ${err?.message ?? err}`;
+      el.textContent = errorText(t, err);
       el.dataset.code = code;
       el.hidden = false;
     },

@@ -65,13 +65,31 @@ export function paymentDialog({ api, t, format }, sale) {
     return out;
   }
 
+  // Complete sale is offered only when the sale can complete: the cash
+  // covers the total, or a customer is chosen to owe the rest.
+  let ready = false;
+  let busy = false;
+  function drawConfirm() {
+    confirm.disabled = busy || !ready;
+    confirm.dataset.ready = String(ready);
+  }
+
   function preview() {
+    ready = false;
+    try {
+      ready = assess();
+    } finally {
+      drawConfirm();
+    }
+  }
+
+  function assess() {
     error.clear();
     outcome.dataset.kind = '';
     outcome.textContent = '';
     const quote = sale.quote();
     const list = tenders();
-    if (!list || !quote) return;
+    if (!list || !quote) return false;
     const currency = sale.currency();
     const rate = quote.rate ?? sale.rate();
     let tendered = 0;
@@ -80,7 +98,7 @@ export function paymentDialog({ api, t, format }, sale) {
       const value = convert(p.amount, p.currency, currency, rate, 1);
       if (value === null) {
         error.show({ code: 'Validation', message: t('sale.noRate') });
-        return;
+        return false;
       }
       tendered += value;
     }
@@ -89,13 +107,16 @@ export function paymentDialog({ api, t, format }, sale) {
       const change = convert(tendered - quote.total, currency, changeCurrency.value, rate, sale.step());
       outcome.textContent = t('sale.changeDue', { amount: money(change ?? 0, changeCurrency.value) });
       outcome.dataset.kind = 'change';
-    } else if (customer) {
+      return true;
+    }
+    if (customer) {
       outcome.textContent = t('sale.debtWillOpen', { amount: money(quote.total - tendered, currency), name: customer.customer.name });
       outcome.dataset.kind = 'debt';
-    } else {
-      outcome.textContent = t('sale.stillDue', { amount: money(quote.total - tendered, currency) });
-      outcome.dataset.kind = 'short';
+      return true;
     }
+    outcome.textContent = t('sale.stillDue', { amount: money(quote.total - tendered, currency) });
+    outcome.dataset.kind = 'short';
+    return false;
   }
 
   iqd.addEventListener('input', preview);
@@ -112,9 +133,11 @@ export function paymentDialog({ api, t, format }, sale) {
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (busy || !ready) return;
     const list = tenders();
     if (!list) return;
-    confirm.disabled = true;
+    busy = true;
+    drawConfirm();
     try {
       const customerName = sale.customer()?.customer?.name ?? null;
       const approval = approvalBox.hidden ? null : { name: approverName.value, pin: approverPin.value };
@@ -134,7 +157,8 @@ export function paymentDialog({ api, t, format }, sale) {
         approverPin.focus();
       }
     } finally {
-      confirm.disabled = false;
+      busy = false;
+      drawConfirm();
     }
   });
 
@@ -154,9 +178,8 @@ export function paymentDialog({ api, t, format }, sale) {
       const [otherCurrency, otherAmount] = quote.otherTotal ?? [other(currency), null];
       otherText.textContent = otherAmount === null ? '—' : money(otherAmount, otherCurrency);
       customerLine.textContent = customer ? t('sale.payCustomer', { name: customer.customer.name }) : t('sale.payNoCustomer');
-      outcome.textContent = '';
-      outcome.dataset.kind = '';
       el.showModal();
+      preview();
       tenderFor(currency).focus();
     },
   };

@@ -24,6 +24,41 @@ pub(crate) struct InvoiceView {
     item_names: BTreeMap<String, String>,
 }
 
+/// Installation setting: the cart being rung up on this till, as the Sale
+/// screen left it (JSON it alone reads). Kept in the till's database rather
+/// than the webview's storage so it survives a restart, belongs to this data
+/// directory (not to every shop the webview ever opened) and is never in a
+/// backup, like the till's store.
+const SALE_DRAFT: &str = "till.sale_draft";
+/// A cart of a few hundred lines fits many times over.
+const SALE_DRAFT_MAX: usize = 256 * 1024;
+
+/// The cart this till left unfinished, if any.
+#[tauri::command]
+pub(crate) async fn sale_draft(state: State<'_, AppState>) -> Result<Option<serde_json::Value>, UiError> {
+    as_user(&state, move |store, _| {
+        // A draft that no longer parses is dropped, not an error at the till.
+        Ok(store
+            .setting(SALE_DRAFT)?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .filter(|v: &serde_json::Value| !v.is_null()))
+    })
+    .await
+}
+
+/// Keeps (or, with `null`, forgets) the cart of this till.
+#[tauri::command]
+pub(crate) async fn set_sale_draft(state: State<'_, AppState>, draft: serde_json::Value) -> Result<(), UiError> {
+    let text = draft.to_string();
+    if text.len() > SALE_DRAFT_MAX {
+        return Err(UiError::new(
+            crate::error::Code::Validation,
+            format!("the cart is too large to keep ({} bytes)", text.len()),
+        ));
+    }
+    as_user(&state, move |store, _| store.set_setting(SALE_DRAFT, &text)).await
+}
+
 /// Prices a cart without writing anything.
 #[tauri::command]
 pub(crate) async fn quote_sale(state: State<'_, AppState>, input: SaleInput) -> Result<Quote, UiError> {

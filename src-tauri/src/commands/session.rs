@@ -20,6 +20,9 @@ use crate::{backup, AppState};
 const TILL_STORE: &str = "till.store_id";
 /// Installation setting: `en` or `ar`.
 const LANGUAGE: &str = "ui.language";
+/// Installation setting: the name of who signed in last on this till, which
+/// the sign-in form preselects (nobody before the first sign-in).
+const LAST_USER: &str = "till.last_user";
 /// Event sent when the session changed (sign-in, store, rate); payload [`SessionDto`].
 pub(crate) const CHANGED: &str = "session-changed";
 
@@ -55,6 +58,7 @@ pub(crate) struct SessionDto {
     rates: Rates,
     settings: ShopSettings,
     language: String,
+    last_user: Option<String>,
 }
 
 impl AppState {
@@ -120,6 +124,7 @@ fn session_of(store: &Store, who: Option<&SignedIn>) -> sonic_core::Result<Sessi
         },
         settings: settings::shop_settings(store)?,
         language: store.setting(LANGUAGE)?.unwrap_or_else(|| "en".into()),
+        last_user: store.setting(LAST_USER)?,
     })
 }
 
@@ -224,7 +229,9 @@ pub(crate) async fn user_names(state: State<'_, AppState>) -> Result<Vec<UserNam
 #[tauri::command]
 pub(crate) async fn sign_in(state: State<'_, AppState>, name: String, pin: String) -> Result<SessionDto, UiError> {
     let actor = with_store(&state, move |store| {
-        security::sign_in(store, &name, &pin, chrono::Utc::now())
+        let actor = security::sign_in(store, &name, &pin, chrono::Utc::now())?;
+        store.set_setting(LAST_USER, &actor.name)?;
+        Ok(actor)
     })
     .await?;
     tracing::info!(user = %actor.name, "signed in");

@@ -14,16 +14,30 @@ import { onSubmit, moneyOr } from '../form.js';
 import { customerInput, owedText } from '../customer.js';
 
 const CURRENCIES = ['IQD', 'USD'];
+// Every new sale starts in the shop's currency: dinars, unless the shop's
+// settings name another.
+const SHOP_CURRENCY = 'IQD';
+
+// The kept cart's writes, one after another (two calls in flight could land
+// out of order), and awaited by the next Sale screen before it reads the cart.
+let draftSaved = Promise.resolve();
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
   const step = () => ctx.session?.settings?.iqdStep ?? 250;
   const rate = () => ctx.session?.rates?.iqdPerUsd ?? null;
+  const shopCurrency = () => (CURRENCIES.includes(ctx.session?.settings?.defaultCurrency) ? ctx.session.settings.defaultCurrency : SHOP_CURRENCY);
+  // A store that does not allow negative stock refuses a line above what it holds.
+  const negativeAllowed = () => Boolean(ctx.session?.store?.allowNegativeStock);
   const money = format.money;
+  const saveDraft = (draft) => {
+    draftSaved = draftSaved.catch(() => {}).then(() => api.setSaleDraft(draft));
+    return draftSaved;
+  };
 
   // ---- state ----
   let lines = []; // { item, stock, qty, discount, row, qtyInput, discountInput, totalCell, error }
-  let currency = 'IQD';
+  let currency = shopCurrency();
   let invoiceDiscount = 0;
   let customer = null; // { customer, balance }
   let quote = null;
@@ -135,6 +149,8 @@ export function mount(root, ctx) {
     step,
     input: saleInput,
     sold(result, customerName) {
+      // The cart is sold: it is no longer kept for this till.
+      saveDraft(null).catch(() => {});
       showReceipt(result, customerName);
       status.set(t('sale.done', { number: result.invoice.number }), 'ok');
       recentPager.first().catch((err) => recentError.show(err));
@@ -243,17 +259,41 @@ export function mount(root, ctx) {
   }
 
   // ---- cart ----
-  function addItem({ item, stock }) {
+  // Whether `qty` of the line's item may be sold from this store: above the
+  // stock it is refused (the message says how many there are), or, where the
+  // store allows negative stock, shown as a warning on the line.
+  function stockAllows(item, stock, qty) {
+    if (stock === undefined || stock === null || qty <= stock) return true;
+    const vars = { name: item.name, qty: format.count(qty), stock: format.count(Math.max(stock, 0)) };
+    if (negativeAllowed()) {
+      status.set(t('sale.stockShortWarn', vars), 'warn');
+      return true;
+    }
+    cartError.show({ code: 'Validation', message: t('sale.stockShort', vars) });
+    return false;
+  }
+
+  function drawStockWarning(line) {
+    const short = line.stock !== undefined && line.stock !== null && line.qty > line.stock;
+    line.stockBadge.hidden = !short;
+    line.stockBadge.textContent = short ? t('sale.stockLeft', { stock: format.count(Math.max(line.stock, 0)) }) : '';
+  }
+
+  function addItem({ item, stock }, { qty = 1, discount = 0, restoring = false } = {}) {
     cartError.clear();
     const id = String(item.id);
     const existing = lines.find((l) => String(l.item.id) === id);
     if (existing) {
+      if (!stockAllows(item, existing.stock, existing.qty + 1)) return;
       existing.qty += 1;
       existing.qtyInput.value = String(existing.qty);
+      drawStockWarning(existing);
     } else {
-      const line = { item, stock, qty: 1, discount: 0 };
-      line.qtyInput = node('input', { class: 'sale-qty-input', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-line-qty', value: '1', 'aria-label': t('sale.qtyOf', { name: item.name }) });
-      line.discountInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-line-discount', value: '', placeholder: '0', 'aria-label': t('sale.discountOf', { name: item.name }) });
+      if (!restoring && !stockAllows(item, stock, qty)) return;
+      const line = { item, stock, qty, discount };
+      line.qtyInput = node('input', { class: 'sale-qty-input', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'sale-line-qty', value: String(qty), 'aria-label': t('sale.qtyOf', { name: item.name }) });
+      line.discountInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-line-discount', value: discount ? format.moneyInput(discount, currency) : '', placeholder: '0', 'aria-label': t('sale.discountOf', { name: item.name }) });
+      line.stockBadge = node('span', { class: 'badge badge--warn', 'data-testid': 'sale-line-stock', hidden: true });
       line.priceInput = node('input', { class: 'sale-money-input', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'sale-line-unit', value: '', 'aria-label': t('sale.priceOf', { name: item.name, currency }) });
       line.totalCell = node('td', { class: 'num', 'data-testid': 'sale-line-total' }, '—');
       // A price typed for one unit, in the invoice currency, is sold as a
@@ -287,7 +327,12 @@ export function mount(root, ctx) {
           return;
         }
         cartError.clear();
+        if (!stockAllows(item, line.stock, qty)) {
+          line.qtyInput.value = String(line.qty);
+          return;
+        }
         line.qty = qty;
+        drawStockWarning(line);
         refreshQuote();
       });
       line.discountInput.addEventListener('change', () => {
@@ -304,7 +349,8 @@ export function mount(root, ctx) {
       const remove = node('button', { type: 'button', class: 'button button--small', 'data-testid': 'sale-line-remove', 'aria-label': t('sale.removeOf', { name: item.name }), onclick: () => removeLine(line) }, '×');
       line.row = node('tr', { 'data-testid': 'sale-line', 'data-item-id': id },
         node('th', { scope: 'row', 'data-testid': 'sale-line-name' }, item.name,
-          stock !== undefined && stock !== null && stock < 1 ? node('span', { class: 'badge badge--warn' }, t('sale.noStock')) : null),
+          stock !== undefined && stock !== null && stock < 1 ? node('span', { class: 'badge badge--warn' }, t('sale.noStock')) : null,
+          line.stockBadge),
         node('td', { class: 'num' }, line.qtyInput),
         node('td', { class: 'num' }, line.priceInput,
           node('div', { class: 'small muted', 'data-testid': 'sale-line-price' }, t('sale.listPrice', { price: money(item.price ?? 0, item.currency ?? 'IQD') }))),
@@ -324,6 +370,7 @@ export function mount(root, ctx) {
       }
       lines.push(line);
       cartBody.append(line.row);
+      drawStockWarning(line);
     }
     refreshQuote();
   }
@@ -383,7 +430,45 @@ export function mount(root, ctx) {
 
   function refreshQuote() {
     quoting = priceCart();
+    keepDraft();
     return quoting;
+  }
+
+  // ---- the cart kept for this till (Rust keeps it in the till's database) ----
+  // It lives until it is sold or cleared: leaving the screen, signing out or
+  // closing the app keeps it.
+  let draftLoaded = false;
+  function keepDraft() {
+    if (!draftLoaded) return;
+    const draft = lines.length === 0 ? null : {
+      currency,
+      discount: invoiceDiscount,
+      customer,
+      lines: lines.map((l) => ({ item: l.item, stock: l.stock, qty: l.qty, discount: l.discount })),
+    };
+    saveDraft(draft).catch((err) => cartError.show(err));
+  }
+
+  async function restoreDraft() {
+    try {
+      await draftSaved.catch(() => {});
+      const draft = await api.saleDraft();
+      if (draft && Array.isArray(draft.lines) && lines.length === 0) {
+        if (CURRENCIES.includes(draft.currency)) currency = draft.currency;
+        invoiceDiscount = Number(draft.discount) || 0;
+        discountInput.value = invoiceDiscount ? format.moneyInput(invoiceDiscount, currency) : '';
+        customer = draft.customer ?? null;
+        drawCustomer();
+        drawCurrency();
+        for (const l of draft.lines) {
+          if (l?.item?.id !== undefined) addItem({ item: l.item, stock: l.stock }, { qty: Number(l.qty) || 1, discount: Number(l.discount) || 0, restoring: true });
+        }
+      }
+    } catch (err) {
+      cartError.show(err);
+    } finally {
+      draftLoaded = true;
+    }
   }
 
   async function priceCart() {
@@ -568,6 +653,9 @@ export function mount(root, ctx) {
     drawCustomer();
     invoiceDiscount = 0;
     discountInput.value = '';
+    currency = shopCurrency();
+    drawCurrency();
+    saveDraft(null).catch((err) => cartError.show(err));
     quote = null;
     quoteSeq++;
     clearSearch();
@@ -595,6 +683,7 @@ export function mount(root, ctx) {
   // ---- start ----
   drawCurrency();
   drawTotals();
+  restoreDraft();
   recentPager.first().catch((err) => recentError.show(err));
   scan.focus();
 
@@ -610,6 +699,14 @@ export function mount(root, ctx) {
       delete document.body.dataset.print;
     },
     onKey(e) {
+      // What is typed while a sale's receipt shows (the next customer's
+      // scan) starts the next sale and goes into its scan box.
+      const typed = e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
+      if (typed && !receiptView.hidden && backButton.hidden && !openDialog()) {
+        newSale();
+        scan.value += e.key;
+        return true;
+      }
       if (e.key === 'F4') {
         if (!openDialog()) openPay();
         return true;

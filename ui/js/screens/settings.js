@@ -5,11 +5,28 @@
 import { node, field, errorBox } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { backupSettingsCard } from './settings-backup.js';
+import { confirmDialog } from '../confirm.js';
+import { convert } from '../rate.js';
 
 // The two rates: IQD per 1 USD for sales and returns, and the transfer rate.
 const RATE_KINDS = ['iqdPerUsd', 'iqdRate'];
 const ROLES = ['cashier', 'manager', 'owner'];
 const HISTORY_LIMIT = 10;
+// A new rate further than this from the current one (a 13150 typed for
+// 1315) is asked about first, with an example price at both rates.
+const RATE_CONFIRM_PERCENT = 10n;
+const EXAMPLE_CENTS = 10_000;
+
+// Whether decimal strings `a` (current) and `b` are more than
+// RATE_CONFIRM_PERCENT apart, in exact integer arithmetic.
+function farApart(a, b) {
+  const places = (x) => x.split('.')[1]?.length ?? 0;
+  const d = Math.max(places(a), places(b));
+  const scaled = (x) => BigInt(x.replace('.', '') + '0'.repeat(d - places(x)));
+  const [from, to] = [scaled(a), scaled(b)];
+  const diff = from > to ? from - to : to - from;
+  return diff * 100n > from * RATE_CONFIRM_PERCENT;
+}
 
 // Digits a user may type in Arabic (٠١٢…) as plain digits.
 function latinDigits(text) {
@@ -50,6 +67,11 @@ export function mount(root, ctx) {
       const form = node('form', { class: 'row' },
         node('div', { class: 'grow' }, field(t(`settings.rateNew.${kind}`), input, t(`settings.rateHint.${kind}`))),
         save);
+      const saved = async (rate) => {
+        input.value = '';
+        status.set(t('settings.rateSaved', { rate: rateText(rate) }), 'ok');
+        await Promise.all([ctx.refreshSession().then(drawRates), loadHistory(kind)]);
+      };
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         error.clear();
@@ -59,12 +81,15 @@ export function mount(root, ctx) {
           input.focus();
           return;
         }
+        const old = ctx.session?.rates?.[kind] ?? null;
+        if (old && farApart(String(old), rate)) {
+          rateConfirm.open({ kind, old: String(old), rate, saved });
+          return;
+        }
         save.disabled = true;
         try {
           await api.setRate(kind, rate);
-          input.value = '';
-          status.set(t('settings.rateSaved', { rate: rateText(rate) }), 'ok');
-          await Promise.all([ctx.refreshSession().then(drawRates), loadHistory(kind)]);
+          await saved(rate);
         } catch (err) {
           error.show(err);
         } finally {
@@ -109,6 +134,25 @@ export function mount(root, ctx) {
         history.replaceChildren(node('li', { class: 'inline-error' }, `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`));
       }
     }
+
+    // Old and new rate, and what a $100.00 item costs at each.
+    const step = () => ctx.session?.settings?.iqdStep ?? 250;
+    const rateConfirm = confirmDialog(t, {
+      testid: 'settings-rate-confirm',
+      title: t('settings.rateConfirmTitle'),
+      confirm: t('settings.rateConfirm'),
+      confirmClass: 'button--primary',
+      describe: ({ old, rate }) => t('settings.rateConfirmWhat', {
+        old: rateText(old),
+        new: rateText(rate),
+        price: format.money(EXAMPLE_CENTS, 'USD'),
+        before: format.money(convert(EXAMPLE_CENTS, 'USD', 'IQD', old, step()), 'IQD'),
+        after: format.money(convert(EXAMPLE_CENTS, 'USD', 'IQD', rate, step()), 'IQD'),
+      }),
+      act: ({ kind, rate }) => api.setRate(kind, rate),
+      after: ({ rate, saved }) => saved(rate).catch((err) => status.error(err)),
+    });
+    card.append(rateConfirm.el);
 
     drawRates();
     for (const kind of RATE_KINDS) loadHistory(kind);

@@ -277,3 +277,55 @@ async fn a_wrong_pin_is_worded_in_the_shops_language_from_the_errors_values() ->
     );
     app.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_arabic_sale_screen_at_1280_by_720_has_no_overlapping_cards_and_no_letter_spacing() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    sonic_core::Store::open(&sonic_core::DataDir::at(dir.path()))?.set_setting("ui.language", "ar")?;
+    let app = App::launch(dir.path()).await?;
+    app.client.set_window_rect(0, 0, 1280, 720).await?;
+    app.sign_in(CASHIER.0, CASHIER.1).await?;
+    for barcode in [&shop.phone.barcode, &shop.cable.barcode, &shop.screen.barcode] {
+        scan(&app, barcode).await?;
+    }
+    wait_for_count(&app, "[data-testid='sale-line']", 3).await?;
+    const SCRIPT: &str = r#"
+        const cards = [...document.querySelectorAll("main[data-screen='sale'] [data-testid='sale-view'] .card")]
+            .map((el) => { const r = el.getBoundingClientRect(); return { name: el.className, l: r.left, r: r.right, t: r.top, b: r.bottom }; });
+        const clash = [];
+        for (let i = 0; i < cards.length; i++) for (let j = i + 1; j < cards.length; j++) {
+            const a = cards[i], b = cards[j];
+            if (a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5) clash.push(`${a.name} / ${b.name}`);
+        }
+        // What sticks out of its card (a wide cart table) counts as overlapping too.
+        for (const card of document.querySelectorAll("[data-testid='sale-view'] .card")) {
+            const r = card.getBoundingClientRect();
+            for (const inner of card.querySelectorAll('table')) {
+                const s = inner.getBoundingClientRect();
+                const shown = getComputedStyle(card).overflowX !== 'visible';
+                if (!shown && (s.left < r.left - 0.5 || s.right > r.right + 0.5)) clash.push(`table outside ${card.className}`);
+            }
+        }
+        const spaced = [...document.querySelectorAll('th, h2, h3, h4')]
+            .filter((el) => { const ls = getComputedStyle(el).letterSpacing; return ls !== 'normal' && parseFloat(ls) !== 0; })
+            .map((el) => el.textContent);
+        return { count: cards.length, clash, spaced, width: window.innerWidth };
+    "#;
+    let found = app.client.execute(SCRIPT, vec![]).await?;
+    assert!(
+        found["count"].as_u64().unwrap_or(0) >= 4,
+        "the Sale screen's cards are there: {found}"
+    );
+    assert_eq!(
+        found["clash"],
+        serde_json::json!([]),
+        "no card overlaps another: {found}"
+    );
+    assert_eq!(
+        found["spaced"],
+        serde_json::json!([]),
+        "no Arabic header is letter-spaced: {found}"
+    );
+    app.quit().await
+}

@@ -115,7 +115,7 @@ pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) 
 pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Progress)) -> Result<BackupInfo> {
     check_reason(reason)?;
     let dir = reader.data_dir().backups();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
+    sonic_platform::fs::create_dir_all_durable(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
     remove_stale_temp_files(&dir);
     let id = Uuid::now_v7();
     let created_at = Utc::now();

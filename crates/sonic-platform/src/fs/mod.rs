@@ -39,6 +39,20 @@ pub fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
     sys::durable_rename(from, to)
 }
 
+/// `create_dir_all`, returning only once the new folders' names are on disk,
+/// so a power cut cannot take back a folder that files were then synced
+/// into (their own `fsync`s do not cover the folder's entry in its parent).
+/// - Unix: each folder created is followed by an `fsync` of its parent.
+/// - Windows: `create_dir_all` alone; NTFS journals its metadata and refuses
+///   to open a folder as a file (see [`durable_rename`]).
+pub fn create_dir_all_durable(path: &Path) -> io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(path)?;
+    sys::sync_new_folders(path)
+}
+
 /// Writes all of `buf` into `file` at `offset`, like
 /// `std::os::unix::fs::FileExt::write_all_at`. On Windows the file's cursor
 /// moves (`seek_write`); on Unix it does not. Callers that mix this with

@@ -12,6 +12,19 @@ pub(super) fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
     File::open(parent)?.sync_all()
 }
 
+/// `fsync` of the parents of `path` up to the first one that existed before
+/// (its entry for the first new folder is what must reach the disk).
+/// Without knowing which were new, every ancestor is synced up to the root
+/// of the file system: a handful of folders, once per folder created.
+pub(super) fn sync_new_folders(path: &Path) -> io::Result<()> {
+    let mut dir = path;
+    while let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        File::open(parent)?.sync_all()?;
+        dir = parent;
+    }
+    Ok(())
+}
+
 pub(super) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
     file.write_all_at(buf, offset)
 }

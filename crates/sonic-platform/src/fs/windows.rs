@@ -38,6 +38,11 @@ pub(super) fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Nothing to do: NTFS journals folder creation (see `durable_rename`).
+pub(super) fn sync_new_folders(_path: &Path) -> io::Result<()> {
+    Ok(())
+}
+
 pub(super) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
     while !buf.is_empty() {
         match file.seek_write(buf, offset) {

@@ -21,6 +21,9 @@ pub enum Code {
     DiskFull,
     /// The database or a file could not be read or written.
     Storage,
+    /// The disk failed to save a change: the till takes no more sales
+    /// until Sonic POS is restarted (the message says so).
+    Stopped,
     /// The database is damaged; restore a backup.
     Damaged,
     /// The data was written by a newer Sonic POS.
@@ -121,6 +124,7 @@ impl From<sonic_core::Error> for UiError {
             "Validation" => Code::Validation,
             "NotFound" | "Ambiguous" => Code::NotFound,
             "DiskFull" => Code::DiskFull,
+            "Stopped" => Code::Stopped,
             "Damaged" => Code::Damaged,
             "SchemaTooNew" => Code::SchemaTooNew,
             "Rejected" => Code::Rejected,

@@ -28,6 +28,13 @@ pub enum Error {
     Sqlite(rusqlite::Error),
 
     #[error(
+        "the disk failed to save the last change ({detail}); to keep the shop's data safe Sonic POS takes no \
+         more sales until it is restarted. After the restart check the last invoice: that sale may or may not \
+         have been saved"
+    )]
+    Stopped { detail: String },
+
+    #[error(
         "the database {path} is damaged ({detail}); restore the newest good backup \
          (`sonic-pos-admin backups`, then `sonic-pos-admin restore ID`) into a fresh data directory"
     )]
@@ -144,6 +151,7 @@ impl Error {
             Error::Io { .. } => "Io",
             Error::DiskFull { .. } => "DiskFull",
             Error::Sqlite(_) => "Database",
+            Error::Stopped { .. } => "Stopped",
             Error::Damaged { .. } => "Damaged",
             Error::SchemaTooNew { .. } => "SchemaTooNew",
             Error::Rejected(_) => "Rejected",

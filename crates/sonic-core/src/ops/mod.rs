@@ -113,13 +113,18 @@ impl OpCtx {
 
 impl Store {
     /// Runs `f` in one immediate transaction and commits it.
+    /// A failed `fsync` stops the store ([`Store::stopped`]).
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        self.ensure_running()?;
+        let done = (|| {
+            let tx = self
+                .conn_mut()
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        done.map_err(|e| self.note_failure(e))
     }
 }
 

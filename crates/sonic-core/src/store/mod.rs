@@ -69,13 +69,17 @@ impl DataDir {
 pub struct Store {
     conn: Connection,
     dir: DataDir,
+    /// Set when the disk failed to `fsync` a commit: from then on this
+    /// store takes no change until it is reopened (see [`Store::stopped`]).
+    stopped: Option<String>,
 }
 
 impl Store {
     /// Opens the store in `dir`, creating the folder and the database if
     /// needed, and migrating the schema forward.
     pub fn open(dir: &DataDir) -> Result<Store> {
-        std::fs::create_dir_all(dir.root()).map_err(|e| Error::io("creating the data directory", dir.root(), e))?;
+        sonic_platform::fs::create_dir_all_durable(dir.root())
+            .map_err(|e| Error::io("creating the data directory", dir.root(), e))?;
         // What a killed import or restore left (its staging database).
         crate::snapshot::remove_stale_staging(dir.root());
         let path = dir.database();
@@ -85,7 +89,11 @@ impl Store {
         )
         .map_err(|e| damaged_or(&path, e))?;
         configure(&conn).map_err(|e| damaged_or(&path, e))?;
-        let mut store = Store { conn, dir: dir.clone() };
+        let mut store = Store {
+            conn,
+            dir: dir.clone(),
+            stopped: None,
+        };
         migrations::migrate(&mut store.conn).map_err(|e| match e {
             Error::Sqlite(e) => damaged_or(&path, e),
             other => other,
@@ -107,6 +115,38 @@ impl Store {
 
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// Why this store takes no more changes, if it stopped: the disk failed
+    /// to `fsync` a commit. As PostgreSQL does after a failed `fsync`, it
+    /// does not retry (Linux may already have dropped the unwritten data,
+    /// and a later `fsync` would report success without writing it); only a
+    /// reopen, which rereads what the file holds, makes it sell again.
+    pub fn stopped(&self) -> Option<&str> {
+        self.stopped.as_deref()
+    }
+
+    /// `Err(Stopped)` once a commit failed to reach the disk.
+    pub(crate) fn ensure_running(&self) -> Result<()> {
+        match &self.stopped {
+            Some(detail) => Err(Error::Stopped { detail: detail.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the store if `err` is a failed `fsync` (SQLite's
+    /// `SQLITE_IOERR_FSYNC` or `SQLITE_IOERR_DIR_FSYNC`) and returns the
+    /// error to report.
+    pub(crate) fn note_failure(&mut self, err: Error) -> Error {
+        if let Error::Sqlite(e) = &err {
+            if is_fsync_failure(e) {
+                let detail = e.to_string();
+                tracing::error!(%detail, "the disk failed to save a commit; the store stops until reopened");
+                self.stopped = Some(detail.clone());
+                return Error::Stopped { detail };
+            }
+        }
+        err
     }
 
     /// `PRAGMA quick_check`: `Ok` if SQLite finds the file sound.
@@ -259,7 +299,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "could not switch the database to WAL mode");
     }
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "synchronous", synchronous())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // 32 MiB of page cache (SQLite's default is 2 MiB): the B-tree interior
     // pages of a five-year shop stay in memory, so a sale on a big store
@@ -267,6 +307,28 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "cache_size", -32768)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
+}
+
+/// `FULL`. Debug builds (the tests) take `SONIC_TEST_SYNCHRONOUS=NORMAL`, a
+/// deliberate weakening that shows the power-cut tests of `sonic-faultfs`
+/// catch the loss; release builds never read it.
+fn synchronous() -> &'static str {
+    #[cfg(debug_assertions)]
+    if std::env::var("SONIC_TEST_SYNCHRONOUS").is_ok_and(|v| v.eq_ignore_ascii_case("NORMAL")) {
+        tracing::warn!("SONIC_TEST_SYNCHRONOUS=NORMAL: commits are not synced (a test of the power-cut tests)");
+        return "NORMAL";
+    }
+    "FULL"
+}
+
+/// A failed `fsync` (of the database, its WAL, or their folder).
+fn is_fsync_failure(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_IOERR_FSYNC
+                || e.extended_code == rusqlite::ffi::SQLITE_IOERR_DIR_FSYNC
+    )
 }
 
 fn check(conn: &Connection, pragma: &str, path: &Path) -> Result<()> {

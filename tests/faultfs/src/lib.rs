@@ -37,8 +37,8 @@
 
 use fuser::{
     AccessFlags, Config, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
-    KernelConfig, LockOwner, MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
-    ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
+    KernelConfig, LockOwner, MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
@@ -284,7 +284,11 @@ impl State {
     }
 
     fn alive(&self) -> Result<(), Errno> {
-        if self.dead { Err(Errno::EIO) } else { Ok(()) }
+        if self.dead {
+            Err(Errno::EIO)
+        } else {
+            Ok(())
+        }
     }
 
     /// The power cut: back to what is durable, and off.
@@ -494,7 +498,14 @@ impl State {
         }
     }
 
-    fn rename(&mut self, parent: u64, name: &OsStr, newparent: u64, newname: &OsStr, flags: RenameFlags) -> Result<(), Errno> {
+    fn rename(
+        &mut self,
+        parent: u64,
+        name: &OsStr,
+        newparent: u64,
+        newname: &OsStr,
+        flags: RenameFlags,
+    ) -> Result<(), Errno> {
         self.change()?;
         if flags.contains(RenameFlags::RENAME_EXCHANGE) || flags.contains(RenameFlags::RENAME_WHITEOUT) {
             return Err(Errno::EINVAL);
@@ -576,7 +587,9 @@ impl State {
                     std::fs::create_dir(&target)?;
                     self.save(*ino, &target)?;
                 }
-                Node::File { dur, .. } => std::fs::write(&target, dur.read(0, u32::try_from(dur.len).unwrap_or(u32::MAX)))?,
+                Node::File { dur, .. } => {
+                    std::fs::write(&target, dur.read(0, u32::try_from(dur.len).unwrap_or(u32::MAX)))?
+                }
             }
             std::fs::set_permissions(&target, std::fs::Permissions::from_mode(u32::from(inode.perm)))?;
         }
@@ -677,12 +690,23 @@ impl Filesystem for Fs {
         }
     }
 
-    fn mknod(&self, _req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, _rdev: u32, reply: ReplyEntry) {
+    fn mknod(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        _rdev: u32,
+        reply: ReplyEntry,
+    ) {
         if mode & 0o170000 != 0o100000 {
             return reply.error(Errno::EPERM);
         }
         let mut state = self.state();
-        let made = state.change().and_then(|()| state.add_entry(parent.0, name, Inode::file(perm(mode, umask), name)));
+        let made = state
+            .change()
+            .and_then(|()| state.add_entry(parent.0, name, Inode::file(perm(mode, umask), name)));
         match made {
             Ok(ino) => self.entry(&state, ino, reply),
             Err(e) => reply.error(e),
@@ -778,7 +802,10 @@ impl Filesystem for Fs {
 
     fn open(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         let state = self.state();
-        match state.alive().and_then(|()| state.inodes.get(&ino.0).map(|_| ()).ok_or(Errno::ENOENT)) {
+        match state
+            .alive()
+            .and_then(|()| state.inodes.get(&ino.0).map(|_| ()).ok_or(Errno::ENOENT))
+        {
             Ok(()) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e),
         }
@@ -858,7 +885,11 @@ impl Filesystem for Fs {
             (parent, FileType::Directory, "..".into()),
         ];
         for (name, child) in entries {
-            let kind = if state.is_dir(*child) { FileType::Directory } else { FileType::RegularFile };
+            let kind = if state.is_dir(*child) {
+                FileType::Directory
+            } else {
+                FileType::RegularFile
+            };
             all.push((*child, kind, name.clone()));
         }
         for (i, (child, kind, name)) in all.into_iter().enumerate().skip(offset as usize) {
@@ -886,9 +917,20 @@ impl Filesystem for Fs {
         reply.ok();
     }
 
-    fn create(&self, _req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, _flags: i32, reply: ReplyCreate) {
+    fn create(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        _flags: i32,
+        reply: ReplyCreate,
+    ) {
         let mut state = self.state();
-        let made = state.change().and_then(|()| state.add_entry(parent.0, name, Inode::file(perm(mode, umask), name)));
+        let made = state
+            .change()
+            .and_then(|()| state.add_entry(parent.0, name, Inode::file(perm(mode, umask), name)));
         match made.map(|ino| state.attr(ino)) {
             Ok(Some(attr)) => reply.created(&TTL, &attr, Generation(0), FileHandle(0), FopenFlags::empty()),
             Ok(None) => reply.error(Errno::ENOENT),
@@ -896,7 +938,16 @@ impl Filesystem for Fs {
         }
     }
 
-    fn fallocate(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, length: u64, mode: i32, reply: ReplyEmpty) {
+    fn fallocate(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        _fh: FileHandle,
+        offset: u64,
+        length: u64,
+        mode: i32,
+        reply: ReplyEmpty,
+    ) {
         if mode != 0 {
             return reply.error(Errno::EOPNOTSUPP);
         }
@@ -936,7 +987,10 @@ impl Control {
     pub fn reset_counters(&self) {
         let mut state = self.state();
         let cuts = state.counters.cuts;
-        state.counters = Counters { cuts, ..Counters::default() };
+        state.counters = Counters {
+            cuts,
+            ..Counters::default()
+        };
         state.faults = Faults::default();
     }
 
@@ -1020,7 +1074,10 @@ impl FaultFs {
 
     fn start(&mut self) -> io::Result<()> {
         let mut config = Config::default();
-        config.mount_options = vec![MountOption::FSName("sonic-faultfs".into()), MountOption::Subtype("faultfs".into())];
+        config.mount_options = vec![
+            MountOption::FSName("sonic-faultfs".into()),
+            MountOption::Subtype("faultfs".into()),
+        ];
         let session = fuser::spawn_mount(
             Fs {
                 state: Arc::clone(&self.state),
@@ -1099,7 +1156,11 @@ impl Drop for FaultFs {
 /// `fusermount3`); the tests say so and skip when not, unless
 /// `SONIC_REQUIRE_FUSE=1`.
 pub fn fuse_available() -> bool {
-    let ok = std::fs::OpenOptions::new().read(true).write(true).open("/dev/fuse").is_ok();
+    let ok = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/fuse")
+        .is_ok();
     if !ok && std::env::var("SONIC_REQUIRE_FUSE").is_ok_and(|v| v == "1") {
         panic!("SONIC_REQUIRE_FUSE=1 but /dev/fuse cannot be opened");
     }

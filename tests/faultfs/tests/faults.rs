@@ -70,7 +70,10 @@ fn after_the_cut_every_call_fails_until_restart() {
     assert_eq!(fs::metadata(&a).unwrap_err().raw_os_error(), Some(5));
     drop(f);
     m.fs.restart().unwrap();
-    assert!(read(&a).is_none(), "a created file whose folder was never synced is gone");
+    assert!(
+        read(&a).is_none(),
+        "a created file whose folder was never synced is gone"
+    );
     fs::write(root.join("b"), b"after").unwrap();
     assert_eq!(read(&root.join("b")).unwrap(), b"after");
 }
@@ -92,7 +95,10 @@ fn a_new_file_needs_its_folder_synced() {
     }
     m.fs.restart().unwrap();
     assert_eq!(read(&d.join("kept")).unwrap(), b"kept");
-    assert!(read(&d.join("lost")).is_none(), "a file fsynced but not its folder entry");
+    assert!(
+        read(&d.join("lost")).is_none(),
+        "a file fsynced but not its folder entry"
+    );
 }
 
 #[test]
@@ -128,7 +134,13 @@ fn a_failed_fsync_loses_its_data_even_after_a_later_fsync_succeeds() {
     let Some(mut m) = mount() else { return };
     let root = m.fs.path().to_path_buf();
     let a = root.join("a");
-    let mut f = OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&a).unwrap();
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&a)
+        .unwrap();
     f.write_all(&[b'A'; 8192]).unwrap();
     f.sync_all().unwrap();
     sync_dir(&root);
@@ -151,7 +163,11 @@ fn a_failed_fsync_loses_its_data_even_after_a_later_fsync_succeeds() {
     m.fs.restart().unwrap();
     let after = read(&a).unwrap();
     assert_eq!(after.len(), 8192);
-    assert_eq!(&after[..4096], &[b'A'; 4096][..], "the failed fsync's block never got written");
+    assert_eq!(
+        &after[..4096],
+        &[b'A'; 4096][..],
+        "the failed fsync's block never got written"
+    );
     assert_eq!(&after[4096..], &[b'C'; 4096][..], "the later fsync's block did");
 }
 

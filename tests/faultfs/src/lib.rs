@@ -322,9 +322,7 @@ impl State {
             };
             for &child in cur.values() {
                 *links.entry(child).or_default() += 1;
-                if reached.insert(child)
-                    && matches!(self.inodes.get(&child).map(|i| &i.node), Some(Node::Dir { .. }))
-                {
+                if reached.insert(child) && matches!(self.inodes.get(&child).map(|i| &i.node), Some(Node::Dir { .. })) {
                     parents.push((child, dir));
                     todo.push(child);
                 }

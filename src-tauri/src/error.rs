@@ -216,6 +216,12 @@ mod tests {
         let full: UiError =
             sonic_core::Error::io("writing", "/d/x", std::io::Error::from(std::io::ErrorKind::StorageFull)).into();
         assert_eq!(full.code, Code::DiskFull);
+        let stopped: UiError = sonic_core::Error::Stopped {
+            detail: "disk I/O error".into(),
+        }
+        .into();
+        assert_eq!(stopped.code, Code::Stopped);
+        assert!(stopped.message.contains("restarted"), "{}", stopped.message);
     }
 }
 
@@ -229,6 +235,7 @@ mod codes_have_text {
             Code::Validation
             | Code::NotFound
             | Code::DiskFull
+            | Code::Stopped
             | Code::Storage
             | Code::Damaged
             | Code::SchemaTooNew
@@ -258,6 +265,7 @@ mod codes_have_text {
             Code::Validation,
             Code::NotFound,
             Code::DiskFull,
+            Code::Stopped,
             Code::Storage,
             Code::Damaged,
             Code::SchemaTooNew,

@@ -545,6 +545,9 @@ impl Gen {
             let next = match status {
                 ServiceStatus::Received => ServiceStatus::Diagnosing,
                 ServiceStatus::Diagnosing if self.rng.random_bool(0.4) => ServiceStatus::WaitingForParts,
+                // Some customers give up: the part goes back to the store it
+                // came from (often not the ticket's: each step is in a random store).
+                ServiceStatus::WaitingForParts if self.rng.random_bool(0.2) => ServiceStatus::Cancelled,
                 ServiceStatus::Diagnosing | ServiceStatus::WaitingForParts => ServiceStatus::Ready,
                 _ => ServiceStatus::Delivered,
             };
@@ -565,7 +568,7 @@ impl Gen {
             } else {
                 attempt(tx, |c| service::advance_in(c, ctx, &id, next))?.is_some()
             };
-            if done && next != ServiceStatus::Delivered {
+            if done && !matches!(next, ServiceStatus::Delivered | ServiceStatus::Cancelled) {
                 tickets.push_back((id, next));
             }
         }
@@ -596,6 +599,28 @@ mod tests {
         );
         assert_eq!(da, db);
         assert_ne!(da, dc);
+    }
+
+    #[test]
+    fn a_generated_shop_passes_check_and_cancelled_parts_go_back_where_they_came_from() {
+        let (_tmp, store) = made(5);
+        assert_eq!(crate::ops::audit::audit(&store).unwrap(), Vec::<String>::new());
+        // The shop has cancelled tickets whose part came from another store.
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT body FROM services WHERE status = 'cancelled'")
+            .unwrap();
+        let tickets: Vec<crate::sections::ServiceTicket> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
+            .collect();
+        let elsewhere = tickets
+            .iter()
+            .filter(|t| t.parts.iter().any(|p| p.store_id.is_some() && p.store_id != t.store_id))
+            .count();
+        assert!(elsewhere > 0, "{} cancelled tickets, none with a part from another store", tickets.len());
+        assert!(crate::ops::books::cancelled_parts_off(store.conn()).unwrap().is_empty());
     }
 
     #[test]

@@ -262,6 +262,8 @@ fn replace_all(
         let id = entry.id.as_ref().map(RecordId::key);
         store::append_record(&tx, Table::Activity, id.as_deref(), &entry)?;
     }
+    // A backup from before a fix gets the same correction as a migrated database.
+    crate::ops::books::correct(&tx, "backup read in")?;
     tx.commit()?;
     Ok(())
 }

@@ -117,6 +117,34 @@ pub(crate) fn audit_in(conn: &Connection) -> Result<Vec<String>> {
         counter(conn, SectionKey::ReturnCounter)?,
     );
 
+    // Repair tickets and transfers: numbers unique, and while their counter
+    // exists, 1..=counter without gaps (before it, numbers were `count + 1`:
+    // only repeats are wrong there).
+    for kind in super::counters::Counted::ALL {
+        let mut numbers = Vec::new();
+        store::for_each_record(conn, kind.table(), |_, body| {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            if let Some(n) = v["number"].as_u64() {
+                numbers.push(n);
+            }
+            Ok(())
+        })?;
+        let what = match kind {
+            super::counters::Counted::Services => "repair ticket",
+            super::counters::Counted::Transfers => "transfer",
+        };
+        match super::counters::current(conn, kind)? {
+            Some(counter) => numbers_gapless(&mut problems, what, numbers, counter),
+            None => {
+                numbers.sort_unstable();
+                let dupes = numbers.windows(2).filter(|w| w[0] == w[1]).count();
+                if dupes > 0 {
+                    problems.push(format!("{what} numbers: {dupes} repeated"));
+                }
+            }
+        }
+    }
+
     // Stock never below zero where a store does not allow it.
     let mut allow_negative = HashSet::new();
     store::for_each_record(conn, Table::Stores, |_, body| {
@@ -143,6 +171,21 @@ pub(crate) fn audit_in(conn: &Connection) -> Result<Vec<String>> {
         if level < 0 {
             problems.push(format!("stock of {item} in {store_id} is {level}"));
         }
+    }
+
+    // A cancelled repair gives each part back to the store it came from:
+    // per item and store its movements come back to zero.
+    for off in super::books::cancelled_parts_off(conn)? {
+        let ticket = off
+            .ticket_number
+            .map_or_else(|| off.ticket_id.clone(), |n| format!("#{n}"));
+        let what = if off.net > 0 { "created" } else { "still missing" };
+        problems.push(format!(
+            "cancelled repair ticket {ticket}: {} unit(s) of {} {what} in store {} (its parts went back to the wrong store)",
+            off.net.abs(),
+            off.item_id,
+            off.store_id
+        ));
     }
 
     // Debts: never paid beyond what was owed.

@@ -13,8 +13,10 @@
 
 pub mod activity;
 pub mod audit;
+pub mod books;
 pub mod cash;
 pub mod catalog;
+pub mod counters;
 pub mod debt;
 pub mod rates;
 pub mod receipt;

@@ -64,7 +64,7 @@ pub(crate) fn open_ticket_in(tx: &Connection, ctx: &OpCtx, input: &TicketInput) 
         if input.estimate < 0 || input.deposit < 0 {
             return Err(Error::Invalid("estimate and deposit must not be negative".into()));
         }
-        let number: u64 = tx.query_row("SELECT count(*) + 1 FROM services", [], |r| r.get::<_, i64>(0))? as u64;
+        let number = super::counters::next(tx, super::counters::Counted::Services)?;
         let t = ServiceTicket {
             id: RecordId::Text(ctx.new_id("svc")),
             number: Some(number),
@@ -158,36 +158,76 @@ pub(crate) fn advance_in(tx: &Connection, ctx: &OpCtx, ticket_id: &str, to: Serv
     }
 }
 
-/// A cancelled repair gives back what it took: the parts go back into the
-/// stock of the store they came from, and the deposit is recorded as handed
-/// back (`depositReturned` on the ticket).
+/// A cancelled repair gives back what it took: each part goes back into the
+/// stock of the store it came from (told by the ticket's own stock
+/// movements, so parts recorded before `storeId` existed go back right too),
+/// and the deposit is recorded as handed back (`depositReturned` on the
+/// ticket).
 fn cancel_in(tx: &Connection, ctx: &OpCtx, t: &mut ServiceTicket) -> Result<()> {
     let ticket_id = t.id.key();
-    let store_id = t
-        .store_id
-        .as_ref()
-        .map(RecordId::key)
-        .unwrap_or_else(|| ctx.store_id.clone());
+    let mut items: Vec<String> = Vec::new();
     for part in &t.parts {
-        let item_id = part.item_id.key();
-        stock::apply(
-            tx,
-            ctx,
-            stock::Movement {
-                item_id: &item_id,
-                store_id: &store_id,
-                delta: part.qty,
-                reason: "service_part_return",
-                unit_cost: None,
-                reference: Some(ticket_id.clone()),
-            },
-        )?;
+        let item = part.item_id.key();
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    for item_id in &items {
+        let held = held_by_ticket(tx, &ticket_id, item_id)?;
+        if held.is_empty() {
+            // Parts written without a stock movement (the old POS): back to
+            // the store the part names, else the ticket's.
+            for part in t.parts.iter().filter(|p| &p.item_id.key() == item_id) {
+                let store_id = part
+                    .store_id
+                    .as_ref()
+                    .or(t.store_id.as_ref())
+                    .map(RecordId::key)
+                    .unwrap_or_else(|| ctx.store_id.clone());
+                give_back(tx, ctx, item_id, &store_id, part.qty, &ticket_id)?;
+            }
+        }
+        for (store_id, units) in held {
+            if units > 0 {
+                give_back(tx, ctx, item_id, &store_id, units, &ticket_id)?;
+            }
+        }
     }
     let deposit = t.deposit.unwrap_or(0);
     if deposit > 0 {
         t.extra.insert("depositReturned".into(), deposit.into());
     }
     Ok(())
+}
+
+fn give_back(tx: &Connection, ctx: &OpCtx, item_id: &str, store_id: &str, qty: i64, ticket_id: &str) -> Result<()> {
+    stock::apply(
+        tx,
+        ctx,
+        stock::Movement {
+            item_id,
+            store_id,
+            delta: qty,
+            reason: "service_part_return",
+            unit_cost: None,
+            reference: Some(ticket_id.to_string()),
+        },
+    )?;
+    Ok(())
+}
+
+/// The units of `item_id` the stock movements of a ticket still hold out of
+/// each store (taken minus given back), in the order the stores were first
+/// touched.
+fn held_by_ticket(tx: &Connection, ticket_id: &str, item_id: &str) -> Result<Vec<(String, i64)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT store_id, -sum(delta) FROM inventory
+         WHERE item_id = ?1 AND delta IS NOT NULL AND store_id IS NOT NULL
+           AND json_extract(body, '$.reference') = ?2
+         GROUP BY store_id ORDER BY min(seq)",
+    )?;
+    let rows = stmt.query_map(params![item_id, ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Takes a part out of stock for a ticket and records it, with its price,
@@ -224,6 +264,7 @@ pub(crate) fn use_part_in(
             item_id: item.id,
             qty,
             unit_price: item.price,
+            store_id: Some(RecordId::Text(ctx.store_id.clone())),
             extra: Extra::new(),
         });
         save(tx, Table::Services, &t)?;

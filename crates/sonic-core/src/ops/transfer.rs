@@ -44,7 +44,7 @@ pub(crate) fn record_transfer_in(tx: &Connection, ctx: &OpCtx, input: &TransferI
         }
         super::stock::require_store(tx, &ctx.store_id)?;
         let rate = current_rate(tx, SectionKey::IqdRate)?;
-        let number: u64 = tx.query_row("SELECT count(*) + 1 FROM transfers", [], |r| r.get::<_, i64>(0))? as u64;
+        let number = super::counters::next(tx, super::counters::Counted::Transfers)?;
         let t = Transfer {
             id: RecordId::Text(ctx.new_id("tr")),
             number: Some(number),

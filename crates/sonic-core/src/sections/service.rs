@@ -68,6 +68,11 @@ pub struct ServicePart {
     pub qty: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<i64>,
+    /// The store the part was taken from (where a cancellation puts it
+    /// back). Parts recorded before this field existed have none: their
+    /// store is that of their stock movement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<RecordId>,
     #[serde(flatten)]
     pub extra: Extra,
 }

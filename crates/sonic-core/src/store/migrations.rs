@@ -6,14 +6,27 @@
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
+/// One migration: SQL, or a step in Rust for what SQL cannot say (adding
+/// correcting records with their ids and an activity entry).
+enum Step {
+    Sql(&'static str),
+    Code(fn(&Connection) -> Result<()>),
+}
+
 /// The migrations, in order; schema version N is reached by running the first N.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_init.sql"),
-    include_str!("../../migrations/0002_outbox.sql"),
-    include_str!("../../migrations/0003_domain.sql"),
-    include_str!("../../migrations/0004_search_fold.sql"),
-    include_str!("../../migrations/0005_stock_levels.sql"),
+const MIGRATIONS: &[Step] = &[
+    Step::Sql(include_str!("../../migrations/0001_init.sql")),
+    Step::Sql(include_str!("../../migrations/0002_outbox.sql")),
+    Step::Sql(include_str!("../../migrations/0003_domain.sql")),
+    Step::Sql(include_str!("../../migrations/0004_search_fold.sql")),
+    Step::Sql(include_str!("../../migrations/0005_stock_levels.sql")),
+    // 0006: the parts of cancelled repairs back in the store they came from.
+    Step::Code(correct_cancelled_parts),
 ];
+
+fn correct_cancelled_parts(conn: &Connection) -> Result<()> {
+    crate::ops::books::correct(conn, "database upgraded to schema 6").map(drop)
+}
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -26,10 +39,13 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
             known: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
         let version = i as i64 + 1;
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match step {
+            Step::Sql(sql) => tx.execute_batch(sql)?,
+            Step::Code(f) => f(&tx)?,
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, "database schema migrated");

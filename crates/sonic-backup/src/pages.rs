@@ -20,37 +20,10 @@ pub use sonic_core::pages::{
     for_each_page, page_document, page_hash, Manifest, Page, Paged, SectionEntry, MANIFEST_VERSION, PAGE_RECORDS,
 };
 
-/// Writes `value` as canonical JSON: compact, object keys sorted (whatever
-/// order the parser kept them in), numbers and strings as serde_json writes
-/// them. This is the form the till stores records in.
+/// Writes `value` as canonical JSON ([`sonic_core::canonical`]): the form
+/// the till stores records in and the pages are hashed over.
 pub fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[key], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
+    sonic_core::canonical::write(value, out);
 }
 
 /// A page as the server returned it.
@@ -115,7 +88,7 @@ pub fn export_layout(backup_id: Uuid, manifest: &Manifest, meta_json: &str) -> R
                     if i > 0 {
                         section.text(",");
                     }
-                    section.text(&Value::String((*name).to_string()).to_string());
+                    section.text(&sonic_core::canonical::to_string(&Value::String((*name).to_string())));
                     section.text(":");
                     if parts.iter().any(|(n, _)| n == name) {
                         let hashes = entry.lists.get(*name).map(Vec::as_slice).unwrap_or(&[]);
@@ -146,7 +119,7 @@ pub fn export_layout(backup_id: Uuid, manifest: &Manifest, meta_json: &str) -> R
                 None => section.text("null"),
             },
         }
-        layout.text(&Value::String(key.as_str().to_string()).to_string());
+        layout.text(&sonic_core::canonical::to_string(&Value::String(key.as_str().to_string())));
         layout.text(":");
         layout.append(section);
         layout.text(",\n");

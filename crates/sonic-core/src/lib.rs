@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
+pub mod canonical;
 pub mod error;
 pub mod gen;
 mod identity;

@@ -86,6 +86,6 @@ pub(crate) fn next(conn: &Connection, kind: Counted) -> Result<u64> {
     if let Value::Object(c) = counters {
         c.insert(kind.name().into(), next.into());
     }
-    store::set_section_value(conn, SectionKey::ShopData, &Value::Object(members).to_string())?;
+    store::set_section_value(conn, SectionKey::ShopData, &crate::canonical::to_string(&Value::Object(members)))?;
     Ok(next)
 }

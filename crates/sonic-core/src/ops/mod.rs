@@ -166,9 +166,7 @@ pub(crate) fn save<T: Record>(conn: &Connection, table: Table, record: &T) -> Re
         .id()
         .map(RecordId::key)
         .ok_or_else(|| Error::Invalid("a record without id cannot be saved".into()))?;
-    let body = serde_json::to_value(record)
-        .map_err(|e| Error::Invalid(e.to_string()))?
-        .to_string();
+    let body = crate::canonical::to_string(&serde_json::to_value(record).map_err(|e| Error::Invalid(e.to_string()))?);
     let sql = format!("UPDATE {} SET body = ?1 WHERE id = ?2", table.sql_name());
     let n = conn.prepare_cached(&sql)?.execute([&body, &id])?;
     if n == 1 {

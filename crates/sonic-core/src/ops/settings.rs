@@ -169,7 +169,7 @@ pub fn set_shop_settings(store: &mut Store, ctx: &OpCtx, settings: &ShopSettings
         store::set_section_value(
             tx,
             SectionKey::ShopData,
-            &serde_json::Value::Object(members).to_string(),
+            &crate::canonical::to_string(&serde_json::Value::Object(members)),
         )?;
         super::log(
             tx,

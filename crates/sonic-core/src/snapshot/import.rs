@@ -403,7 +403,7 @@ impl Reader<'_> {
                     }
                 }
                 if !kept.is_empty() {
-                    self.values.insert(key, Value::Object(kept).to_string());
+                    self.values.insert(key, crate::canonical::to_string(&Value::Object(kept)));
                 }
                 Ok(())
             }
@@ -495,7 +495,7 @@ impl Reader<'_> {
             }
         };
         let id = valid.id.map(|id| id.key());
-        let body = record.to_string();
+        let body = crate::canonical::to_string(record);
         let staged = StagedRecord {
             id: id.as_deref(),
             body: &body,
@@ -675,7 +675,22 @@ impl Reader<'_> {
     }
 
     fn check_hashes(&mut self, meta: &Meta) -> Result<()> {
-        let digests = super::write_sections(&*self.staging.conn(), &mut std::io::sink())?;
+        let mut digests = super::write_sections(&*self.staging.conn(), &mut std::io::sink())?;
+        let differs = |digests: &BTreeMap<SectionKey, SectionDigest>| {
+            digests
+                .iter()
+                .any(|(key, d)| meta.sections.get(key.as_str()).is_some_and(|e| e.sha256 != d.sha256))
+        };
+        if meta.format_version < 2 && differs(&digests) {
+            // Format 1 hashed non-integer numbers as the serde_json of its
+            // build wrote them: the canonical form up to 1.0.153, `1e+16`
+            // from 1.0.154 on. Accept that form too for its files.
+            for (key, digest) in super::format1_digests(&self.staging.conn())? {
+                if meta.sections.get(key.as_str()).is_some_and(|e| e.sha256 == digest.sha256) {
+                    digests.insert(key, digest);
+                }
+            }
+        }
         let listed: BTreeMap<SectionKey, SectionDigest> = SectionKey::ALL
             .into_iter()
             .filter_map(|key| meta.sections.get(key.as_str()).map(|d| (key, d.clone())))

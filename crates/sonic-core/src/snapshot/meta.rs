@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 pub const FORMAT: &str = "sonic-backup";
 
 /// The version of the export format this build writes. Version 0 is the old
-/// POS's `exportAllDataToJSON()` file, which has no `_meta`.
-pub const FORMAT_VERSION: u32 = 1;
+/// POS's `exportAllDataToJSON()` file, which has no `_meta`. Version 2 hashes
+/// the canonical JSON of [`crate::canonical`]; version 1 hashed non-integer
+/// numbers as the serde_json of its build wrote them (still accepted).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A section's SHA-256 (hex, over its canonical JSON) and record count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

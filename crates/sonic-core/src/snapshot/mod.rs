@@ -81,6 +81,42 @@ impl Document {
 pub(crate) trait SectionSource {
     fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()>;
     fn value(&self, key: SectionKey) -> Result<Option<String>>;
+    /// The text of a kept member of an object section.
+    fn render(&self, value: &Value) -> String {
+        crate::canonical::to_string(value)
+    }
+}
+
+/// A staging database read as a format 1 file of serde_json 1.0.154 hashed
+/// it: records and kept members holding a non-integer number in that
+/// layout (see [`crate::canonical::to_string_format1`]).
+struct Format1Source<'a> {
+    conn: &'a Connection,
+}
+
+impl SectionSource for Format1Source<'_> {
+    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        store::for_each_record(self.conn, table, |_, body| {
+            let value: Value = serde_json::from_str(body).map_err(|e| Error::Invalid(e.to_string()))?;
+            if crate::canonical::has_float(&value) {
+                f(&crate::canonical::to_string_format1(&value))
+            } else {
+                f(body)
+            }
+        })
+    }
+    fn value(&self, key: SectionKey) -> Result<Option<String>> {
+        store::section_value(self.conn, key)
+    }
+    fn render(&self, value: &Value) -> String {
+        crate::canonical::to_string_format1(value)
+    }
+}
+
+/// The section digests of a staged format 1 file as serde_json 1.0.154
+/// computed them.
+pub(crate) fn format1_digests(conn: &Connection) -> Result<BTreeMap<SectionKey, SectionDigest>> {
+    write_sections(&Format1Source { conn }, std::io::sink())
 }
 
 impl SectionSource for Connection {
@@ -189,7 +225,7 @@ fn write_section<W: Write>(
                     Some((list, table)) => {
                         records += write_records(src, (key, list, *table), tee, on_record, pages.as_deref_mut())?;
                     }
-                    None => tee.both(extra[*name].to_string().as_bytes())?,
+                    None => tee.both(src.render(&extra[*name]).as_bytes())?,
                 }
             }
             tee.both(b"}")?;
@@ -260,7 +296,7 @@ fn write_records<W: Write>(
 }
 
 fn json_string(s: &str) -> String {
-    Value::String(s.to_string()).to_string()
+    crate::canonical::to_string(&Value::String(s.to_string()))
 }
 
 fn corrupt(key: SectionKey, e: serde_json::Error) -> Error {

@@ -22,10 +22,60 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(include_str!("../../migrations/0005_stock_levels.sql")),
     // 0006: the parts of cancelled repairs back in the store they came from.
     Step::Code(correct_cancelled_parts),
+    // 0007: bodies in the canonical JSON of `crate::canonical` (format 2).
+    Step::Code(recanonicalize),
 ];
 
 fn correct_cancelled_parts(conn: &Connection) -> Result<()> {
     crate::ops::books::correct(conn, "database upgraded to schema 6").map(drop)
+}
+
+/// Rewrites every stored body (and kept member of `sonic_shop_data`) whose
+/// text is not [`crate::canonical`]'s: before schema 7 they were written by
+/// the serde_json of the build, and 1.0.154 signs a positive exponent
+/// (`1e+16`, canonical `1e16`).
+/// The values stay the same; only their text changes, so the next backup
+/// (format 2) verifies wherever it is read.
+fn recanonicalize(conn: &Connection) -> Result<()> {
+    use crate::sections::{SectionKey, Table};
+    let mut rewritten = 0usize;
+    for table in Table::ALL {
+        let name = table.sql_name();
+        let mut changed = Vec::new();
+        {
+            // Only a digit followed by `.`, `e` or `E` can be a non-integer number.
+            let mut stmt = conn.prepare(&format!("SELECT seq, body FROM {name} WHERE body GLOB '*[0-9][.eE]*'"))?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (seq, body) = row?;
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(&body) else {
+                    continue;
+                };
+                if crate::canonical::has_float(&value) {
+                    let text = crate::canonical::to_string(&value);
+                    if text != body {
+                        changed.push((seq, text));
+                    }
+                }
+            }
+        }
+        for (seq, text) in &changed {
+            conn.execute(&format!("UPDATE {name} SET body = ?1 WHERE seq = ?2"), rusqlite::params![text, seq])?;
+        }
+        rewritten += changed.len();
+    }
+    if let Some(json) = super::records::section_value(conn, SectionKey::ShopData)? {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&json) {
+            let text = crate::canonical::to_string(&value);
+            if text != json {
+                super::records::set_section_value(conn, SectionKey::ShopData, &text)?;
+            }
+        }
+    }
+    if rewritten > 0 {
+        tracing::info!(rewritten, "record bodies rewritten in canonical JSON");
+    }
+    Ok(())
 }
 
 /// The schema version this build writes.

@@ -50,7 +50,7 @@ pub(crate) fn append_record<T: serde::Serialize>(
     record: &T,
 ) -> Result<()> {
     let value = serde_json::to_value(record).map_err(|e| crate::Error::Invalid(e.to_string()))?;
-    insert_record(conn, table, id, &value.to_string())
+    insert_record(conn, table, id, &crate::canonical::to_string(&value))
 }
 
 /// Empties every record table and every section value. Only ever called

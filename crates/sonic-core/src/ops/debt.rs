@@ -18,6 +18,13 @@ pub struct Balance {
 }
 
 impl Balance {
+    /// `amount` in `currency`, nothing in the other.
+    pub fn of(currency: Currency, amount: i64) -> Balance {
+        let mut b = Balance::default();
+        b.add(currency, amount);
+        b
+    }
+
     fn add(&mut self, currency: Currency, amount: i64) {
         match currency {
             Currency::Iqd => self.iqd += amount,
@@ -82,17 +89,43 @@ pub fn open_debts(store: &Store, page: Page) -> Result<Vec<Debt>> {
     rows.map(|b| super::parse(&b?, Table::Debts)).collect()
 }
 
-/// Refuses if `customer` would owe more than their credit limit (in IQD).
-pub(crate) fn check_credit(conn: &Connection, customer: &Customer, adding: i64, currency: Currency) -> Result<()> {
+/// **The credit-limit rule**, the one place it is stated and checked.
+///
+/// A customer's balance is what is left on all their debts, a USD debt
+/// valued in IQD at the current `sonic_iqd_per_usd` rate. A change that
+/// leaves the balance above the customer's `creditLimit` (IQD) is refused
+/// if it raises the balance: a sale on credit, a repair delivered with
+/// something unpaid, a debt opened by hand. A change that does not raise it
+/// is always allowed, even over the limit, so a customer can always pay
+/// down: a payment (in either currency, at whatever rate is current: it is
+/// credited at that rate and never beyond what is left, so it lowers what is
+/// owed in the debt's currency) and a return that reduces a debt. A rate
+/// change can carry a USD balance over the limit; it is not refused (the
+/// rate is the shop's), and the customer then gets no more credit until the
+/// balance is back under the limit. Without a rate, a customer with a limit
+/// who owes or would owe dollars cannot be valued, and more credit is
+/// refused (`RateNotSet`).
+///
+/// `change` is what the operation adds to the balance per currency (negative
+/// for what it takes off).
+pub(crate) fn check_credit(conn: &Connection, customer: &Customer, change: Balance) -> Result<()> {
     let Some(limit) = customer.credit_limit else {
         return Ok(());
     };
+    let before = balance_in(conn, &customer.id.key())?;
+    let after = Balance {
+        iqd: before.iqd + change.iqd,
+        usd: before.usd + change.usd,
+    };
     let rate = current_rate(conn, SectionKey::IqdPerUsd).ok();
-    let owed = balance_in(conn, &customer.id.key())?.in_iqd(rate);
-    let mut more = Balance::default();
-    more.add(currency, adding);
-    let would_owe = owed + more.in_iqd(rate);
-    if would_owe > limit {
+    let raises = change.iqd > 0 || change.usd > 0;
+    if rate.is_none() && raises && after.usd > 0 {
+        return Err(Error::RateNotSet {
+            key: SectionKey::IqdPerUsd,
+        });
+    }
+    let (owed, would_owe) = (before.in_iqd(rate), after.in_iqd(rate));
+    if would_owe > limit && would_owe > owed {
         return Err(Error::CreditLimit {
             customer: customer.name.clone(),
             limit,
@@ -114,7 +147,7 @@ pub(crate) fn open_in(
     source_id: Option<RecordId>,
 ) -> Result<Debt> {
     positive("debt amount", amount)?;
-    check_credit(tx, customer, amount, currency)?;
+    check_credit(tx, customer, Balance::of(currency, amount))?;
     let debt = Debt {
         id: RecordId::Text(ctx.new_id("debt")),
         customer_id: customer.id.clone(),
@@ -193,6 +226,11 @@ pub(crate) fn pay_in(tx: &Connection, ctx: &OpCtx, debt_id: &str, currency: Curr
             "the payment ({credited} {}) is more than what is left on the debt ({left} {}); take {left} {}",
             debt.currency, debt.currency, debt.currency
         )));
+    }
+    // The credit rule holds here too: a payment lowers what is owed in the
+    // debt's currency, so it passes at any rate, even over the limit.
+    if let Some(customer) = find::<Customer>(tx, Table::Customers, &debt.customer_id.key())? {
+        check_credit(tx, &customer, Balance::of(debt.currency, -credited))?;
     }
     debt.payments.push(DebtPayment {
         amount,

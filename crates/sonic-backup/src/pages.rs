@@ -119,7 +119,9 @@ pub fn export_layout(backup_id: Uuid, manifest: &Manifest, meta_json: &str) -> R
                 None => section.text("null"),
             },
         }
-        layout.text(&sonic_core::canonical::to_string(&Value::String(key.as_str().to_string())));
+        layout.text(&sonic_core::canonical::to_string(&Value::String(
+            key.as_str().to_string(),
+        )));
         layout.text(":");
         layout.append(section);
         layout.text(",\n");

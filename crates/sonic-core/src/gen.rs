@@ -619,7 +619,11 @@ mod tests {
             .iter()
             .filter(|t| t.parts.iter().any(|p| p.store_id.is_some() && p.store_id != t.store_id))
             .count();
-        assert!(elsewhere > 0, "{} cancelled tickets, none with a part from another store", tickets.len());
+        assert!(
+            elsewhere > 0,
+            "{} cancelled tickets, none with a part from another store",
+            tickets.len()
+        );
         assert!(crate::ops::books::cancelled_parts_off(store.conn()).unwrap().is_empty());
     }
 

@@ -55,7 +55,11 @@ fn level(store: &Store, item: &str, store_id: &str) -> i64 {
 #[test]
 fn a_cancelled_repair_puts_a_part_back_in_the_store_it_came_from() {
     let (shop, screen, _) = cancelled_with_part_from_another_store();
-    assert_eq!(level(&shop.store, &screen, &shop.main), 2, "Main gains nothing it never had");
+    assert_eq!(
+        level(&shop.store, &screen, &shop.main),
+        2,
+        "Main gains nothing it never had"
+    );
     assert_eq!(level(&shop.store, &screen, &shop.lenient), 1, "Kiosk has its part back");
     assert_eq!(audit(&shop.store).unwrap(), Vec::<String>::new());
 }
@@ -84,16 +88,29 @@ fn as_before_the_fix(shop: &Shop) {
 fn check_flags_the_old_wrong_state_and_the_migration_corrects_it_with_new_movements() {
     let (shop, screen, ticket) = cancelled_with_part_from_another_store();
     as_before_the_fix(&shop);
-    assert_eq!(level(&shop.store, &screen, &shop.main), 3, "the old bug: a unit made up in Main");
+    assert_eq!(
+        level(&shop.store, &screen, &shop.main),
+        3,
+        "the old bug: a unit made up in Main"
+    );
     assert_eq!(level(&shop.store, &screen, &shop.lenient), 0);
     let problems = audit(&shop.store).unwrap();
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems.iter().all(|p| p.contains("cancelled repair ticket #1")), "{problems:?}");
+    assert!(
+        problems.iter().all(|p| p.contains("cancelled repair ticket #1")),
+        "{problems:?}"
+    );
     let movements_before = shop.records("sonic_inventory_data");
 
     // A database of schema 5 is migrated when it is opened.
     let dir = DataDir::at(shop.tmp.path());
-    let Shop { store, main, lenient, tmp, .. } = shop;
+    let Shop {
+        store,
+        main,
+        lenient,
+        tmp,
+        ..
+    } = shop;
     drop(store);
     rusqlite::Connection::open(dir.database())
         .unwrap()
@@ -123,7 +140,9 @@ fn check_flags_the_old_wrong_state_and_the_migration_corrects_it_with_new_moveme
     );
     let added: Vec<_> = movements[movements_before.len()..].to_vec();
     assert_eq!(added.len(), 2, "{added:?}");
-    assert!(added.iter().all(|m| m["reason"] == "service_part_correction" && m["reference"] == ticket.as_str()));
+    assert!(added
+        .iter()
+        .all(|m| m["reason"] == "service_part_correction" && m["reference"] == ticket.as_str()));
     let log: Vec<_> = common::records_of(&export, "sonic_activity_data")
         .into_iter()
         .filter(|a| a["action"] == "stock_correction")
@@ -171,7 +190,10 @@ fn open_ticket(shop: &mut Shop, customer: &str) -> u64 {
         estimate: 10_000,
         deposit: 0,
     };
-    service::open_ticket(&mut shop.store, &ctx, &input).unwrap().number.unwrap()
+    service::open_ticket(&mut shop.store, &ctx, &input)
+        .unwrap()
+        .number
+        .unwrap()
 }
 
 fn transfer(shop: &mut Shop) -> u64 {
@@ -184,7 +206,10 @@ fn transfer(shop: &mut Shop) -> u64 {
         party: "Hassan".into(),
         phone: None,
     };
-    transfer::record_transfer(&mut shop.store, &ctx, &input).unwrap().number.unwrap()
+    transfer::record_transfer(&mut shop.store, &ctx, &input)
+        .unwrap()
+        .number
+        .unwrap()
 }
 
 fn numbers(shop: &Shop, key: &str) -> Vec<u64> {
@@ -231,7 +256,9 @@ fn tickets_and_transfers_after_a_restore_never_share_a_number() {
     let problems = audit(&shop.store).unwrap();
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
-        problems.iter().all(|p| p.contains("without gaps") && p.contains(" 0 repeated")),
+        problems
+            .iter()
+            .all(|p| p.contains("without gaps") && p.contains(" 0 repeated")),
         "only the gap the file left is reported, no repeat: {problems:?}"
     );
 }
@@ -244,10 +271,13 @@ fn check_reports_repeated_ticket_numbers() {
     open_ticket(&mut shop, &ali);
     assert_eq!(audit(&shop.store).unwrap(), Vec::<String>::new());
     let conn = rusqlite::Connection::open(DataDir::at(shop.tmp.path()).database()).unwrap();
-    conn.execute("UPDATE services SET body = json_set(body, '$.number', 1)", []).unwrap();
+    conn.execute("UPDATE services SET body = json_set(body, '$.number', 1)", [])
+        .unwrap();
     let problems = audit(&shop.store).unwrap();
     assert!(
-        problems.iter().any(|p| p.starts_with("repair ticket numbers") && p.contains("1 repeated")),
+        problems
+            .iter()
+            .any(|p| p.starts_with("repair ticket numbers") && p.contains("1 repeated")),
         "{problems:?}"
     );
 }

@@ -47,7 +47,13 @@ fn an_export_is_format_2_and_a_format_1_file_verifies_in_its_own_number_form() {
     let old = tmp.path().join("old.json");
     std::fs::write(&old, OLD_FILE).unwrap();
     let mut a = store(&tmp.path().join("a"));
-    restore::import(&mut a, &snapshot::read_file(&old).unwrap(), ImportMode::IntoEmpty, "old").unwrap();
+    restore::import(
+        &mut a,
+        &snapshot::read_file(&old).unwrap(),
+        ImportMode::IntoEmpty,
+        "old",
+    )
+    .unwrap();
     let v2 = tmp.path().join("v2.json");
     export(&a, &v2);
     let text = std::fs::read_to_string(&v2).unwrap();
@@ -101,7 +107,13 @@ fn schema_7_rewrites_a_body_stored_in_serde_json_form() {
     let old = tmp.path().join("old.json");
     std::fs::write(&old, OLD_FILE).unwrap();
     let mut a = store(tmp.path());
-    restore::import(&mut a, &snapshot::read_file(&old).unwrap(), ImportMode::IntoEmpty, "old").unwrap();
+    restore::import(
+        &mut a,
+        &snapshot::read_file(&old).unwrap(),
+        ImportMode::IntoEmpty,
+        "old",
+    )
+    .unwrap();
     let v2 = tmp.path().join("v2.json");
     export(&a, &v2);
     drop(a);

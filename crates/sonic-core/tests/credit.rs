@@ -15,7 +15,14 @@ use sonic_core::ops::{debt, OpCtx};
 use sonic_core::sections::{Currency, ServiceStatus};
 use sonic_core::Error;
 
-fn credit_sale(shop: &mut Shop, ctx: &OpCtx, customer: &str, item: &str, currency: Currency, paid: i64) -> Result<(), Error> {
+fn credit_sale(
+    shop: &mut Shop,
+    ctx: &OpCtx,
+    customer: &str,
+    item: &str,
+    currency: Currency,
+    paid: i64,
+) -> Result<(), Error> {
     let mut input = SaleInput::cash(&[(item, 1)], currency, paid);
     input.customer_id = Some(customer.to_string());
     if paid == 0 {

@@ -112,9 +112,7 @@ pub(crate) fn correct(conn: &Connection, why: &str) -> Result<usize> {
             extra: Extra::new(),
         };
         insert(conn, Table::ItemActivity, &entry)?;
-        let name = o
-            .ticket_number
-            .map_or_else(|| o.ticket_id.clone(), |n| format!("#{n}"));
+        let name = o.ticket_number.map_or_else(|| o.ticket_id.clone(), |n| format!("#{n}"));
         if !tickets.contains(&name) {
             tickets.push(name);
         }

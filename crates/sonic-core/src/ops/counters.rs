@@ -72,20 +72,26 @@ fn highest(conn: &Connection, kind: Counted) -> Result<u64> {
 /// Issues the next number of `kind`, inside the caller's transaction.
 pub(crate) fn next(conn: &Connection, kind: Counted) -> Result<u64> {
     let mut members = shop_data(conn)?;
-    let last = match members.get(MEMBER).and_then(|c| c.get(kind.name())).and_then(Value::as_u64) {
+    let last = match members
+        .get(MEMBER)
+        .and_then(|c| c.get(kind.name()))
+        .and_then(Value::as_u64)
+    {
         Some(n) => n,
         None => highest(conn, kind)?,
     };
     let next = last + 1;
-    let counters = members
-        .entry(MEMBER)
-        .or_insert_with(|| Value::Object(Map::new()));
+    let counters = members.entry(MEMBER).or_insert_with(|| Value::Object(Map::new()));
     if !counters.is_object() {
         *counters = Value::Object(Map::new());
     }
     if let Value::Object(c) = counters {
         c.insert(kind.name().into(), next.into());
     }
-    store::set_section_value(conn, SectionKey::ShopData, &crate::canonical::to_string(&Value::Object(members)))?;
+    store::set_section_value(
+        conn,
+        SectionKey::ShopData,
+        &crate::canonical::to_string(&Value::Object(members)),
+    )?;
     Ok(next)
 }

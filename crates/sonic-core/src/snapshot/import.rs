@@ -403,7 +403,8 @@ impl Reader<'_> {
                     }
                 }
                 if !kept.is_empty() {
-                    self.values.insert(key, crate::canonical::to_string(&Value::Object(kept)));
+                    self.values
+                        .insert(key, crate::canonical::to_string(&Value::Object(kept)));
                 }
                 Ok(())
             }
@@ -686,7 +687,11 @@ impl Reader<'_> {
             // build wrote them: the canonical form up to 1.0.153, `1e+16`
             // from 1.0.154 on. Accept that form too for its files.
             for (key, digest) in super::format1_digests(&self.staging.conn())? {
-                if meta.sections.get(key.as_str()).is_some_and(|e| e.sha256 == digest.sha256) {
+                if meta
+                    .sections
+                    .get(key.as_str())
+                    .is_some_and(|e| e.sha256 == digest.sha256)
+                {
                     digests.insert(key, digest);
                 }
             }

@@ -60,7 +60,10 @@ fn recanonicalize(conn: &Connection) -> Result<()> {
             }
         }
         for (seq, text) in &changed {
-            conn.execute(&format!("UPDATE {name} SET body = ?1 WHERE seq = ?2"), rusqlite::params![text, seq])?;
+            conn.execute(
+                &format!("UPDATE {name} SET body = ?1 WHERE seq = ?2"),
+                rusqlite::params![text, seq],
+            )?;
         }
         rewritten += changed.len();
     }

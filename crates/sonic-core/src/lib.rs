@@ -23,6 +23,7 @@
 //! - [`outbox`]: the queue of backups waiting to reach the backup server.
 //! - [`pages`]: how a backup is cut into content-addressed pages for the server.
 //! - [`restore`]: preview and replace-all from a file or a backup.
+//! - [`legacy`]: whole-section reads and merged writes for the old HTML POS.
 //! - [`gen`]: deterministic shop data for tests and benchmarks.
 
 #![forbid(unsafe_code)]
@@ -32,6 +33,7 @@ pub mod canonical;
 pub mod error;
 pub mod gen;
 mod identity;
+pub mod legacy;
 pub mod money;
 pub mod ops;
 pub mod outbox;

@@ -244,6 +244,18 @@ fn write_section<W: Write>(
     }
 }
 
+/// One section's canonical JSON, as it stands in an export file (a counter
+/// not set yet is `0`, a rate not set `null`).
+pub(crate) fn section_text(conn: &Connection, key: SectionKey) -> Result<String> {
+    let mut out = Counted { out: Vec::new(), at: 0 };
+    let mut tee = Tee {
+        out: &mut out,
+        hash: Sha256::new(),
+    };
+    write_section(conn, key, &mut tee, &mut || {}, None)?;
+    String::from_utf8(out.out).map_err(|e| Error::Invalid(format!("{key} is not UTF-8 text ({e})")))
+}
+
 /// The members of an object section in canonical order: every name, record
 /// lists and kept members alike, sorted. Whoever rebuilds a section's
 /// canonical JSON (the export here, the server pull) must use this order.

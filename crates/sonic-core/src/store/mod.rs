@@ -288,7 +288,8 @@ pub(crate) fn record_total(conn: &Connection) -> Result<u64> {
 }
 
 pub(crate) use records::{
-    append_record, clear_all, count as records_in, for_each_record, section_value, set_section_value,
+    append_record, clear_all, count as records_in, for_each_record, insert_record as records_insert, section_value,
+    set_section_value,
 };
 pub(crate) use settings::{get_setting, set_setting};
 

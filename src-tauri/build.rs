@@ -76,6 +76,9 @@ const COMMANDS: &[&str] = &[
     "restore",
     "export_now",
     "server_backups",
+    "old_pos",
+    "set_old_pos",
+    "open_old_pos",
 ];
 
 fn main() {

@@ -20,6 +20,7 @@ mod dto;
 mod error;
 mod export;
 mod instance;
+mod legacy;
 mod lifecycle;
 mod menu;
 mod recovery;
@@ -36,6 +37,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use sonic_core::{DataDir, Store};
+use tauri::Manager as _;
 
 /// Command line of the desktop app.
 #[derive(Debug, Parser)]
@@ -68,6 +70,12 @@ struct Args {
     /// screen's value, else 1800 (30 minutes).
     #[arg(long, env = "SONIC_BACKUP_INTERVAL", value_name = "SECONDS")]
     backup_interval: Option<u64>,
+
+    /// Also open the shop's old HTML POS from DIR (its home.html) in a
+    /// window of its own, on this store (legacy mode; see README "Running
+    /// your existing POS"). Without it, Settings › Old POS names the folder.
+    #[arg(long, value_name = "DIR")]
+    legacy: Option<PathBuf>,
 }
 
 /// What the commands, the menu and the close hook share.
@@ -226,8 +234,12 @@ fn start(args: Args) -> anyhow::Result<i32> {
     };
 
     let backup_interval = Duration::from_secs(state.backup_settings.interval_secs);
+    // A relative --legacy DIR is taken from where the app was started.
+    let legacy_dir = args.legacy.map(|dir| std::path::absolute(&dir).unwrap_or(dir));
     let app = tauri::Builder::default()
         .manage(state)
+        .manage(legacy::Legacy::new(legacy_dir))
+        .register_asynchronous_uri_scheme_protocol(legacy::SCHEME, legacy::handle)
         // Rust side only: the Backup screen's file chooser. No dialog
         // permission is granted to the webview (capabilities/default.json).
         .plugin(tauri_plugin_dialog::init())
@@ -236,6 +248,12 @@ fn start(args: Args) -> anyhow::Result<i32> {
             lifecycle::watch_session_end(app.handle());
             server::watch_status(app.handle());
             schedule::start(app.handle(), backup_interval);
+            if app.state::<legacy::Legacy>().from_flag() {
+                // A folder that cannot be served is logged; the till runs on.
+                if let Err(err) = legacy::open(app.handle()) {
+                    tracing::error!("--legacy: {}", err.message);
+                }
+            }
             Ok(())
         })
         .menu(menu::build)
@@ -308,6 +326,9 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::restore::restore,
             commands::restore::export_now,
             commands::restore::server_backups,
+            commands::legacy::old_pos,
+            commands::legacy::set_old_pos,
+            commands::legacy::open_old_pos,
         ])
         .build(tauri::generate_context!())
         .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;

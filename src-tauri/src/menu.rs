@@ -22,6 +22,7 @@ const MENU_EVENT: &str = "menu";
 
 pub(crate) const IMPORT: &str = "file/import";
 pub(crate) const EXPORT: &str = "file/export";
+pub(crate) const OLD_POS: &str = "file/old-pos";
 pub(crate) const QUIT: &str = "file/quit";
 pub(crate) const BACKUP_NOW: &str = "backup/backup-now";
 pub(crate) const RESTORE: &str = "backup/restore";
@@ -82,6 +83,7 @@ fn layout(platform: Platform) -> Layout {
     let mut file = vec![
         Item(IMPORT, "Import old backup…", None),
         Item(EXPORT, "Export…", Some("CmdOrCtrl+E")),
+        Item(OLD_POS, "Open old POS", None),
     ];
     let backup = vec![
         Item(BACKUP_NOW, "Backup Now", Some("CmdOrCtrl+B")),
@@ -178,6 +180,7 @@ pub(crate) fn handle_event(app: &AppHandle, event: MenuEvent) {
             });
         }
         QUIT => lifecycle::request_close(app),
+        OLD_POS => crate::legacy::open_from_menu(app),
         IMPORT | RESTORE | HISTORY | ABOUT => backup::emit(app, MENU_EVENT, id),
         other => tracing::warn!("menu item {other} has no action"),
     }
@@ -248,7 +251,7 @@ mod tests {
 
     #[test]
     fn every_platform_offers_every_action_once() {
-        let mut expected = vec![IMPORT, EXPORT, QUIT, BACKUP_NOW, RESTORE, HISTORY, ABOUT];
+        let mut expected = vec![IMPORT, EXPORT, OLD_POS, QUIT, BACKUP_NOW, RESTORE, HISTORY, ABOUT];
         expected.sort_unstable();
         for platform in [Platform::MacOs, Platform::Other] {
             let mut found = ids(&layout(platform));

@@ -10,6 +10,7 @@ mod backup_settings;
 mod dashboard;
 mod debts;
 mod first_day;
+mod legacy;
 mod lifecycle;
 mod package;
 mod recovery;

@@ -208,6 +208,14 @@ export const api = {
   activity: (filter = {}, page = FIRST_PAGE) => call('activity', { filter, page }),
   // → { today: Totals, openDebts: { iqd, usd }, readyServices, days: [{ day: 'YYYY-MM-DD', salesIqd, salesUsd, invoices }] × 30 }
   dashboard: () => call('dashboard', { utcOffsetMinutes: -new Date().getTimezoneOffset() }),
+
+  // ---- old POS (legacy mode) ----
+  // → { folder: string|null, fromFlag, open } (owner)
+  oldPos: () => call('old_pos'),
+  // folder: a full path holding home.html, or '' to turn it off (owner)
+  setOldPos: (folder) => call('set_old_pos', { folder }),
+  // opens the old POS's window, or brings it forward
+  openOldPos: () => call('open_old_pos'),
 };
 
 export const events = {
@@ -218,6 +226,8 @@ export const events = {
   serverStatus: 'server-status',
   exportFinished: 'export-finished',
   exportFailed: 'export-failed',
+  // UiError: the menu's Open old POS failed
+  legacyFailed: 'legacy-failed',
   menu: 'menu',
   // { task: 'backup'|'restore'|'import'|'export', step, done, total } — long work
   progress: 'progress',

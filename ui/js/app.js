@@ -45,7 +45,7 @@ const screens = [
 ];
 const allowed = (screen) => !screen.manager || (ctx.session?.user && ctx.session.user.role !== 'cashier');
 // Screens' own text, plus parts shared by screens.
-const NAMESPACES = [...screens.map((s) => s.id), 'settings-backup'];
+const NAMESPACES = [...screens.map((s) => s.id), 'settings-backup', 'settings-oldpos'];
 
 const el = (id) => document.getElementById(id);
 
@@ -266,6 +266,7 @@ async function listenToShell() {
   await on(events.backupFailed, (err) => status.error(new ApiError(err.code, err.message)));
   await on(events.exportFinished, (x) => status.set(t('status.exported', { file: x.file }), 'ok'));
   await on(events.exportFailed, (err) => status.error(new ApiError(err.code, err.message)));
+  await on(events.legacyFailed, (err) => status.error(new ApiError(err.code, err.message)));
   await on(events.progress, (p) => status.progress(p));
   await on(events.session, (s) => drawSession(s));
   await on(events.closing, () => {

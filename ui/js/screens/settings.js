@@ -7,6 +7,7 @@ import { screenHead } from '../screen.js';
 import { backupSettingsCard } from './settings-backup.js';
 import { confirmDialog } from '../confirm.js';
 import { convert } from '../rate.js';
+import { oldPosCard } from './settings-oldpos.js';
 
 // The two rates: IQD per 1 USD for sales and returns, and the transfer rate.
 const RATE_KINDS = ['iqdPerUsd', 'iqdRate'];
@@ -384,7 +385,8 @@ export function mount(root, ctx) {
       node('div', { class: 'settings__column' }, rates.card, usersCard()),
       node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(),
         // The backup server is the shop's key to its backups: the owner's alone (Rust refuses the others).
-        ctx.session?.user?.role === 'owner' ? backupSettingsCard(ctx) : null)));
+        ctx.session?.user?.role === 'owner' ? backupSettingsCard(ctx) : null,
+        ctx.session?.user?.role === 'owner' ? oldPosCard(ctx) : null)));
 
   // A rate changed elsewhere (another window, the admin tool) shows here too.
   listen(events.session, () => rates.drawRates());

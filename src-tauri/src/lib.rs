@@ -5,14 +5,16 @@
 //! the close hook and signals (`lifecycle`), the one backup path shared by
 //! all three (`backup`), scheduled backups (`schedule`), the backup server's
 //! pusher and status (`server`), one instance per data directory
-//! (`instance`), the wire types (`dto`) and the `{code, message}` error
-//! (`error`).
+//! (`instance`), the old HTML POS in legacy mode (`legacy`), the wire types
+//! (`dto`) and the `{code, message}` error (`error`).
 //!
 //! What does not: any business rule, SQL or file format. Each command is one
 //! `sonic-core` call run on a blocking thread; this crate only translates.
 //!
 //! **Architecture invariant:** the webview can reach nothing but the commands
-//! listed in `build.rs` and granted in `capabilities/default.json`.
+//! listed in `build.rs` and granted in `capabilities/default.json`; the old
+//! POS's window (`legacy`) is granted none and reaches the store only through
+//! its own protocol's bridge.
 
 mod backup;
 mod commands;

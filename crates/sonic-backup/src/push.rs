@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::pages;
 use crate::schema;
 use serde::Serialize;
+use sonic_core::page_store::{self, PageStore, StoredBackup};
 use sonic_core::pages::{Manifest, Page};
 use sonic_core::snapshot::{Document, Meta, PageIndex};
 use sonic_core::{outbox, DataDir, Store};
@@ -68,6 +69,13 @@ enum Source<'a> {
     /// A backup file and its page index: the hashes come from the index, and
     /// only the pages the server lacks are read from the file.
     Indexed { file: &'a Path, index: &'a PageIndex },
+    /// A manifest backup: the hashes come from its manifest, and the pages
+    /// the server lacks straight from the local page store, each checked
+    /// against its hash; the shop is not paged again.
+    Stored {
+        backups: &'a Path,
+        stored: &'a StoredBackup,
+    },
 }
 
 /// What a push sends besides the pages, however they were found.
@@ -88,6 +96,9 @@ struct Plan<'a> {
 /// between the two files), or with one that is damaged or does not match
 /// the file, the whole file is read and validated ([`push_backup`]).
 pub async fn push_file(remote: &mut Remote, file: &Path, backup_id: Uuid) -> Result<PushReport> {
+    if page_store::is_manifest(file) {
+        return push_stored(remote, file, backup_id).await;
+    }
     let path = file.to_path_buf();
     let index = blocking(move || Ok(PageIndex::read(&path, backup_id))).await?;
     match index {
@@ -101,6 +112,48 @@ pub async fn push_file(remote: &mut Remote, file: &Path, backup_id: Uuid) -> Res
     }
     let doc = read_backup(backup_id, file.to_path_buf()).await?;
     push_backup(remote, &doc).await
+}
+
+/// Pushes a manifest backup: the manifest says which pages it is made of,
+/// and only those the server lacks are read, from the local page store.
+async fn push_stored(remote: &mut Remote, file: &Path, backup_id: Uuid) -> Result<PushReport> {
+    let path = file.to_path_buf();
+    let local = move |e: sonic_core::Error| Error::LocalBackup {
+        backup_id,
+        detail: e.to_string(),
+    };
+    let stored = blocking(move || StoredBackup::read(&path).map_err(local)).await?;
+    if stored.backup_id != backup_id {
+        return Err(Error::LocalBackup {
+            backup_id,
+            detail: format!("its manifest is of backup {}", stored.backup_id),
+        });
+    }
+    let mut seen = HashSet::new();
+    let hashes: Vec<String> = stored
+        .manifest
+        .page_hashes()
+        .filter(|h| seen.insert(h.as_str()))
+        .cloned()
+        .collect();
+    let plan = Plan {
+        meta: &stored.meta,
+        backup_id,
+        manifest: stored.manifest.clone(),
+        hashes,
+        page_count: stored.manifest.page_hashes().count(),
+        bytes: i64::try_from(stored.page_bytes).unwrap_or(i64::MAX),
+    };
+    let backups = file.parent().unwrap_or(Path::new("."));
+    push_plan(
+        remote,
+        plan,
+        Source::Stored {
+            backups,
+            stored: &stored,
+        },
+    )
+    .await
 }
 
 /// Pushes a backup through its page index: no page is read from the file
@@ -204,7 +257,7 @@ async fn push_plan(remote: &mut Remote, plan: Plan<'_>, source: Source<'_>) -> R
         pages_total: hashes.len(),
         records_read: match source {
             Source::Staged(_) => meta.sections.values().map(|d| d.records).sum(),
-            Source::Indexed { .. } => 0,
+            Source::Indexed { .. } | Source::Stored { .. } => 0,
         },
         ..PushReport::default()
     };
@@ -350,6 +403,43 @@ fn spool_missing(
                 backup_id: index.backup_id,
                 detail: e.to_string(),
             })?;
+        }
+        Source::Stored { backups, stored } => {
+            let pages = PageStore::of(backups);
+            let mut json = Vec::new();
+            for (section, entry) in &stored.manifest.sections {
+                let named = std::iter::once(("", &entry.pages)).chain(entry.lists.iter().map(|(n, h)| (n.as_str(), h)));
+                for (list, hashes) in named {
+                    for hash in hashes {
+                        if !missing.remove(hash) {
+                            continue;
+                        }
+                        let local = |e: sonic_core::Error| Error::LocalBackup {
+                            backup_id: stored.backup_id,
+                            detail: e.to_string(),
+                        };
+                        let key = sonic_core::SectionKey::from_key(section);
+                        let name = key.and_then(|k| sonic_core::pages::list_name(k, list));
+                        let (Some(key), Some(list)) = (key, name) else {
+                            return Err(local(sonic_core::Error::Invalid(format!(
+                                "its manifest names no list {section}/{list}"
+                            ))));
+                        };
+                        pages.read_page(section, list, hash, &mut json).map_err(local)?;
+                        let text = String::from_utf8(std::mem::take(&mut json))
+                            .map_err(|_| local(sonic_core::Error::Invalid(format!("page {hash} is not text"))))?;
+                        let page = Page {
+                            hash: hash.clone(),
+                            section: key,
+                            list,
+                            records: page_store::count_records(&text),
+                            json: text,
+                        };
+                        report.records_read += page.records as u64;
+                        spool.add(&page, report)?;
+                    }
+                }
+            }
         }
     }
     let Spool { out, batches, .. } = spool;

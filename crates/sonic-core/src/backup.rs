@@ -1,12 +1,18 @@
-//! Local backup files: a consistent snapshot in the export format,
-//! zstd-compressed, in `<data dir>/backups/`, with retention.
+//! Local backups: a consistent snapshot in `<data dir>/backups/`, with
+//! retention.
 //!
-//! A backup file is written to a temporary name, flushed to disk, renamed
+//! A backup is a manifest and the content-addressed pages it needs that
+//! the folder lacks ([`crate::page_store`]): after one sale, a few pages.
+//! Backups of the earlier format (one `.json.zst` export file, with its
+//! `.pages` index beside it) still list, verify, restore and push.
+//!
+//! Every file is written to a temporary name, flushed to disk, renamed
 //! into place and the folder flushed, so a crash or a full disk never leaves
-//! a half-written backup under a backup's name. Each backup is also recorded
+//! a half-written file under a backup's name. Each backup is also recorded
 //! in the `local_backups` table so listing does not read every file.
 
 use crate::error::{Error, Result};
+use crate::page_store::{self, PageWriter, StoredBackup, MANIFEST_SUFFIX};
 use crate::pages::PageCutter;
 use crate::snapshot::{self, ExportInfo, PageIndex, Progress};
 use crate::store::{get_setting, set_setting, Readable, Reader, Store};
@@ -36,7 +42,8 @@ pub struct BackupInfo {
     pub file: PathBuf,
     pub created_at: DateTime<Utc>,
     pub reason: String,
-    /// Size of the compressed file in bytes.
+    /// Bytes this backup wrote: its manifest and the pages the folder
+    /// lacked (a backup of the earlier format: its compressed file).
     pub size: u64,
     pub snapshot_sha256: String,
     /// Records per section key.
@@ -107,11 +114,12 @@ pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) 
     Ok(info)
 }
 
-/// Writes a backup file of the snapshot `reader` takes when it starts, and
-/// returns what it holds; `progress` hears the records written of the
-/// total. Nothing is recorded yet: [`record_backup`] lists it, queues it for
-/// the server and applies the retention. This is the long part of a backup,
-/// and it takes neither the till's connection nor its lock.
+/// Writes a backup of the snapshot `reader` takes when it starts (a
+/// manifest and the pages the backups folder lacks), and returns what it
+/// holds; `progress` hears the records read of the total. Nothing is
+/// recorded yet: [`record_backup`] lists it, queues it for the server and
+/// applies the retention. This is the long part of a backup, and it takes
+/// neither the till's connection nor its lock.
 pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Progress)) -> Result<BackupInfo> {
     check_reason(reason)?;
     let dir = reader.data_dir().backups();
@@ -119,7 +127,55 @@ pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Prog
     remove_stale_temp_files(&dir);
     let id = Uuid::now_v7();
     let created_at = Utc::now();
-    let name = file_name(created_at, reason, id);
+    let final_path = dir.join(file_name(created_at, reason, id));
+    let info = ExportInfo {
+        reason: reason.to_string(),
+        backup_id: Some(id),
+    };
+    // Pages go into the page store as they are cut (the store's lock held
+    // shared, so retention removes none meanwhile); the manifest last.
+    let mut writer = PageWriter::open(&dir)?;
+    let mut cutter = PageCutter::handing_pages(|page| writer.put(&page));
+    let meta = snapshot::export_cutting(reader, &info, &mut std::io::sink(), progress, Some(&mut cutter))?;
+    let (manifest, _) = cutter.finish();
+    let pages_written = writer.pages_written;
+    let stored = StoredBackup {
+        backup_id: id,
+        meta,
+        manifest,
+        page_bytes: writer.page_bytes,
+    };
+    let size = writer.finish(&final_path, &stored)?;
+    tracing::debug!(backup_id = %id, pages_written, bytes = size, "backup pages and manifest written");
+    Ok(BackupInfo {
+        id,
+        file: final_path,
+        created_at,
+        reason: reason.to_string(),
+        size,
+        snapshot_sha256: stored.meta.snapshot_sha256.clone(),
+        counts: stored
+            .meta
+            .sections
+            .iter()
+            .map(|(k, d)| (k.clone(), d.records))
+            .collect(),
+    })
+}
+
+/// Writes a backup in the earlier format: one zstd-compressed export file
+/// with its page index beside it. Kept so that tests (and the bench) can
+/// make the backups an older Sonic POS left behind; the app writes
+/// manifests ([`write_backup`]).
+#[doc(hidden)]
+pub fn write_backup_file(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Progress)) -> Result<BackupInfo> {
+    check_reason(reason)?;
+    let dir = reader.data_dir().backups();
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
+    remove_stale_temp_files(&dir);
+    let id = Uuid::now_v7();
+    let created_at = Utc::now();
+    let name = file_name(created_at, reason, id).replace(MANIFEST_SUFFIX, FILE_SUFFIX);
     let final_path = dir.join(&name);
     let info = ExportInfo {
         reason: reason.to_string(),
@@ -173,20 +229,30 @@ pub fn record_backup(store: &Store, info: &BackupInfo, pending: PendingBackups) 
     Ok(())
 }
 
-/// A backup file's name: `sonic-<UTC time>-<reason>-<id>.json.zst`, so the
+/// The name ending of a backup of the earlier format (one export file).
+pub const FILE_SUFFIX: &str = ".json.zst";
+
+/// A backup's name: `sonic-<UTC time>-<reason>-<id>.manifest.zst`, so the
 /// names sort by time and say what they are without opening the file.
 fn file_name(created_at: DateTime<Utc>, reason: &str, id: Uuid) -> String {
     format!(
-        "sonic-{}-{reason}-{}.json.zst",
+        "sonic-{}-{reason}-{}{MANIFEST_SUFFIX}",
         created_at.format("%Y%m%d-%H%M%S"),
         id.simple()
     )
 }
 
-/// The time and reason a backup file's name carries (`file_name`'s
-/// inverse); `None` for a name this code did not make.
+/// A backup's name without its ending (manifest or export file).
+fn name_stem(name: &str) -> Option<&str> {
+    name.strip_suffix(MANIFEST_SUFFIX)
+        .or_else(|| name.strip_suffix(FILE_SUFFIX))
+}
+
+/// The time and reason a backup's name carries (`file_name`'s inverse,
+/// manifests and files of the earlier format alike); `None` for a name
+/// this code did not make.
 pub fn parse_file_name(name: &str) -> Option<(DateTime<Utc>, String)> {
-    let rest = name.strip_prefix("sonic-")?.strip_suffix(".json.zst")?;
+    let rest = name_stem(name.strip_prefix("sonic-")?)?;
     let (date, rest) = rest.split_once('-')?;
     let (time, rest) = rest.split_once('-')?;
     let (reason, _id) = rest.rsplit_once('-')?;
@@ -197,7 +263,7 @@ pub fn parse_file_name(name: &str) -> Option<(DateTime<Utc>, String)> {
 /// The backup id a backup file's name carries (`file_name`); `None` for a
 /// name this code did not make.
 pub fn parse_file_id(name: &str) -> Option<Uuid> {
-    let rest = name.strip_prefix("sonic-")?.strip_suffix(".json.zst")?;
+    let rest = name_stem(name.strip_prefix("sonic-")?)?;
     let (_, id) = rest.rsplit_once('-')?;
     Uuid::parse_str(id).ok()
 }
@@ -270,7 +336,7 @@ pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut BufWriter<File>)
 /// Removes temporary files left by a backup or export whose process died
 /// (killed, power cut) before it could rename them into place. The writer's
 /// process id is in the name; a file is stale when that process is gone.
-fn remove_stale_temp_files(dir: &Path) {
+pub(crate) fn remove_stale_temp_files(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.filter_map(|e| e.ok()) {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -414,6 +480,7 @@ pub fn apply_retention_with(
     let all = list_backups(store)?; // newest first
     let keep = kept(&all, retention, now);
     let mut removed = Vec::new();
+    let mut manifests_removed = false;
     for backup in all {
         if keep.contains(&backup.id)
             || (pending == PendingBackups::Keep && crate::outbox::is_pending(store.conn(), backup.id)?)
@@ -425,11 +492,15 @@ pub fn apply_retention_with(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("removing an old backup", &backup.file, e)),
         }
-        // Its page index is worth nothing without it.
-        let index = snapshot::index_path(&backup.file);
-        if let Err(e) = std::fs::remove_file(&index) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(file = %index.display(), error = %e, "could not remove an old page index");
+        if page_store::is_manifest(&backup.file) {
+            manifests_removed = true;
+        } else {
+            // Its page index is worth nothing without it.
+            let index = snapshot::index_path(&backup.file);
+            if let Err(e) = std::fs::remove_file(&index) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(file = %index.display(), error = %e, "could not remove an old page index");
+                }
             }
         }
         store
@@ -440,6 +511,15 @@ pub fn apply_retention_with(
             .execute("DELETE FROM outbox WHERE backup_id = ?1", [backup.id.to_string()])?;
         tracing::info!(backup_id = %backup.id, "old backup removed by retention");
         removed.push(backup);
+    }
+    if manifests_removed {
+        // The manifests are gone (on disk, flushed) before any page goes:
+        // a page is removed only once no manifest left references it.
+        let dir = store.data_dir().backups();
+        page_store::flush_folder(&dir);
+        if let Err(e) = page_store::remove_unreferenced_pages(&dir) {
+            tracing::warn!(error = %e, "pages of removed backups were not removed; the next retention tries again");
+        }
     }
     Ok(removed)
 }

@@ -52,6 +52,13 @@ pub enum Error {
     #[error("no backup {0}; `sonic-pos-admin backups` lists the backups of this data directory")]
     BackupNotFound(String),
 
+    #[error("backup page {hash} ({file}) {detail}: the backups that need it cannot be restored; use an older one")]
+    DamagedPage {
+        hash: String,
+        file: PathBuf,
+        detail: String,
+    },
+
     #[error("backup id {prefix} matches {count} backups; give more of the id")]
     AmbiguousBackup { prefix: String, count: usize },
 
@@ -157,6 +164,7 @@ impl Error {
             Error::Rejected(_) => "Rejected",
             Error::BackupNotFound(_) => "NotFound",
             Error::AmbiguousBackup { .. } => "Ambiguous",
+            Error::DamagedPage { .. } => "Validation",
             Error::StoreNotEmpty { .. } | Error::GenNeedsEmptyStore { .. } => "NotEmpty",
             Error::Invalid(_) | Error::NotPositive { .. } => "Validation",
             Error::NotFound { .. } => "NotFound",

@@ -37,6 +37,7 @@ pub mod legacy;
 pub mod money;
 pub mod ops;
 pub mod outbox;
+pub mod page_store;
 pub mod pages;
 pub mod recovery;
 pub mod restore;

@@ -278,15 +278,22 @@ impl PageSpan {
 /// each page lies in the stream (one page's hash state in memory, never
 /// its records). Fed by the writer, list by list and section by section in
 /// file order; gives the same manifest [`for_each_page`] cuts from the
-/// written file once it is read back.
+/// written file once it is read back. Made [`PageCutter::handing_pages`],
+/// it also keeps the open page's JSON (one page, never more) and hands
+/// each page to a sink as soon as it is closed: how a backup fills its
+/// page store.
 #[derive(Default)]
-pub(crate) struct PageCutter {
+pub(crate) struct PageCutter<'a> {
     sections: BTreeMap<String, SectionEntry>,
     spans: Vec<PageSpan>,
     /// The section being written: its pages or lists so far, and its value.
     entry: Option<SectionEntry>,
     list: Option<OpenList>,
+    sink: Option<PageSink<'a>>,
 }
+
+/// Where a [`PageCutter`] hands its closed pages.
+type PageSink<'a> = Box<dyn FnMut(Page) -> Result<()> + 'a>;
 
 struct OpenList {
     section: SectionKey,
@@ -300,9 +307,20 @@ struct OpenPage {
     start: u64,
     end: u64,
     records: usize,
+    /// The page's JSON so far, when the cutter hands pages on.
+    json: Option<String>,
 }
 
-impl PageCutter {
+impl<'a> PageCutter<'a> {
+    /// A cutter that hands every page, JSON and all, to `sink` once it is
+    /// closed (in file order; a page that repeats is handed each time).
+    pub(crate) fn handing_pages(sink: impl FnMut(Page) -> Result<()> + 'a) -> Self {
+        PageCutter {
+            sink: Some(Box::new(sink)),
+            ..PageCutter::default()
+        }
+    }
+
     /// A section starts; `value` is what the store holds for it (a counter,
     /// a rate, an object's other members; `None` for a collection).
     pub(crate) fn section_start(&mut self, key: SectionKey, value: Option<&str>) -> Result<()> {
@@ -341,8 +359,9 @@ impl PageCutter {
     }
 
     /// A record of the open list, whose body starts at byte `at` of the stream.
-    pub(crate) fn record(&mut self, body: &str, at: u64) {
-        let Some(list) = self.list.as_mut() else { return };
+    pub(crate) fn record(&mut self, body: &str, at: u64) -> Result<()> {
+        let keep_json = self.sink.is_some();
+        let Some(list) = self.list.as_mut() else { return Ok(()) };
         let page = list.page.get_or_insert_with(|| {
             let mut hash = page_hasher(list.section.as_str(), list.name);
             hash.update(b"[");
@@ -351,45 +370,67 @@ impl PageCutter {
                 start: at,
                 end: at,
                 records: 0,
+                json: keep_json.then(|| String::from("[")),
             }
         });
         if page.records > 0 {
             page.hash.update(b",");
+            if let Some(json) = page.json.as_mut() {
+                json.push(',');
+            }
         }
         page.hash.update(body.as_bytes());
+        if let Some(json) = page.json.as_mut() {
+            json.push_str(body);
+        }
         page.end = at + body.len() as u64;
         page.records += 1;
         if page.records == PAGE_RECORDS {
-            self.close_page();
+            self.close_page()?;
         }
+        Ok(())
     }
 
-    fn close_page(&mut self) {
-        let Some(list) = self.list.as_mut() else { return };
-        let Some(mut page) = list.page.take() else { return };
+    fn close_page(&mut self) -> Result<()> {
+        let Some(list) = self.list.as_mut() else { return Ok(()) };
+        let Some(mut page) = list.page.take() else {
+            return Ok(());
+        };
         page.hash.update(b"]");
         let hash = hex::encode(page.hash.finalize());
         list.hashes.push(hash.clone());
         self.spans.push(PageSpan {
-            hash,
+            hash: hash.clone(),
             section: list.section.as_str().to_string(),
             list: list.name.to_string(),
             start: page.start,
             len: page.end - page.start,
             records: page.records,
         });
+        if let (Some(sink), Some(mut json)) = (self.sink.as_mut(), page.json) {
+            json.push(']');
+            sink(Page {
+                hash,
+                section: list.section,
+                list: list.name,
+                records: page.records,
+                json,
+            })?;
+        }
+        Ok(())
     }
 
-    pub(crate) fn list_end(&mut self) {
-        self.close_page();
+    pub(crate) fn list_end(&mut self) -> Result<()> {
+        self.close_page()?;
         let (Some(list), Some(entry)) = (self.list.take(), self.entry.as_mut()) else {
-            return;
+            return Ok(());
         };
         if list.name.is_empty() {
             entry.pages = list.hashes;
         } else {
             entry.lists.insert(list.name.to_string(), list.hashes);
         }
+        Ok(())
     }
 
     /// The section is written: its hash and record count.

@@ -41,7 +41,7 @@ pub fn backup_files(dir: &DataDir) -> Result<Vec<BackupFile>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("listing the backups", &folder, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("sonic-") || !name.ends_with(".json.zst") {
+        if !name.starts_with("sonic-") || crate::backup::parse_file_name(&name).is_none() {
             continue;
         }
         let parsed = crate::backup::parse_file_name(&name);

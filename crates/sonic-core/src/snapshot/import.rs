@@ -45,7 +45,19 @@ pub fn read_file(path: &Path) -> Result<Document> {
 
 /// Reads and validates an export or backup file, staging its records in a
 /// temporary database in `staging_dir` (normally the data directory).
+/// A backup manifest ([`crate::page_store`]) reads as the export file it
+/// describes, its pages from the page folder beside it, each checked
+/// against its hash (a damaged or missing page is named).
 pub fn read_file_in(path: &Path, staging_dir: &Path) -> Result<Document> {
+    if crate::page_store::is_manifest(path) {
+        let (stream, failure) = crate::page_store::open_export_stream(path)?;
+        let read = read(stream, &path.display().to_string(), staging_dir);
+        // The reader only hears that its input stopped; the stream kept why.
+        return match failure.borrow_mut().take() {
+            Some(page_error) if read.is_err() => Err(page_error),
+            _ => read,
+        };
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
     read(file, &path.display().to_string(), staging_dir)
 }

@@ -174,7 +174,7 @@ fn write_sections_counted<W: Write>(
     src: &dyn SectionSource,
     out: &mut Counted<W>,
     on_record: &mut dyn FnMut(),
-    mut pages: Option<&mut PageCutter>,
+    mut pages: Option<&mut PageCutter<'_>>,
 ) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let mut digests = BTreeMap::new();
     out.write_all(b"{\n")
@@ -204,7 +204,7 @@ fn write_section<W: Write>(
     key: SectionKey,
     tee: &mut Tee<'_, W>,
     on_record: &mut dyn FnMut(),
-    mut pages: Option<&mut PageCutter>,
+    mut pages: Option<&mut PageCutter<'_>>,
 ) -> Result<u64> {
     match key.kind() {
         SectionKind::Collection(table) => write_records(src, (key, "", table), tee, on_record, pages),
@@ -280,7 +280,7 @@ fn write_records<W: Write>(
     (key, list, table): (SectionKey, &'static str, Table),
     tee: &mut Tee<'_, W>,
     on_record: &mut dyn FnMut(),
-    mut pages: Option<&mut PageCutter>,
+    mut pages: Option<&mut PageCutter<'_>>,
 ) -> Result<u64> {
     let mut n = 0u64;
     tee.both(b"[")?;
@@ -293,7 +293,7 @@ fn write_records<W: Write>(
         }
         tee.file_only(b"\n")?;
         if let Some(pages) = pages.as_deref_mut() {
-            pages.record(body, tee.out.at);
+            pages.record(body, tee.out.at)?;
         }
         tee.both(body.as_bytes())?;
         n += 1;
@@ -301,7 +301,7 @@ fn write_records<W: Write>(
         Ok(())
     })?;
     if let Some(pages) = pages {
-        pages.list_end();
+        pages.list_end()?;
     }
     tee.both(b"]")?;
     Ok(n)
@@ -358,7 +358,7 @@ pub(crate) fn export_cutting(
     info: &ExportInfo,
     out: &mut dyn Write,
     progress: &mut dyn FnMut(Progress),
-    pages: Option<&mut PageCutter>,
+    pages: Option<&mut PageCutter<'_>>,
 ) -> Result<Meta> {
     let conn = src.read_conn();
     // One read transaction: the 16 sections are one instant, fixed by its

@@ -201,7 +201,14 @@ fn mismatch(backup_file: &Path, span: &PageSpan) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backup::{create_backup, reason};
+    use crate::backup::{reason, BackupInfo};
+
+    /// A backup of the earlier format (one file with its page index).
+    fn create_backup(store: &Store, why: &str) -> Result<BackupInfo> {
+        let info = crate::backup::write_backup_file(&store.reader()?, why, &mut |_| {})?;
+        crate::backup::record_backup(store, &info, crate::backup::PendingBackups::Keep)?;
+        Ok(info)
+    }
     use crate::pages::page_document;
     use crate::{DataDir, Store};
 

@@ -214,6 +214,12 @@ impl Reader {
     pub fn data_dir(&self) -> &DataDir {
         &self.dir
     }
+
+    /// `PRAGMA quick_check` on this read-only connection: the check the
+    /// app runs after its window is up, beside the till's connection.
+    pub fn quick_check(&self) -> Result<()> {
+        check(&self.conn, "quick_check", &self.dir.database())
+    }
 }
 
 impl Store {

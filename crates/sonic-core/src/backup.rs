@@ -524,6 +524,11 @@ pub fn apply_retention_with(
     Ok(removed)
 }
 
+/// [`apply_retention_with`] now: what `sonic-pos-admin prune` does.
+pub fn prune(store: &Store, retention: Retention, pending: PendingBackups) -> Result<Vec<BackupInfo>> {
+    apply_retention_with(store, retention, Utc::now(), pending)
+}
+
 /// Which backups `retention` keeps, given them newest first.
 fn kept(newest_first: &[BackupInfo], retention: Retention, now: DateTime<Utc>) -> HashSet<Uuid> {
     let mut keep: HashSet<Uuid> = newest_first

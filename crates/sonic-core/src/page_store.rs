@@ -195,7 +195,15 @@ impl PageStore {
         if path.exists() {
             return Ok(0);
         }
-        let compressed = zstd::encode_all(page.json.as_bytes(), 3).map_err(|e| Error::io("compressing", &path, e))?;
+        // With zstd's own checksum, a flipped bit fails the decompression
+        // itself, before a byte of the page is handed on.
+        let compress = || -> std::io::Result<Vec<u8>> {
+            let mut z = zstd::Encoder::new(Vec::with_capacity(page.json.len() / 4), 3)?;
+            z.include_checksum(true)?;
+            z.write_all(page.json.as_bytes())?;
+            z.finish()
+        };
+        let compressed = compress().map_err(|e| Error::io("compressing", &path, e))?;
         crate::backup::write_atomically(&path, |out| {
             out.write_all(&compressed)
                 .map_err(|e| Error::io("writing a backup page", &path, e))
@@ -413,6 +421,28 @@ pub fn open_export_stream(path: &Path) -> Result<(impl Read, Rc<RefCell<Option<E
         failure: Rc::clone(&failure),
     };
     Ok((stream, failure))
+}
+
+/// The first page of the manifest backup at `path` that is missing or
+/// does not match its hash, if any: what to blame when reading it failed
+/// on something the stream itself did not catch (a damaged page that
+/// still decompressed, refused by the parser before its end).
+pub fn find_damaged_page(path: &Path) -> Option<Error> {
+    let stored = StoredBackup::read(path).ok()?;
+    let store = PageStore::of(path.parent().unwrap_or(Path::new(".")));
+    let mut json = Vec::new();
+    let mut seen = HashSet::new();
+    for (section, entry) in &stored.manifest.sections {
+        let named = std::iter::once(("", &entry.pages)).chain(entry.lists.iter().map(|(n, h)| (n.as_str(), h)));
+        for (list, hashes) in named {
+            for hash in hashes.iter().filter(|h| seen.insert(h.as_str())) {
+                if let Err(e) = store.read_page(section, list, hash, &mut json) {
+                    return Some(e);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// A piece of the export file: literal JSON, or one page's records.

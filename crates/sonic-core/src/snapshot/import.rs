@@ -53,9 +53,14 @@ pub fn read_file_in(path: &Path, staging_dir: &Path) -> Result<Document> {
         let (stream, failure) = crate::page_store::open_export_stream(path)?;
         let read = read(stream, &path.display().to_string(), staging_dir);
         // The reader only hears that its input stopped; the stream kept why.
-        return match failure.borrow_mut().take() {
-            Some(page_error) if read.is_err() => Err(page_error),
-            _ => read,
+        let page_error = failure.borrow_mut().take();
+        return match (read, page_error) {
+            (Err(_), Some(page_error)) => Err(page_error),
+            // Refused without the stream noticing: a damaged page can still
+            // decompress into bytes the parser refuses before its hash is
+            // checked at its end. Blame the page, if one is damaged.
+            (Err(e), None) => Err(crate::page_store::find_damaged_page(path).unwrap_or(e)),
+            (ok, _) => ok,
         };
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;

@@ -25,6 +25,8 @@ pub(crate) const STARTED: &str = "backup-started";
 /// `reason` is one of `sonic_core::backup::reason`.
 pub(crate) async fn run(app: &AppHandle, reason: &'static str) -> Result<BackupDto, UiError> {
     let state = app.state::<AppState>();
+    // A database the check found damaged is never backed up over the good backups.
+    state.refuse_if_damaged()?;
     let store = state.store();
     let data_dir = state.data_dir();
     // With no server set up nothing will ever be pushed: the retention then

@@ -22,6 +22,7 @@ mod dto;
 mod error;
 mod export;
 mod instance;
+mod integrity;
 mod legacy;
 mod lifecycle;
 mod menu;
@@ -101,6 +102,9 @@ pub(crate) struct AppState {
     staged: Mutex<Option<commands::restore::Staged>>,
     /// The backup settings this run uses, and which came from the command line.
     backup_settings: commands::backup_settings::Effective,
+    /// Set when the check after start found the database damaged: the
+    /// till then takes no sale and writes no backup (`integrity`).
+    damaged: integrity::Damaged,
 }
 
 impl AppState {
@@ -115,6 +119,14 @@ impl AppState {
     /// The backup server's connection settings, when one is configured.
     pub(crate) fn server_config(&self) -> Option<sonic_backup::ServerConfig> {
         self.server.as_ref().map(server::Server::config)
+    }
+
+    /// Refused with `Damaged` once the check after start found damage.
+    pub(crate) fn refuse_if_damaged(&self) -> Result<(), error::UiError> {
+        match self.damaged.get() {
+            Some(problem) => Err(error::UiError::new(error::Code::Damaged, problem.clone())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -140,6 +152,7 @@ impl AppState {
                 None,
                 None,
             ),
+            damaged: integrity::Damaged::default(),
         }
     }
 
@@ -187,8 +200,11 @@ fn start(args: Args) -> anyhow::Result<i32> {
     tracing::info!(data_dir = %data_dir.root().display(), log = ?log_path, "starting Sonic POS {}", env!("CARGO_PKG_VERSION"));
 
     // A damaged database is not used for work: the recovery window offers
-    // the newest good backup instead.
-    let store = match Store::open(&data_dir).and_then(|s| s.quick_check().map(|()| s)) {
+    // the newest good backup instead. After a clean exit the check runs
+    // once the window is up, on its own connection (`integrity`).
+    let clean_exit = integrity::take_clean_exit(&data_dir);
+    let checked = |s: Store| if clean_exit { Ok(s) } else { s.quick_check().map(|()| s) };
+    let store = match Store::open(&data_dir).and_then(checked) {
         Ok(store) => store,
         Err(err @ sonic_core::Error::Damaged { .. }) => return recovery::run(data_dir, err.to_string()),
         Err(err) => return Err(err.into()),
@@ -233,7 +249,10 @@ fn start(args: Args) -> anyhow::Result<i32> {
         till_store: Mutex::new(String::new()),
         staged: Mutex::new(None),
         backup_settings: backup,
+        damaged: integrity::Damaged::default(),
     };
+    let damaged = Arc::clone(&state.damaged);
+    let exit_dir = state.data_dir();
 
     let backup_interval = Duration::from_secs(state.backup_settings.interval_secs);
     // A relative --legacy DIR is taken from where the app was started.
@@ -250,6 +269,9 @@ fn start(args: Args) -> anyhow::Result<i32> {
             lifecycle::watch_session_end(app.handle());
             server::watch_status(app.handle());
             schedule::start(app.handle(), backup_interval);
+            if clean_exit {
+                integrity::check_in_background(app.handle());
+            }
             if app.state::<legacy::Legacy>().from_flag() {
                 // A folder that cannot be served is logged; the till runs on.
                 if let Err(err) = legacy::open(app.handle()) {
@@ -262,6 +284,8 @@ fn start(args: Args) -> anyhow::Result<i32> {
         .on_menu_event(menu::handle_event)
         .invoke_handler(tauri::generate_handler![
             recovery::startup,
+            recovery::recovery_info,
+            recovery::recover_from_backup,
             commands::app_info,
             commands::section_counts,
             commands::backup_now,
@@ -334,7 +358,11 @@ fn start(args: Args) -> anyhow::Result<i32> {
         ])
         .build(tauri::generate_context!())
         .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;
-    Ok(app.run_return(lifecycle::on_run_event))
+    let code = app.run_return(lifecycle::on_run_event);
+    if damaged.get().is_none() {
+        integrity::mark_clean_exit(&exit_dir);
+    }
+    Ok(code)
 }
 
 /// The app's log file in `data_dir`.

@@ -36,6 +36,17 @@ pub(crate) struct Startup {
     problem: Option<String>,
 }
 
+impl RecoveryState {
+    /// The recovery window's state for a database refused because of `problem`.
+    pub(crate) fn new(data_dir: DataDir, problem: String) -> RecoveryState {
+        RecoveryState {
+            data_dir,
+            problem,
+            recovered: Mutex::new(false),
+        }
+    }
+}
+
 /// Asked first by the frame, in both modes.
 #[tauri::command]
 pub(crate) fn startup(app: AppHandle) -> Startup {
@@ -124,11 +135,7 @@ pub(crate) async fn recover_from_backup(
 pub(crate) fn run(data_dir: DataDir, problem: String) -> anyhow::Result<i32> {
     use anyhow::Context as _;
     tracing::error!(database = %data_dir.database().display(), "the database is damaged: starting in recovery mode ({problem})");
-    let state = RecoveryState {
-        data_dir,
-        problem,
-        recovered: Mutex::new(false),
-    };
+    let state = RecoveryState::new(data_dir, problem);
     let app = tauri::Builder::default()
         .manage(state)
         .setup(|app| {

@@ -22,6 +22,7 @@ mod server;
 mod services;
 mod settings;
 mod start_failure;
+mod startup;
 mod stock;
 mod till;
 mod transfers;

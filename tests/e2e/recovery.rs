@@ -84,3 +84,65 @@ async fn a_damaged_database_is_not_used_and_the_newest_good_backup_brings_the_sh
 
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damage_found_by_the_check_after_start_stops_the_till_and_offers_recovery() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = DataDir::at(dir.path());
+    seed_shop(dir.path())?;
+    let backup = {
+        let store = Store::open(&data)?;
+        sonic_core::backup::create_backup(&store, "manual")?
+    };
+    // A clean run leaves the clean-exit marker: the next start draws the
+    // window before it checks the database.
+    let app = App::launch(dir.path()).await?;
+    app.close_window_and_wait_for_exit().await?;
+    app.quit().await?;
+    assert!(dir.path().join("clean-exit").exists());
+
+    // Damage the last pages of the file (records, not the schema the
+    // opening reads).
+    let db = data.database();
+    let pages = std::fs::metadata(&db)?.len() / 4096;
+    let mut file = std::fs::OpenOptions::new().write(true).open(&db)?;
+    for page in pages - 3..pages {
+        file.seek(SeekFrom::Start(page * 4096))?;
+        file.write_all(&[0xA5; 4096])?;
+    }
+    file.sync_all()?;
+    drop(file);
+
+    let app = App::launch(dir.path()).await?;
+    let problem = app.wait_for_text("recovery-problem", |t| !t.is_empty()).await?;
+    assert!(problem.contains("damaged"), "the window says what is wrong: {problem}");
+    let good = app.testid("recovery-newest-good").await?;
+    let row = good.find(Locator::XPath("ancestor::li[1]")).await?;
+    let name = row.attr("data-name").await?.unwrap_or_default();
+    assert_eq!(
+        Some(name.as_str()),
+        backup.file.file_name().and_then(|n| n.to_str()),
+        "the newest good backup is offered"
+    );
+    // The till stops: the store is not used, no backup is written over it.
+    for command in ["user_names", "backup_now"] {
+        let refused = app.invoke(command, serde_json::json!({})).await?;
+        let code = refused
+            .as_ref()
+            .err()
+            .and_then(|e| e["code"].as_str().map(str::to_string));
+        assert_eq!(code.as_deref(), Some("Damaged"), "{command} is refused: {refused:?}");
+    }
+    let log = std::fs::read_to_string(dir.path().join("logs/sonic-pos.log"))?;
+    assert!(
+        log.contains("the integrity check after start found damage"),
+        "the damage was found by the check after start, with the window up"
+    );
+    app.close_window_and_wait_for_exit().await?;
+    app.quit().await?;
+    assert!(
+        !dir.path().join("clean-exit").exists(),
+        "no clean-exit marker over a damaged database: the next start checks first"
+    );
+    Ok(())
+}

@@ -124,6 +124,9 @@ pub struct App {
     pub client: Client,
     pub data_dir: PathBuf,
     pub display: Display,
+    /// From asking WebDriver to start the app to its first screen ready
+    /// (`body[data-ready]`): the app's start, as a user sees it.
+    pub start_to_ready: Duration,
     // Field order is drop order: the driver goes before the display.
     _driver: TauriDriver,
 }
@@ -147,6 +150,7 @@ impl App {
         caps.insert("tauri:options".into(), json!({ "application": binary, "args": args }));
         let url = driver.url();
         let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        let asked = Instant::now();
         let connect = builder.capabilities(caps).connect(&url);
         // An app that exits at start (a data directory from a newer build,
         // a lock held) leaves WebKitWebDriver waiting for it for ever.
@@ -164,13 +168,15 @@ impl App {
                 driver.log_tail()
             ),
         };
-        let app = App {
+        let mut app = App {
             client,
             data_dir: data_dir.to_path_buf(),
             display,
+            start_to_ready: Duration::ZERO,
             _driver: driver,
         };
         app.wait_for_ready().await?;
+        app.start_to_ready = asked.elapsed();
         Ok(app)
     }
 
@@ -452,7 +458,7 @@ pub fn backup_files(data_dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".json.zst") && !name.starts_with('.') {
+        if (name.ends_with(".manifest.zst") || name.ends_with(".json.zst")) && !name.starts_with('.') {
             names.push(name);
         }
     }

@@ -233,4 +233,6 @@ export const events = {
   progress: 'progress',
   // Session, after sign-in/out, store switch, rate change
   session: 'session-changed',
+  // The check after start found the database damaged: recovery mode
+  damaged: 'database-damaged',
 };

@@ -269,6 +269,8 @@ async function listenToShell() {
   await on(events.legacyFailed, (err) => status.error(new ApiError(err.code, err.message)));
   await on(events.progress, (p) => status.progress(p));
   await on(events.session, (s) => drawSession(s));
+  // The till stopped taking sales; starting the frame again shows recovery.
+  await on(events.damaged, () => window.location.reload());
   await on(events.closing, () => {
     el('closing-overlay').hidden = false;
   });
@@ -336,6 +338,11 @@ async function boot() {
   status.set(t('status.ready'));
   if (ctx.bootError) status.error(ctx.bootError);
   await listenToShell();
+  // The check after start may have found damage before the listener was there.
+  if ((await api.startup().catch(() => ({}))).mode === 'recovery') {
+    window.location.reload();
+    return;
+  }
   el('sign-out').addEventListener('click', async () => {
     if (current?.unmount) current.unmount();
     current = null;

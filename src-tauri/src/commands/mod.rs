@@ -45,6 +45,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Store) -> sonic_core::Result<T> + Send + 'static,
 {
+    state.refuse_if_damaged()?;
     let store = state.store();
     Ok(tauri::async_runtime::spawn_blocking(move || f(&mut lock_store(&store))).await??)
 }
@@ -59,6 +60,7 @@ where
     T: Send + 'static,
     F: FnOnce(&Reader) -> sonic_core::Result<T> + Send + 'static,
 {
+    state.refuse_if_damaged()?;
     let dir = state.data_dir();
     Ok(tauri::async_runtime::spawn_blocking(move || f(&Reader::open(&dir)?)).await??)
 }

@@ -215,9 +215,14 @@ pub fn run(args: &BenchArgs, json_out: bool) -> Result<()> {
 
     eprintln!("bench: backup …");
     let backup = child(&["backup", "--dir", &s(&shop)]);
-    report
-        .rows
-        .push(once_row("backup", on("Backup Now (create_backup, zstd)"), &backup));
+    report.rows.push(once_row(
+        "backup",
+        on("Backup Now, full (manifest + every page, into an empty folder)"),
+        &backup,
+    ));
+    eprintln!("bench: incremental backups …");
+    let incremental = child(&["incremental", "--dir", &s(&shop)]);
+    report.rows.extend(incremental_rows(&incremental, &backup, &on));
     let vacuum = child(&["vacuum", "--dir", &s(&shop), "--out", &s(&w("vacuum.db"))]);
     report
         .rows
@@ -403,6 +408,59 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 /// A row of one timed run: seconds, bytes, MB/s, peak RSS.
+/// The rows of the `incremental` phase, beside the full backup's figures.
+fn incremental_rows(result: &Result<Value>, full: &Result<Value>, on: &dyn Fn(&str) -> String) -> Vec<Row> {
+    let full_bytes = full.as_ref().ok().and_then(|f| f["bytes"].as_u64());
+    let v = match result {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![skipped(
+                "backup_one_sale",
+                on("Backup Now after one more sale"),
+                format!("{e:#}"),
+            )]
+        }
+    };
+    let share = |bytes: Option<u64>| match (bytes, full_bytes) {
+        (Some(b), Some(f)) if f > 0 => format!("{:.2} % of the full backup's bytes", b as f64 * 100.0 / f as f64),
+        _ => "full backup not measured".into(),
+    };
+    let one = once_row(
+        "backup_one_sale",
+        on(&format!(
+            "Backup Now after one more sale ({})",
+            share(v["bytes"].as_u64())
+        )),
+        result,
+    );
+    let disk = v["diskBytes"].as_u64();
+    let ratio = match (disk, full_bytes) {
+        (Some(d), Some(f)) if f > 0 => format!("{:.2}× one full backup", d as f64 / f as f64),
+        _ => "full backup not measured".into(),
+    };
+    let disk_row = Row {
+        key: "backup_disk_50",
+        label: on(&format!(
+            "disk of {} backups, one sale between each ({ratio})",
+            v["backups"].as_u64().unwrap_or(0)
+        )),
+        bytes: disk,
+        ..Row::default()
+    };
+    let close = Row {
+        key: "close_backup",
+        label: on(&format!(
+            "close: the on_close backup after a session of {} sales",
+            v["sessionSales"].as_u64().unwrap_or(0)
+        )),
+        seconds: v["closeSeconds"].as_f64(),
+        bytes: v["closeBytes"].as_u64(),
+        runs: Some(1),
+        ..Row::default()
+    };
+    vec![one, disk_row, close]
+}
+
 fn once_row(key: &'static str, label: String, result: &Result<Value>) -> Row {
     match result {
         Ok(v) => {
@@ -630,6 +688,30 @@ fn ratios(r: &Report, large: bool) -> Vec<Ratio> {
         ),
         judged("peak_rss", rss_label, peak, Some(("<", 300.0))),
         judged("gen_time", gen_label, secs("gen"), Some(("<", 120.0))),
+        judged(
+            "backup_one_sale_time",
+            "Backup Now after one more sale (s)",
+            secs("backup_one_sale"),
+            Some(("<", 1.0)),
+        ),
+        judged(
+            "backup_one_sale_bytes",
+            "Backup Now after one more sale ÷ full backup (bytes written)",
+            div(bytes("backup_one_sale"), bytes("backup")),
+            Some(("<", 0.01)),
+        ),
+        judged(
+            "backup_disk_50",
+            "disk of 50 backups, one sale between each ÷ one full backup",
+            div(bytes("backup_disk_50"), bytes("backup")),
+            Some(("<=", 1.2)),
+        ),
+        judged(
+            "close_backup",
+            "the close's on_close backup after a session of sales (s)",
+            secs("close_backup"),
+            Some(("<", 2.0)),
+        ),
     ]
 }
 

@@ -55,6 +55,20 @@ enum Command {
     },
     /// List the local backups, newest first.
     Backups,
+    /// Apply the retention now: remove the local backups it does not keep,
+    /// then the pages no kept backup needs. Backups still waiting for the
+    /// server are kept unless --unpushed.
+    Prune {
+        /// Keep this many newest backups (default: the saved retention).
+        #[arg(long)]
+        keep_last: Option<usize>,
+        /// Keep the newest backup of each of this many days (default: the saved retention).
+        #[arg(long)]
+        keep_daily_days: Option<u32>,
+        /// Also remove backups not pushed to the server yet.
+        #[arg(long)]
+        unpushed: bool,
+    },
     /// Replace the store with a backup file or a local backup (by id).
     Restore {
         /// A file path, or a local backup id (or its first 8+ characters).
@@ -223,6 +237,28 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Backups => {
             let store = Store::open(&dir)?;
             out.backup_list(&backup::list_backups(&store)?);
+        }
+        Command::Prune {
+            keep_last,
+            keep_daily_days,
+            unpushed,
+        } => {
+            let store = Store::open(&dir)?;
+            let saved = store.retention()?;
+            let retention = backup::Retention {
+                keep_last: keep_last.unwrap_or(saved.keep_last).max(1),
+                keep_daily_days: keep_daily_days.unwrap_or(saved.keep_daily_days),
+            };
+            let pending = if *unpushed {
+                backup::PendingBackups::NoServer
+            } else {
+                backup::PendingBackups::Keep
+            };
+            let removed = backup::prune(&store, retention, pending)?;
+            out.done(
+                &format!("{} backup(s) removed", removed.len()),
+                json!({ "removed": removed.iter().map(|b| b.id).collect::<Vec<_>>() }),
+            );
         }
         Command::Restore {
             source,

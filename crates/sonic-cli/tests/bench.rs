@@ -9,8 +9,11 @@ use serde_json::Value;
 use std::process::{Command, Stdio};
 
 /// Rows that need no server and must always be measured.
-const CORE_ROWS: [&str; 17] = [
+const CORE_ROWS: [&str; 20] = [
     "gen",
+    "backup_one_sale",
+    "backup_disk_50",
+    "close_backup",
     "sale_empty",
     "fsync_empty",
     "sale_profile",

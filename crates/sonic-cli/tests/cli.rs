@@ -382,13 +382,14 @@ fn a_backup_killed_midway_never_leaves_a_damaged_backup() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         // A backup's page index (`.pages`) is not a backup: a push checks it
         // and reads the backup whole without a sound one.
-        if !name.starts_with(".tmp-") && !name.ends_with(".pages") {
+        if !name.starts_with(".tmp-") && !name.ends_with(".pages") && name != "pages" {
             ok(&d, &["verify", d.join("backups").join(&name).to_str().unwrap()]);
         }
     }
     ok(&d, &["backup"]);
     let leftovers: Vec<String> = std::fs::read_dir(d.join("backups"))
         .unwrap()
+        .chain(std::fs::read_dir(d.join("backups").join("pages")).unwrap())
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(".tmp-"))
         .collect();
@@ -396,4 +397,82 @@ fn a_backup_killed_midway_never_leaves_a_damaged_backup() {
         leftovers.is_empty(),
         "stale temporary files must be cleared: {leftovers:?}"
     );
+}
+
+/// Copies a closed data directory (files and folders).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every manifest in the backups folder reads whole: no page it needs is
+/// missing or damaged.
+fn every_manifest_reads_whole(d: &Path) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(d.join("backups")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".manifest.zst") && !name.starts_with(".tmp-") {
+            ok(d, &["verify", path.to_str().unwrap()]);
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn retention_killed_while_removing_pages_never_leaves_a_manifest_with_a_missing_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    ok(&base, &["gen"]);
+    // Six backups with sales between them: each newer one shares most
+    // pages with the one before, and each has a few of its own.
+    for _ in 0..6 {
+        ok(&base, &["backup"]);
+        ok(&base, &["sell-stream", "--count", "3"]);
+    }
+    let pages = |d: &Path| std::fs::read_dir(d.join("backups").join("pages")).unwrap().count();
+    let timing = tmp.path().join("timing");
+    copy_tree(&base, &timing);
+    let started = std::time::Instant::now();
+    ok(&timing, &["prune", "--keep-last", "1", "--unpushed"]);
+    let full = started.elapsed();
+    assert!(pages(&timing) < pages(&base), "a whole prune removes pages");
+    assert_eq!(every_manifest_reads_whole(&timing), 1);
+    let attempts = kills().min(30);
+    for attempt in 0..attempts {
+        let d = tmp.path().join(format!("kill-{attempt}"));
+        copy_tree(&base, &d);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sonic-pos-admin"))
+            .arg("--data-dir")
+            .arg(&d)
+            .args(["prune", "--keep-last", "1", "--unpushed"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(kill_point(attempt, attempts, full * 5 / 4));
+        let _ = child.kill();
+        let _ = child.wait();
+        let left = every_manifest_reads_whole(&d);
+        assert!(left >= 1, "the newest backup is always kept");
+        // A prune run again finishes the job.
+        ok(&d, &["prune", "--keep-last", "1", "--unpushed"]);
+        assert_eq!(every_manifest_reads_whole(&d), 1);
+        assert_eq!(
+            pages(&d),
+            pages(&timing),
+            "and leaves exactly the pages the kept backup needs"
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+    eprintln!("prune kills: {attempts}; every manifest left reads whole");
 }

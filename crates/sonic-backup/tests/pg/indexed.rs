@@ -1,6 +1,8 @@
-//! Pushing through a backup's page index: the push after one more sale
-//! reads only the pages the server lacks, and a backup whose index is
-//! missing, damaged or wrong is still pushed correctly, the long way.
+//! Pushing through a backup's page index (backups of the earlier format:
+//! one `.json.zst` file): the push after one more sale reads only the
+//! pages the server lacks, and a backup whose index is missing, damaged or
+//! wrong is still pushed correctly, the long way. And a manifest backup
+//! pushes its pages straight from the local page store.
 
 use crate::support::{one_more_sale, small_shop, TestDb};
 use sha2::{Digest, Sha256};
@@ -10,8 +12,41 @@ use sonic_core::sections::SectionKind;
 use sonic_core::snapshot::{self, index_path};
 use sonic_core::{DataDir, SectionKey, Store};
 
+/// A backup of the earlier format (one file and its page index), as an
+/// older Sonic POS left it, queued for the server.
 fn backup_now(dir: &DataDir) -> backup::BackupInfo {
-    backup::create_backup(&Store::open(dir).unwrap(), reason::MANUAL).unwrap()
+    let store = Store::open(dir).unwrap();
+    let info = backup::write_backup_file(&store.reader().unwrap(), reason::MANUAL, &mut |_| {}).unwrap();
+    backup::record_backup(&store, &info, backup::PendingBackups::Keep).unwrap();
+    info
+}
+
+#[tokio::test]
+async fn a_manifest_backup_pushes_only_the_pages_the_server_lacks_from_the_page_store() {
+    let Some(db) = TestDb::new().await else { return };
+    let (_tmp, dir) = small_shop(23);
+    let first = backup::create_backup(&Store::open(&dir).unwrap(), reason::MANUAL).unwrap();
+    assert!(sonic_core::page_store::is_manifest(&first.file));
+    let full = push_one(&db, &dir).await;
+    assert_eq!(
+        full.records_read,
+        paged_records(&first),
+        "the first push sends every page"
+    );
+    assert_pulls_back(&db, &first, &dir).await;
+
+    one_more_sale(&dir);
+    let second = backup::create_backup(&Store::open(&dir).unwrap(), reason::MANUAL).unwrap();
+    let report = push_one(&db, &dir).await;
+    for (section, pages) in &report.uploaded_by_section {
+        assert!(*pages <= 2, "{section} uploaded {pages} pages after one sale");
+    }
+    assert!(report.pages_uploaded >= 1 && report.pages_uploaded < report.pages_total / 4);
+    assert!(
+        report.records_read <= report.pages_uploaded as u64 * sonic_backup::pages::PAGE_RECORDS as u64,
+        "only the uploaded pages are read from the page store"
+    );
+    assert_pulls_back(&db, &second, &dir).await;
 }
 
 /// Every record of the backup, counters and rates included.

@@ -53,6 +53,19 @@ pub enum Phase {
         #[arg(long, default_value_t = 0)]
         sales: usize,
     },
+    /// Incremental local backups, after a full one was written into an
+    /// empty backups folder (the `backup` phase): Backup Now after one more
+    /// sale, then more backups with one sale between each until there are
+    /// `backups`, and the disk the folder then takes; then an `on_close`
+    /// backup after a session of `session_sales` sales (the close's work).
+    Incremental {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 50)]
+        backups: usize,
+        #[arg(long, default_value_t = 20)]
+        session_sales: usize,
+    },
     /// Sale commit latency idle, then while Backup Now runs back to back on
     /// another thread (as the app does: the file from a reader of its own,
     /// the bookkeeping through a second connection).
@@ -148,6 +161,11 @@ pub fn run(phase: &Phase) -> Result<()> {
             json!({ "seconds": t.elapsed().as_secs_f64(), "bytes": info.size, "file": info.file,
                     "records": info.counts.values().sum::<u64>() })
         }
+        Phase::Incremental {
+            dir,
+            backups,
+            session_sales,
+        } => incremental(dir, *backups, *session_sales)?,
         Phase::SaleDuringBackup { dir, sales } => sale_during_backup(dir, *sales)?,
         Phase::Vacuum { dir, out } => {
             let conn = rusqlite::Connection::open(DataDir::at(dir).database())?;
@@ -204,6 +222,52 @@ pub fn run(phase: &Phase) -> Result<()> {
     }
     println!("{figures}");
     Ok(())
+}
+
+/// The bytes of the files under `dir`, folders included.
+fn disk_bytes(dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            disk_bytes(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
+
+fn incremental(dir: &Path, backups: usize, session_sales: usize) -> Result<Value> {
+    let data = DataDir::at(dir);
+    let mut store = Store::open(&data)?;
+    let before = backup::list_backups(&store)?.len();
+    if before != 1 {
+        bail!("the incremental phase needs the one full backup of the backup phase ({before} found)");
+    }
+    let (ctx, input) = till(&mut store)?;
+    sale::sell(&mut store, &ctx, &input)?;
+    let t = Instant::now();
+    let one = backup::create_backup(&store, backup::reason::MANUAL)?;
+    let one_seconds = t.elapsed().as_secs_f64();
+    for _ in 2..backups {
+        sale::sell(&mut store, &ctx, &input)?;
+        backup::create_backup(&store, backup::reason::SCHEDULED)?;
+    }
+    let listed = backup::list_backups(&store)?.len();
+    let disk = disk_bytes(&data.backups())?;
+    for _ in 0..session_sales {
+        sale::sell(&mut store, &ctx, &input)?;
+    }
+    let t = Instant::now();
+    let close = backup::create_backup(&store, backup::reason::ON_CLOSE)?;
+    let close_seconds = t.elapsed().as_secs_f64();
+    Ok(json!({
+        "seconds": one_seconds, "bytes": one.size,
+        "backups": listed, "diskBytes": disk,
+        "closeSeconds": close_seconds, "closeBytes": close.size, "sessionSales": session_sales,
+    }))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

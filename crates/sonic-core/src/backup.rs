@@ -139,12 +139,7 @@ pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Prog
     let meta = snapshot::export_cutting(reader, &info, &mut std::io::sink(), progress, Some(&mut cutter))?;
     let (manifest, _) = cutter.finish();
     let pages_written = writer.pages_written;
-    let stored = StoredBackup {
-        backup_id: id,
-        meta,
-        manifest,
-        page_bytes: writer.page_bytes,
-    };
+    let stored = StoredBackup::new(id, meta, manifest, writer.page_bytes);
     let size = writer.finish(&final_path, &stored)?;
     tracing::debug!(backup_id = %id, pages_written, bytes = size, "backup pages and manifest written");
     Ok(BackupInfo {

@@ -49,6 +49,14 @@ pub const MANIFEST_SUFFIX: &str = ".manifest.zst";
 /// The first line of a manifest (then a SHA-256 of the JSON after it).
 const MANIFEST_MAGIC: &str = "sonic-backup-manifest-v1";
 
+/// Page hashes per chunk. A manifest names each list's pages by chunks of
+/// this many hashes, each kept in the page store like a page
+/// (`pages/<hash>.zst`, a JSON array of page hashes, its name the SHA-256
+/// of `sonic-chunk-v1\n` and that JSON): a five-year shop's lists are
+/// thousands of pages, and after one sale only the last chunk of a list
+/// changes, so 50 backups do not hold 50 copies of every hash.
+const CHUNK_HASHES: usize = 256;
+
 /// A manifest over 256 MB (decompressed) is not ours.
 const MAX_MANIFEST_BYTES: u64 = 256 << 20;
 
@@ -73,12 +81,61 @@ pub struct StoredBackup {
     /// The JSON bytes of its pages, repeats included (the server's figure).
     #[serde(default)]
     pub page_bytes: u64,
+    /// In the file: the manifest's lists name chunks of page hashes, not
+    /// pages ([`CHUNK_HASHES`]). Read back, they name pages again.
+    #[serde(default)]
+    chunked: bool,
+    /// The chunks the file names (read back; empty before it is written).
+    #[serde(skip)]
+    pub chunks: Vec<String>,
+}
+
+/// The hash of a chunk of page hashes.
+fn chunk_hash(json: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"sonic-chunk-v1\n");
+    hash.update(json.as_bytes());
+    hex::encode(hash.finalize())
+}
+
+/// The page hashes of every list of `manifest`, mutably.
+fn lists_mut(manifest: &mut Manifest) -> impl Iterator<Item = &mut Vec<String>> {
+    manifest
+        .sections
+        .values_mut()
+        .flat_map(|entry| std::iter::once(&mut entry.pages).chain(entry.lists.values_mut()))
 }
 
 impl StoredBackup {
-    /// Writes the manifest file at `path`, atomically; returns its size.
-    pub(crate) fn write(&self, path: &Path) -> Result<u64> {
-        let json = serde_json::to_vec(self).map_err(|e| Error::Invalid(e.to_string()))?;
+    /// A backup of `meta` made of `manifest`'s pages.
+    pub(crate) fn new(backup_id: Uuid, meta: Meta, manifest: Manifest, page_bytes: u64) -> StoredBackup {
+        StoredBackup {
+            backup_id,
+            meta,
+            manifest,
+            page_bytes,
+            chunked: false,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Writes the chunks of its lists the page store lacks, then the
+    /// manifest file at `path`, atomically; returns the bytes written.
+    pub(crate) fn write(&self, path: &Path, store: &PageStore) -> Result<u64> {
+        let mut on_disk = self.clone();
+        let mut written = 0;
+        for hashes in lists_mut(&mut on_disk.manifest) {
+            let mut chunks = Vec::new();
+            for chunk in hashes.chunks(CHUNK_HASHES) {
+                let json = serde_json::to_string(chunk).map_err(|e| Error::Invalid(e.to_string()))?;
+                let hash = chunk_hash(&json);
+                written += store.put_object(&hash, &json, &|json| chunk_hash(json) == hash)?;
+                chunks.push(hash);
+            }
+            *hashes = chunks;
+        }
+        on_disk.chunked = true;
+        let json = serde_json::to_vec(&on_disk).map_err(|e| Error::Invalid(e.to_string()))?;
         let sum = hex::encode(Sha256::digest(&json));
         crate::backup::write_atomically(path, |out| {
             let io = |e| Error::io("writing the backup manifest", path, e);
@@ -89,9 +146,10 @@ impl StoredBackup {
             z.finish().map_err(io)?;
             Ok(())
         })?;
-        Ok(std::fs::metadata(path)
-            .map_err(|e| Error::io("reading", path, e))?
-            .len())
+        Ok(written
+            + std::fs::metadata(path)
+                .map_err(|e| Error::io("reading", path, e))?
+                .len())
     }
 
     /// Reads and checks the manifest file at `path`: its checksum, its
@@ -121,8 +179,26 @@ impl StoredBackup {
         if sum != hex::encode(Sha256::digest(json)).as_bytes() {
             return Err(refused("is damaged (its checksum does not match)".into()));
         }
-        let stored: StoredBackup =
+        let mut stored: StoredBackup =
             serde_json::from_slice(json).map_err(|e| refused(format!("is not a valid manifest ({e})")))?;
+        if stored.chunked {
+            let store = PageStore::of(path.parent().unwrap_or(Path::new(".")));
+            let mut chunks = Vec::new();
+            let mut bytes = Vec::new();
+            for hashes in lists_mut(&mut stored.manifest) {
+                let mut pages = Vec::new();
+                for chunk in hashes.iter() {
+                    store.read_object(chunk, &mut bytes, &|json| chunk_hash(json) == *chunk)?;
+                    let part: Vec<String> = serde_json::from_slice(&bytes)
+                        .map_err(|e| refused(format!("names a chunk {chunk} that is not a list of hashes ({e})")))?;
+                    pages.extend(part);
+                    chunks.push(chunk.clone());
+                }
+                *hashes = pages;
+            }
+            stored.chunks = chunks;
+            stored.chunked = false;
+        }
         if stored.manifest.version > MANIFEST_VERSION {
             return Err(refused(format!(
                 "is version {}, newer than this Sonic POS reads ({MANIFEST_VERSION}); update Sonic POS",
@@ -191,16 +267,26 @@ impl PageStore {
     /// (0 when it was there). A written page is read back and checked
     /// against its hash before this returns.
     pub(crate) fn put(&self, page: &Page) -> Result<u64> {
-        let path = self.path(&page.hash);
+        let (section, list) = (page.section.as_str(), page.list);
+        self.put_object(&page.hash, &page.json, &|json| {
+            page_hash(section, list, json) == page.hash
+        })
+    }
+
+    /// Writes `json` as the object `hash` unless the store has it; reads
+    /// it back and checks it with `sound` before returning the bytes
+    /// written.
+    fn put_object(&self, hash: &str, json: &str, sound: &dyn Fn(&str) -> bool) -> Result<u64> {
+        let path = self.path(hash);
         if path.exists() {
             return Ok(0);
         }
         // With zstd's own checksum, a flipped bit fails the decompression
         // itself, before a byte of the page is handed on.
         let compress = || -> std::io::Result<Vec<u8>> {
-            let mut z = zstd::Encoder::new(Vec::with_capacity(page.json.len() / 4), 3)?;
+            let mut z = zstd::Encoder::new(Vec::with_capacity(json.len() / 4), 3)?;
             z.include_checksum(true)?;
-            z.write_all(page.json.as_bytes())?;
+            z.write_all(json.as_bytes())?;
             z.finish()
         };
         let compressed = compress().map_err(|e| Error::io("compressing", &path, e))?;
@@ -209,7 +295,7 @@ impl PageStore {
                 .map_err(|e| Error::io("writing a backup page", &path, e))
         })?;
         let mut check = Vec::new();
-        self.read_page(page.section.as_str(), page.list, &page.hash, &mut check)?;
+        self.read_object(hash, &mut check, sound)?;
         Ok(compressed.len() as u64)
     }
 
@@ -217,6 +303,12 @@ impl PageStore {
     /// checked against its hash: a page that is missing or does not match
     /// is [`Error::DamagedPage`].
     pub fn read_page(&self, section: &str, list: &str, hash: &str, out: &mut Vec<u8>) -> Result<()> {
+        self.read_object(hash, out, &|json| page_hash(section, list, json) == hash)
+    }
+
+    /// Reads the object `hash` (a page or a chunk) into `out`, checked by
+    /// `sound` against its hash.
+    fn read_object(&self, hash: &str, out: &mut Vec<u8>, sound: &dyn Fn(&str) -> bool) -> Result<()> {
         let path = self.path(hash);
         let damaged = |detail: String| Error::DamagedPage {
             hash: hash.to_string(),
@@ -231,7 +323,7 @@ impl PageStore {
         z.read_to_end(out)
             .map_err(|e| damaged(format!("is not a readable compressed page ({e})")))?;
         let json = std::str::from_utf8(out).map_err(|_| damaged("is not text".into()))?;
-        if page_hash(section, list, json) != hash {
+        if !sound(json) {
             return Err(damaged("does not match its hash".into()));
         }
         Ok(())
@@ -304,7 +396,7 @@ impl PageWriter {
     /// Writes the manifest (after every page it names is in place) and
     /// releases the lock.
     pub(crate) fn finish(mut self, path: &Path, backup: &StoredBackup) -> Result<u64> {
-        self.written += backup.write(path)?;
+        self.written += backup.write(path, &self.store)?;
         Ok(self.written)
     }
 }
@@ -363,7 +455,10 @@ pub fn remove_unreferenced_pages(backups: &Path) -> Result<usize> {
             continue;
         }
         match StoredBackup::read(&path) {
-            Ok(stored) => referenced.extend(stored.manifest.page_hashes().cloned()),
+            Ok(stored) => {
+                referenced.extend(stored.manifest.page_hashes().cloned());
+                referenced.extend(stored.chunks);
+            }
             Err(e) => {
                 tracing::warn!(file = %path.display(), error = %e, "a manifest cannot be read: no page is removed");
                 return Ok(0);
@@ -713,8 +808,8 @@ mod tests {
         let second = backup(&store);
         let new_pages = pages_in(&store).len() - pages_first;
         assert!(
-            (1..=12).contains(&new_pages),
-            "one sale adds a few pages (the last page of each list it touched), not the shop: {new_pages}"
+            (1..=24).contains(&new_pages),
+            "one sale adds a few pages and chunks (the last of each list it touched), not the shop: {new_pages}"
         );
         assert!(
             second.size * 5 < full.size,
@@ -793,6 +888,7 @@ mod tests {
         for b in &left {
             let stored = StoredBackup::read(&b.file).unwrap();
             referenced.extend(stored.manifest.page_hashes().map(|h| format!("{h}.zst")));
+            referenced.extend(stored.chunks.iter().map(|h| format!("{h}.zst")));
             crate::snapshot::read_file(&b.file).expect("every kept backup still reads whole");
         }
         let pages: HashSet<String> = pages_in(&store).into_iter().collect();

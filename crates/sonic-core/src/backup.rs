@@ -488,6 +488,11 @@ pub fn apply_retention_with(
             Err(e) => return Err(Error::io("removing an old backup", &backup.file, e)),
         }
         if page_store::is_manifest(&backup.file) {
+            if !manifests_removed {
+                // Before the first manifest goes: a page removal killed
+                // after it is finished by the next retention.
+                page_store::mark_removal_pending(&store.data_dir().backups())?;
+            }
             manifests_removed = true;
         } else {
             // Its page index is worth nothing without it.
@@ -507,10 +512,10 @@ pub fn apply_retention_with(
         tracing::info!(backup_id = %backup.id, "old backup removed by retention");
         removed.push(backup);
     }
-    if manifests_removed {
+    let dir = store.data_dir().backups();
+    if manifests_removed || page_store::removal_pending(&dir) {
         // The manifests are gone (on disk, flushed) before any page goes:
         // a page is removed only once no manifest left references it.
-        let dir = store.data_dir().backups();
         page_store::flush_folder(&dir);
         if let Err(e) = page_store::remove_unreferenced_pages(&dir) {
             tracing::warn!(error = %e, "pages of removed backups were not removed; the next retention tries again");

@@ -486,7 +486,34 @@ pub fn remove_unreferenced_pages(backups: &Path) -> Result<usize> {
     if removed > 0 {
         tracing::info!(removed, "pages no backup references removed");
     }
+    match std::fs::remove_file(pending_marker(backups)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("removing", pending_marker(backups), e)),
+    }
     Ok(removed)
+}
+
+/// The marker of a page removal to finish: written before retention
+/// removes its first manifest, removed once the unreferenced pages are.
+fn pending_marker(backups: &Path) -> PathBuf {
+    PageStore::of(backups).dir.join(".removal-pending")
+}
+
+/// Notes that pages may become unreferenced (retention is about to remove
+/// manifests), so that a removal killed midway is finished next time.
+pub(crate) fn mark_removal_pending(backups: &Path) -> Result<()> {
+    let path = pending_marker(backups);
+    PageStore::of(backups).create()?;
+    crate::backup::write_atomically(&path, |out| {
+        out.write_all(b"pages to remove\n")
+            .map_err(|e| Error::io("writing", &path, e))
+    })
+}
+
+/// Whether a page removal was started and not finished.
+pub(crate) fn removal_pending(backups: &Path) -> bool {
+    pending_marker(backups).exists()
 }
 
 /// Flushes a folder's entries (the manifests retention removed) to disk

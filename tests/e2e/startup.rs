@@ -34,7 +34,9 @@ async fn after_a_clean_exit_the_window_comes_first_and_the_check_runs_beside_it(
     let dir = tempfile::tempdir()?;
     match std::env::var_os("SONIC_START_DATA_DIR") {
         Some(from) => copy_tree(std::path::Path::new(&from), dir.path())?,
-        None => seed_shop(dir.path())?,
+        None => {
+            seed_shop(dir.path())?;
+        }
     }
     let marker = dir.path().join("clean-exit");
     let _ = std::fs::remove_file(&marker);

@@ -7,7 +7,7 @@ import { screenHead } from '../screen.js';
 const ACTIONS = [
   'sale', 'return', 'transfer', 'debt_open', 'debt_payment',
   'service_open', 'service_status', 'service_part', 'service_delivered',
-  'stock_receive', 'stock_adjust', 'stock_transfer', 'stock_count',
+  'stock_receive', 'stock_adjust', 'stock_transfer', 'stock_count', 'stock_correction',
   'item_create', 'item_edit', 'item_archive',
   'customer_create', 'customer_edit', 'customer_archive',
   'store_create', 'store_edit', 'user_create', 'user_locked', 'pin_change',

@@ -10,7 +10,7 @@
 //! into the ticket's store instead of the store each part came from, so one
 //! store gained units it never had and another stayed short.
 
-use super::{insert, log, Actor, OpCtx};
+use super::{insert, log, Actor, OpCtx, Params};
 use crate::error::Result;
 use crate::sections::{Extra, InventoryRecord, ItemActivity, RecordId, Role, Table};
 use rusqlite::Connection;
@@ -126,6 +126,9 @@ pub(crate) fn correct(conn: &Connection, why: &str) -> Result<usize> {
             off.len(),
             tickets.join(", ")
         ),
+        Params::new()
+            .number("movements", off.len() as u64)
+            .text("tickets", tickets.join(", ")),
         Extra::new(),
     )?;
     tracing::info!(movements = off.len(), why, "cancelled repair parts corrected");

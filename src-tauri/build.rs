@@ -79,6 +79,10 @@ const COMMANDS: &[&str] = &[
     "old_pos",
     "set_old_pos",
     "open_old_pos",
+    "printer_settings",
+    "set_printer_settings",
+    "print_paper",
+    "open_drawer",
 ];
 
 fn main() {

@@ -58,6 +58,9 @@ pub enum Code {
     SignInNeeded,
     /// The backup server could not be reached.
     Offline,
+    /// The receipt printer could not be reached (off, no paper, unplugged);
+    /// what it printed for is stored all the same.
+    PrinterOffline,
 }
 
 /// An error as the webview receives it.
@@ -253,7 +256,8 @@ mod codes_have_text {
             | Code::DuplicateBarcode
             | Code::Conflict
             | Code::SignInNeeded
-            | Code::Offline => {}
+            | Code::Offline
+            | Code::PrinterOffline => {}
         }
     }
 
@@ -284,6 +288,7 @@ mod codes_have_text {
             Code::Conflict,
             Code::SignInNeeded,
             Code::Offline,
+            Code::PrinterOffline,
         ];
         for lang in ["en", "ar"] {
             let path = format!("{}/../ui/i18n/{lang}.json", env!("CARGO_MANIFEST_DIR"));

@@ -26,6 +26,7 @@ mod integrity;
 mod legacy;
 mod lifecycle;
 mod menu;
+mod printer;
 mod recovery;
 mod schedule;
 mod server;
@@ -355,6 +356,10 @@ fn start(args: Args) -> anyhow::Result<i32> {
             commands::legacy::old_pos,
             commands::legacy::set_old_pos,
             commands::legacy::open_old_pos,
+            commands::printer::printer_settings,
+            commands::printer::set_printer_settings,
+            commands::printer::print_paper,
+            commands::printer::open_drawer,
         ])
         .build(tauri::generate_context!())
         .context("could not start the window system; on Linux check that DISPLAY or WAYLAND_DISPLAY is set")?;

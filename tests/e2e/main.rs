@@ -12,6 +12,7 @@ mod debts;
 mod first_day;
 mod legacy;
 mod lifecycle;
+mod printer;
 mod package;
 mod recovery;
 mod restore;

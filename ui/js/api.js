@@ -47,6 +47,19 @@ export async function call(command, args = {}) {
   }
 }
 
+// A command whose argument is bytes (Tauri's raw request body, not a JSON
+// array of numbers), with small facts about them in headers.
+export async function callRaw(command, bytes, headers) {
+  if (!tauri || !tauri.core) {
+    throw new ApiError('Internal', 'Sonic POS must be opened as the desktop app, not in a browser');
+  }
+  try {
+    return await tauri.core.invoke(command, bytes, { headers });
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
 // Subscribes to an event from the shell; resolves to an unsubscribe function.
 export function on(event, handler) {
   return tauri.event.listen(event, (e) => handler(e.payload));
@@ -78,6 +91,19 @@ export const api = {
   exportNow: () => call('export_now'),
   // [{ id, createdAt, reason, device, records, verified }] (empty when no server is set up)
   serverBackups: (page = FIRST_PAGE) => call('server_backups', { page }),
+
+  // ---- the receipt printer (Settings › Printer, print.js) ----
+  // → { settings: { connection: { kind: 'none' } | { kind: 'network', address } | { kind: 'device', path }
+  //                 | { kind: 'spooler', name }, paperMm: 58 | 80, copies, autoPrint }, dots: 384 | 576 }
+  printerSettings: () => call('printer_settings'),
+  // manager or owner; → as printerSettings
+  setPrinterSettings: (settings) => call('set_printer_settings', { settings }),
+  // rows: Uint8Array of 1-bit rows (MSB first, 1 = black), width dots wide; drawer: '' | 'invoice:<n>' | 'cash'
+  // → { drawerOpened }; PrinterOffline when the printer cannot be reached
+  printPaper: (rows, { width, copies = 1, drawer = '' }) =>
+    callRaw('print_paper', rows, { 'x-sonic-width': String(width), 'x-sonic-copies': String(copies), 'x-sonic-drawer': drawer }),
+  // manager or owner: kicks the drawer, logged in Activity
+  openDrawer: () => call('open_drawer'),
 
   // ---- restore (Backup screen): preview first, then restore with a manager PIN ----
   // source: { kind: 'local', id } | { kind: 'server', id } | { kind: 'file' } (Rust opens the

@@ -45,7 +45,7 @@ const screens = [
 ];
 const allowed = (screen) => !screen.manager || (ctx.session?.user && ctx.session.user.role !== 'cashier');
 // Screens' own text, plus parts shared by screens.
-const NAMESPACES = [...screens.map((s) => s.id), 'settings-backup', 'settings-oldpos'];
+const NAMESPACES = [...screens.map((s) => s.id), 'settings-backup', 'settings-oldpos', 'settings-printer'];
 
 const el = (id) => document.getElementById(id);
 

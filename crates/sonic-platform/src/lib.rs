@@ -10,6 +10,7 @@
 //! - [`session_end`]: the process being asked to stop (SIGTERM, SIGINT) or the
 //!   Windows session ending (log off, shut down, console closed).
 //! - [`process`]: whether a process is alive, this process's peak memory.
+//! - [`printer`]: a receipt printer's bytes through the Windows spooler (RAW).
 //!
 //! What it is not: it knows nothing of the store, backups or Tauri; callers
 //! pass in what should happen (a closure) and this crate decides *how* the
@@ -29,5 +30,6 @@
 pub mod fs;
 pub mod instance;
 pub mod paths;
+pub mod printer;
 pub mod process;
 pub mod session_end;

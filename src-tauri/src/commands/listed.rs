@@ -54,7 +54,9 @@ fn capability() -> BTreeSet<String> {
 }
 
 fn api_js() -> BTreeSet<String> {
+    // `callRaw` (a bytes argument) wraps a command as `call` does.
     read("../ui/js/api.js")
+        .replace("callRaw('", "call('")
         .split("call('")
         .skip(1)
         .map(|rest| rest[..rest.find('\'').expect("a quoted command name")].to_string())

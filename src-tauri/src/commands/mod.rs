@@ -18,6 +18,7 @@ pub(crate) mod backup_settings;
 pub(crate) mod customers;
 pub(crate) mod items;
 pub(crate) mod legacy;
+pub(crate) mod printer;
 pub(crate) mod restore;
 pub(crate) mod sale;
 pub(crate) mod services;

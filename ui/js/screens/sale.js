@@ -8,7 +8,7 @@ import { node, field, errorBox, pager } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { other } from '../rate.js';
 import { paymentDialog } from '../payment.js';
-import { receiptContent, printReceipt } from '../receipt.js';
+import { receiptContent, receiptMark, receiptPrinter } from '../receipt.js';
 import { debounce } from '../debounce.js';
 import { onSubmit, moneyOr } from '../form.js';
 import { customerInput, owedText } from '../customer.js';
@@ -96,12 +96,14 @@ export function mount(root, ctx) {
 
   // ---- receipt ----
   const receiptBox = node('section', { class: 'receipt', 'data-testid': 'sale-receipt', 'aria-label': t('sale.receipt') });
-  const printButton = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-print', onclick: () => printReceipt() }, t('common.print'));
+  const receiptPrint = receiptPrinter({ t, format, step });
+  const printButton = node('button', { type: 'button', class: 'button', 'data-testid': 'sale-print', onclick: () => receiptPrint.print() }, t('common.print'));
   const newSaleButton = node('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'sale-new', onclick: () => newSale() }, t('sale.newSale'));
   // A receipt shown again from the recent list leaves the cart as it was.
   const backButton = node('button', { type: 'button', class: 'button button--large', 'data-testid': 'sale-back', hidden: true, onclick: () => backToSale() }, t('sale.back'));
   const receiptView = node('div', { class: 'sale-receipt-view', 'data-testid': 'sale-receipt-view', hidden: true },
     node('div', { class: 'sale-receipt-view__actions no-print' }, printButton, newSaleButton, backButton),
+    receiptPrint.el,
     receiptBox);
 
   const saleView = node('div', { class: 'sale-layout', 'data-testid': 'sale-view' },
@@ -152,6 +154,8 @@ export function mount(root, ctx) {
       // The cart is sold: it is no longer kept for this till.
       saveDraft(null).catch(() => {});
       showReceipt(result, customerName);
+      // After the sale is stored: a printer that is off only says so.
+      receiptPrint.print({ afterSale: true });
       status.set(t('sale.done', { number: result.invoice.number }), 'ok');
       recentPager.first().catch((err) => recentError.show(err));
     },
@@ -613,8 +617,9 @@ export function mount(root, ctx) {
 
   // ---- receipt ----
   // sold: the sell result ({ invoice, change, changeCurrency, debt, receipt }).
-  function showReceipt(sold, customerName, { again = false } = {}) {
-    receiptBox.replaceChildren(...receiptContent(sold, { t, format, step: step(), customerName }));
+  function showReceipt(sold, customerName, { again = false, mark = null } = {}) {
+    receiptBox.replaceChildren(...receiptContent(sold, { t, format, step: step(), customerName, mark }));
+    receiptPrint.show(sold, customerName, mark);
     saleView.hidden = true;
     receiptView.hidden = false;
     newSaleButton.hidden = again;
@@ -640,7 +645,7 @@ export function mount(root, ctx) {
       showReceipt({
         invoice: found.invoice,
         receipt: { shopName: ctx.session?.settings?.shopName ?? '', receiptHeader: ctx.session?.settings?.receiptHeader, storeName: store?.name, itemNames: found.itemNames },
-      }, null, { again: true });
+      }, null, { again: true, mark: receiptMark(found.invoice, found.returned) });
     } catch (err) {
       recentError.show(err);
     }

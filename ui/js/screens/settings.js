@@ -8,6 +8,7 @@ import { backupSettingsCard } from './settings-backup.js';
 import { confirmDialog } from '../confirm.js';
 import { convert } from '../rate.js';
 import { oldPosCard } from './settings-oldpos.js';
+import { printerSettingsCard } from './settings-printer.js';
 
 // The two rates: IQD per 1 USD for sales and returns, and the transfer rate.
 const RATE_KINDS = ['iqdPerUsd', 'iqdRate'];
@@ -386,7 +387,9 @@ export function mount(root, ctx) {
       node('div', { class: 'settings__column' }, shopCard(), languageCard(), serverCard(),
         // The backup server is the shop's key to its backups: the owner's alone (Rust refuses the others).
         ctx.session?.user?.role === 'owner' ? backupSettingsCard(ctx) : null,
-        ctx.session?.user?.role === 'owner' ? oldPosCard(ctx) : null)));
+        ctx.session?.user?.role === 'owner' ? oldPosCard(ctx) : null,
+        // This computer's printer and drawer: managers and the owner (Rust refuses the others).
+        ['owner', 'manager'].includes(ctx.session?.user?.role) ? printerSettingsCard(ctx) : null)));
 
   // A rate changed elsewhere (another window, the admin tool) shows here too.
   listen(events.session, () => rates.drawRates());

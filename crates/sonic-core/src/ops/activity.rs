@@ -66,6 +66,7 @@ pub const ACTIONS: &[&str] = &[
     "rate_change",
     "settings_change",
     "cash",
+    "drawer_open",
     "shift_close",
     "restore",
 ];

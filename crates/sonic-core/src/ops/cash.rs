@@ -20,6 +20,14 @@ pub fn record_cash(
     store.write(|tx| record_cash_in(tx, ctx, kind, currency, amount, note))
 }
 
+/// Logs that a manager opened the cash drawer outside a sale (the till's
+/// "Open drawer"): who and when are in the activity entry. Nothing else is
+/// written; the drawer itself is the printer's business.
+pub fn drawer_opened(store: &mut Store, ctx: &OpCtx) -> Result<()> {
+    ctx.actor.require(Role::Manager, "opening the cash drawer")?;
+    store.write(|tx| log(tx, ctx, "drawer_open", "opened the cash drawer".into(), Extra::new()))
+}
+
 pub(crate) fn record_cash_in(
     tx: &Connection,
     ctx: &OpCtx,

@@ -10,7 +10,6 @@
 //! binary for a test, so run `cargo build -p sonic-pos` first; a missing
 //! binary or tool fails the test with the command that fixes it.
 
-pub mod barcode;
 mod display;
 mod driver;
 pub mod printer;

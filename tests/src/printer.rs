@@ -15,6 +15,7 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpListener;
 
 /// The fake printer, listening until stopped (or dropped).
+#[derive(Debug)]
 pub struct FakePrinter {
     addr: SocketAddr,
     jobs: Arc<Mutex<Vec<Vec<u8>>>>,
@@ -55,7 +56,12 @@ impl FakePrinter {
 
     /// The jobs received so far, each decoded.
     pub fn jobs(&self) -> anyhow::Result<Vec<Job>> {
-        self.jobs.lock().expect("not poisoned").iter().map(|b| decode(b)).collect()
+        self.jobs
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .map(|b| decode(b))
+            .collect()
     }
 
     /// Waits (up to `crate::PATIENCE`) until `n` jobs have arrived.
@@ -103,7 +109,10 @@ impl Image {
 
     /// Rows with any black dot.
     pub fn inked_rows(&self) -> usize {
-        self.rows.chunks(self.width / 8).filter(|r| r.iter().any(|b| *b != 0)).count()
+        self.rows
+            .chunks(self.width / 8)
+            .filter(|r| r.iter().any(|b| *b != 0))
+            .count()
     }
 
     /// Writes the picture as a black-and-white PNG.
@@ -129,7 +138,9 @@ impl Image {
 pub enum Command {
     Init,
     /// `ESC p m t1 t2`: the drawer kick on pin `m`.
-    Kick { pin: u8 },
+    Kick {
+        pin: u8,
+    },
     /// One `GS v 0` band.
     Raster(Image),
     /// `ESC d n`.
@@ -173,7 +184,10 @@ impl Job {
     }
 
     pub fn kicks(&self) -> usize {
-        self.commands.iter().filter(|c| matches!(c, Command::Kick { .. })).count()
+        self.commands
+            .iter()
+            .filter(|c| matches!(c, Command::Kick { .. }))
+            .count()
     }
 }
 

@@ -83,7 +83,10 @@ fn header<'a>(request: &'a Request<'_>, name: &str) -> Option<&'a str> {
 #[tauri::command]
 pub(crate) async fn print_paper(state: State<'_, AppState>, request: Request<'_>) -> Result<Printed, UiError> {
     let InvokeBody::Raw(rows) = request.body() else {
-        return Err(UiError::new(Code::Validation, "a paper to print arrives as bytes, not JSON"));
+        return Err(UiError::new(
+            Code::Validation,
+            "a paper to print arrives as bytes, not JSON",
+        ));
     };
     let width: usize = header(&request, "x-sonic-width")
         .and_then(|w| w.parse().ok())
@@ -110,8 +113,9 @@ pub(crate) async fn print_paper(state: State<'_, AppState>, request: Request<'_>
             "cash" => true,
             other => match other.strip_prefix("invoice:").and_then(|n| n.parse::<u64>().ok()) {
                 // Cash tendered opens the drawer; a sale on credit does not.
-                Some(number) => sale::invoice_by_number(store, number)?
-                    .is_some_and(|inv| inv.payments.iter().any(|p| p.amount > 0)),
+                Some(number) => {
+                    sale::invoice_by_number(store, number)?.is_some_and(|inv| inv.payments.iter().any(|p| p.amount > 0))
+                }
                 None => {
                     return Err(sonic_core::Error::Invalid(format!(
                         "x-sonic-drawer is invoice:<number> or cash, not {other:?}"
@@ -223,7 +227,11 @@ mod tests {
             got
         });
         tauri::async_runtime::block_on(kick_drawer(&state)).unwrap();
-        assert_eq!(printer.join().unwrap(), escpos::drawer_only(), "the printer got the kick");
+        assert_eq!(
+            printer.join().unwrap(),
+            escpos::drawer_only(),
+            "the printer got the kick"
+        );
         let store = state.store();
         let store = crate::lock_store(&store);
         let filter = ActivityFilter {
@@ -241,7 +249,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let state = AppState::for_tests(tmp.path());
         state.sign_in_as(Role::Owner);
-        let address = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+        let address = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string();
         tauri::async_runtime::block_on(save_settings(&state, network(address))).unwrap();
         let err = tauri::async_runtime::block_on(kick_drawer(&state)).unwrap_err();
         assert_eq!(err.code, Code::PrinterOffline, "{}", err.message);
@@ -252,6 +264,8 @@ mod tests {
             action: Some("drawer_open".into()),
             text: None,
         };
-        assert!(activity::list(&store, &filter, Page { offset: 0, limit: 10 }).unwrap().is_empty());
+        assert!(activity::list(&store, &filter, Page { offset: 0, limit: 10 })
+            .unwrap()
+            .is_empty());
     }
 }

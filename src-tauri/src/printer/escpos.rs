@@ -168,8 +168,15 @@ mod tests {
             .concat()
         );
         let closed = job(&image, 2, Drawer::Closed);
-        assert!(!closed.windows(2).any(|w| w == [ESC, b'p']), "no kick when the drawer stays shut");
-        assert_eq!(closed.windows(3).filter(|w| *w == [GS, b'V', 1]).count(), 2, "two copies, two cuts");
+        assert!(
+            !closed.windows(2).any(|w| w == [ESC, b'p']),
+            "no kick when the drawer stays shut"
+        );
+        assert_eq!(
+            closed.windows(3).filter(|w| *w == [GS, b'V', 1]).count(),
+            2,
+            "two copies, two cuts"
+        );
     }
 
     #[test]
@@ -181,7 +188,11 @@ mod tests {
         let mut at = 0;
         while let Some(pos) = bytes[at..].windows(3).position(|w| w == [GS, b'v', b'0']) {
             let p = at + pos;
-            assert_eq!(u16::from_le_bytes([bytes[p + 4], bytes[p + 5]]), 48, "every band is 48 bytes wide");
+            assert_eq!(
+                u16::from_le_bytes([bytes[p + 4], bytes[p + 5]]),
+                48,
+                "every band is 48 bytes wide"
+            );
             let n = usize::from(u16::from_le_bytes([bytes[p + 6], bytes[p + 7]]));
             rows.push(n);
             at = p + 8 + 48 * n;

@@ -146,10 +146,29 @@ mod tests {
 
     #[test]
     fn a_network_address_gets_the_usual_port_and_a_bad_one_is_named() {
-        let ok = |a: &str| with(Connection::Network { address: a.into() }).checked().map(|s| s.connection);
-        assert_eq!(ok(" 192.168.1.50 "), Ok(Connection::Network { address: "192.168.1.50:9100".into() }));
-        assert_eq!(ok("printer.local:9101"), Ok(Connection::Network { address: "printer.local:9101".into() }));
-        assert_eq!(ok("[::1]:9100"), Ok(Connection::Network { address: "[::1]:9100".into() }));
+        let ok = |a: &str| {
+            with(Connection::Network { address: a.into() })
+                .checked()
+                .map(|s| s.connection)
+        };
+        assert_eq!(
+            ok(" 192.168.1.50 "),
+            Ok(Connection::Network {
+                address: "192.168.1.50:9100".into()
+            })
+        );
+        assert_eq!(
+            ok("printer.local:9101"),
+            Ok(Connection::Network {
+                address: "printer.local:9101".into()
+            })
+        );
+        assert_eq!(
+            ok("[::1]:9100"),
+            Ok(Connection::Network {
+                address: "[::1]:9100".into()
+            })
+        );
         for bad in ["", "host:port", "host:0", "host:70000", "a b:9100", ":9100"] {
             let err = ok(bad).unwrap_err();
             assert!(err.contains("host:port"), "{bad:?}: {err}");
@@ -177,7 +196,9 @@ mod tests {
         let store = Store::open(&sonic_core::DataDir::at(dir.path())).unwrap();
         assert_eq!(PrinterSettings::load(&store).unwrap(), PrinterSettings::default());
         let s = PrinterSettings {
-            connection: Connection::Device { path: "/dev/usb/lp0".into() },
+            connection: Connection::Device {
+                path: "/dev/usb/lp0".into(),
+            },
             paper_mm: 58,
             copies: 2,
             auto_print: false,

@@ -15,7 +15,9 @@ const CONNECT: Duration = Duration::from_secs(3);
 const WRITE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
-#[error("the printer {printer} is unreachable ({why}); check that it is on, has paper and is connected, then print again")]
+#[error(
+    "the printer {printer} is unreachable ({why}); check that it is on, has paper and is connected, then print again"
+)]
 pub(crate) struct Unreachable {
     pub printer: String,
     pub why: String,
@@ -96,10 +98,24 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().to_string()
         };
-        let err = send(&Connection::Network { address: address.clone() }, "test", b"x").unwrap_err();
+        let err = send(
+            &Connection::Network {
+                address: address.clone(),
+            },
+            "test",
+            b"x",
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.contains(&address) && text.contains("unreachable"), "{text}");
-        let err = send(&Connection::Device { path: "/no/such/lp9".into() }, "test", b"x").unwrap_err();
+        let err = send(
+            &Connection::Device {
+                path: "/no/such/lp9".into(),
+            },
+            "test",
+            b"x",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("/no/such/lp9"), "{err}");
     }
 
@@ -108,7 +124,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lp0");
         std::fs::write(&path, b"").unwrap();
-        send(&Connection::Device { path: path.display().to_string() }, "t", b"abc").unwrap();
+        send(
+            &Connection::Device {
+                path: path.display().to_string(),
+            },
+            "t",
+            b"abc",
+        )
+        .unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"abc");
     }
 }

@@ -5,6 +5,7 @@
 // and the same return is sent again with that approval.
 import { node, field, errorBox } from '../dom.js';
 import { screenHead } from '../screen.js';
+import { printRefund } from '../receipt.js';
 
 const APPROVAL_CODES = ['ApprovalNeeded', 'ApprovalRequired'];
 
@@ -174,6 +175,15 @@ export function mount(root, ctx) {
         ret.approvedBy ? node('dd', { 'data-testid': 'return-approved-by' }, ret.approvedBy) : null));
     result.hidden = false;
     status.set(t('return.done', { number: ret.number, amount: money(cashRefund, cur) }), 'ok');
+    // The refund receipt, after the return is stored.
+    const printed = node('p', { class: 'small', 'data-testid': 'return-print-status', role: 'status', hidden: true });
+    result.append(printed);
+    printRefund(ret, found, { t, format, shopName: ctx.session?.settings?.shopName ?? '' }).then((said) => {
+      if (!said) return;
+      printed.textContent = said.text;
+      printed.dataset.kind = said.kind;
+      printed.hidden = false;
+    });
     pending = null;
     // Show the invoice again with what is now returned.
     load(found.invoice.number);

@@ -66,14 +66,7 @@ pub(super) fn write_raw(printer: &str, document: &str, bytes: &[u8]) -> Result<(
         let mut written = 0u32;
         // SAFETY: `chunk` is a readable buffer of the length passed (at most
         // 1 MiB, so it fits a u32) and `written` a writable u32.
-        let ok = unsafe {
-            WritePrinter(
-                handle.0,
-                chunk.as_ptr().cast(),
-                chunk.len() as u32,
-                &mut written,
-            )
-        };
+        let ok = unsafe { WritePrinter(handle.0, chunk.as_ptr().cast(), chunk.len() as u32, &mut written) };
         if ok == 0 || written == 0 {
             result = Err(failed("WritePrinter"));
             break;

@@ -25,7 +25,16 @@ pub fn record_cash(
 /// written; the drawer itself is the printer's business.
 pub fn drawer_opened(store: &mut Store, ctx: &OpCtx) -> Result<()> {
     ctx.actor.require(Role::Manager, "opening the cash drawer")?;
-    store.write(|tx| log(tx, ctx, "drawer_open", "opened the cash drawer".into(), Extra::new()))
+    store.write(|tx| {
+        log(
+            tx,
+            ctx,
+            "drawer_open",
+            "opened the cash drawer".into(),
+            Params::new(),
+            Extra::new(),
+        )
+    })
 }
 
 pub(crate) fn record_cash_in(

@@ -273,7 +273,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
             if clean_exit {
                 integrity::check_in_background(app.handle());
             }
-            if app.state::<legacy::Legacy>().from_flag() {
+            if app.state::<legacy::Legacy>().opened_by_flag() {
                 // A folder that cannot be served is logged; the till runs on.
                 if let Err(err) = legacy::open(app.handle()) {
                     tracing::error!("--legacy: {}", err.message);

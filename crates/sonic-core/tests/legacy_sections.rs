@@ -2,6 +2,8 @@
 //! validated like an import of that one section, stored in one transaction,
 //! and merged with what other paths stored since the page read the section.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{code, Shop};

@@ -29,7 +29,7 @@ async fn read(app: &AppHandle, state: &AppState) -> Result<OldPos, UiError> {
     let folder = with_store(state, |store| store.setting(legacy::SETTING)).await?;
     Ok(OldPos {
         folder: folder.filter(|f| !f.is_empty()),
-        from_flag: app.state::<legacy::Legacy>().from_flag(),
+        from_flag: app.state::<legacy::Legacy>().opened_by_flag(),
         open: app.get_webview_window(legacy::LABEL).is_some(),
     })
 }

@@ -90,7 +90,7 @@ impl Legacy {
     }
 
     /// Whether the app was started with `--legacy DIR`.
-    pub(crate) fn from_flag(&self) -> bool {
+    pub(crate) fn opened_by_flag(&self) -> bool {
         self.flag.is_some()
     }
 }

@@ -492,3 +492,97 @@ async fn the_menus_import_restore_and_history_items_open_the_backup_screen_at_th
     }
     app.quit().await
 }
+
+/// The app's own process: the one whose command line names `dir` as its
+/// data directory (the harness starts it with `--data-dir DIR`).
+fn app_pid(dir: &std::path::Path) -> anyhow::Result<u32> {
+    let want = dir.to_string_lossy().into_owned();
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let is_app = args.first().is_some_and(|a| a.ends_with("sonic-pos"));
+        if is_app && args.iter().any(|a| a == &want) {
+            return Ok(pid);
+        }
+    }
+    anyhow::bail!("no sonic-pos process runs on {want}")
+}
+
+/// `VmHWM` (the peak resident memory) of a process, in kB.
+fn peak_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM in /proc/PID/status")
+}
+
+/// A small `.json.zst` expanding to gigabytes (of whitespace, or one
+/// string) chosen in the Backup screen's file chooser: refused with a
+/// message naming where and why, the app's memory stays bounded, and the
+/// shop is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decompression_bomb_chosen_for_restore_is_refused_in_bounded_memory_and_changes_nothing() -> anyhow::Result<()>
+{
+    use std::io::Write as _;
+    let bombs = tempfile::tempdir()?;
+    let bomb = |name: &str, head: &str, fill: u8| -> anyhow::Result<PathBuf> {
+        let path = bombs.path().join(name);
+        let mut zst = zstd::Encoder::new(std::fs::File::create(&path)?, 3)?;
+        zst.write_all(head.as_bytes())?;
+        let chunk = vec![fill; 1 << 20];
+        for _ in 0..2048 {
+            zst.write_all(&chunk)?; // 2 GiB expanded; never on disk
+        }
+        zst.write_all(b"\"}]}")?;
+        zst.finish()?.sync_all()?;
+        Ok(path)
+    };
+    let cases = [
+        (bomb("spaces.json.zst", r#"{"sonic_invoices":["#, b' ')?, "whitespace"),
+        (
+            bomb("string.json.zst", r#"{"sonic_invoices":[{"id":"inv-1","note":""#, b'a')?,
+            "string",
+        ),
+    ];
+    for (file, _) in &cases {
+        let size = std::fs::metadata(file)?.len();
+        assert!(size < 1 << 20, "{} is a small file ({size} bytes)", file.display());
+    }
+
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    let before = counts_by_key(&Store::open(&DataDir::at(dir.path()))?)?;
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("backup").await?;
+    let pid = app_pid(dir.path())?;
+    for (file, what) in &cases {
+        choose_file(&app, file).await?;
+        let message = app.wait_for_text("restore-error", |t| !t.trim().is_empty()).await?;
+        eprintln!("{what} bomb: {message}");
+        assert!(
+            message.contains("sonic_invoices") && message.contains(what) && message.contains("MiB"),
+            "the refusal names the section, what is too long and the limit: {message}"
+        );
+    }
+    let peak = peak_kb(pid)?;
+    eprintln!("the app's peak memory after both bombs: {} MB", peak / 1024);
+    assert!(
+        peak < 300 * 1024,
+        "the app stayed under 300 MB while refusing 2 GiB bombs: {peak} kB"
+    );
+    app.quit().await?;
+    let after = counts_by_key(&Store::open(&DataDir::at(dir.path()))?)?;
+    assert_eq!(before, after, "a refused file changes nothing");
+    Ok(())
+}

@@ -100,6 +100,16 @@ async fn damage_found_by_the_check_after_start_stops_the_till_and_offers_recover
     app.close_window_and_wait_for_exit().await?;
     app.quit().await?;
     assert!(dir.path().join("clean-exit").exists());
+    // The close wrote its on_close backup: that is now the newest good one.
+    let newest = {
+        let store = Store::open(&data)?;
+        let listed = sonic_core::backup::list_backups(&store)?;
+        assert!(
+            listed.len() >= 2 && listed.iter().any(|b| b.id == backup.id),
+            "the manual backup and the close's are listed: {listed:?}"
+        );
+        listed[0].file.clone()
+    };
 
     // Damage the last pages of the file (records, not the schema the
     // opening reads).
@@ -121,7 +131,7 @@ async fn damage_found_by_the_check_after_start_stops_the_till_and_offers_recover
     let name = row.attr("data-name").await?.unwrap_or_default();
     assert_eq!(
         Some(name.as_str()),
-        backup.file.file_name().and_then(|n| n.to_str()),
+        newest.file_name().and_then(|n| n.to_str()),
         "the newest good backup is offered"
     );
     // The till stops: the store is not used, no backup is written over it.

@@ -346,17 +346,7 @@ fn merge_table(
 /// Numbers issued from a counter are unique after the merge, and the
 /// counter is at least the highest one in use.
 fn check_numbers(tx: &Connection, source: &str) -> Result<()> {
-    let pairs = [
-        (
-            Table::Invoices,
-            SectionKey::Invoices,
-            SectionKey::InvoiceCounter,
-            "invoice",
-        ),
-        (Table::Returns, SectionKey::Returns, SectionKey::ReturnCounter, "return"),
-        (Table::Stores, SectionKey::Stores, SectionKey::StoreCounter, "store"),
-    ];
-    for (table, key, counter, what) in pairs {
+    for (table, key, counter, what) in crate::sections::NUMBERED_BY_COUNTERS {
         let t = table.sql_name();
         let twice: Option<i64> = tx
             .query_row(

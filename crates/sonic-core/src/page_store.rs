@@ -167,18 +167,7 @@ impl StoredBackup {
         if bytes.len() as u64 > MAX_MANIFEST_BYTES {
             return Err(refused(format!("is over {MAX_MANIFEST_BYTES} bytes")));
         }
-        let newline = bytes
-            .iter()
-            .position(|b| *b == b'\n')
-            .ok_or_else(|| refused("has no header line".into()))?;
-        let (head, json) = (&bytes[..newline], &bytes[newline + 1..]);
-        let sum = head
-            .strip_prefix(MANIFEST_MAGIC.as_bytes())
-            .and_then(|rest| rest.strip_prefix(b" "))
-            .ok_or_else(|| refused("is not a backup manifest this Sonic POS reads".into()))?;
-        if sum != hex::encode(Sha256::digest(json)).as_bytes() {
-            return Err(refused("is damaged (its checksum does not match)".into()));
-        }
+        let json = crate::pages::checksummed_json(&bytes, MANIFEST_MAGIC, "backup manifest").map_err(refused)?;
         let mut stored: StoredBackup =
             serde_json::from_slice(json).map_err(|e| refused(format!("is not a valid manifest ({e})")))?;
         if stored.chunked {

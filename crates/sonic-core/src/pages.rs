@@ -452,3 +452,22 @@ impl<'a> PageCutter<'a> {
         (manifest, self.spans)
     }
 }
+
+/// The JSON of a file written as `<magic> <SHA-256 of the JSON, hex>\n<JSON>`
+/// (a backup manifest, a page index), checked against its checksum. `Err`
+/// says why not, to follow "the <file> …" in a message.
+pub(crate) fn checksummed_json<'a>(bytes: &'a [u8], magic: &str, what: &str) -> std::result::Result<&'a [u8], String> {
+    let newline = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or_else(|| "has no header line".to_string())?;
+    let (head, json) = (&bytes[..newline], &bytes[newline + 1..]);
+    let sum = head
+        .strip_prefix(magic.as_bytes())
+        .and_then(|rest| rest.strip_prefix(b" "))
+        .ok_or_else(|| format!("is not a {what} this Sonic POS reads"))?;
+    if sum != hex::encode(Sha256::digest(json)).as_bytes() {
+        return Err("is damaged (its checksum does not match)".into());
+    }
+    Ok(json)
+}

@@ -315,6 +315,20 @@ impl fmt::Display for SectionKey {
     }
 }
 
+/// The records numbered from a counter section: (table, its section, the
+/// counter, what a number names in messages). Their numbers are unique and
+/// never above the counter.
+pub(crate) const NUMBERED_BY_COUNTERS: [(Table, SectionKey, SectionKey, &str); 3] = [
+    (
+        Table::Invoices,
+        SectionKey::Invoices,
+        SectionKey::InvoiceCounter,
+        "invoice",
+    ),
+    (Table::Returns, SectionKey::Returns, SectionKey::ReturnCounter, "return"),
+    (Table::Stores, SectionKey::Stores, SectionKey::StoreCounter, "store"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

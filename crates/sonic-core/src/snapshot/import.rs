@@ -631,17 +631,7 @@ impl Reader<'_> {
     /// Numbers issued from a counter are unique and never above it; a missing
     /// counter (old files) is set to the highest number in use.
     fn check_counters(&mut self) -> Result<()> {
-        let pairs = [
-            (
-                Table::Invoices,
-                SectionKey::Invoices,
-                SectionKey::InvoiceCounter,
-                "invoice",
-            ),
-            (Table::Returns, SectionKey::Returns, SectionKey::ReturnCounter, "return"),
-            (Table::Stores, SectionKey::Stores, SectionKey::StoreCounter, "store"),
-        ];
-        for (table, key, counter, what) in pairs {
+        for (table, key, counter, what) in crate::sections::NUMBERED_BY_COUNTERS {
             let t = table.sql_name();
             let twice: Vec<(i64, i64, i64)> = {
                 let sql = format!(

@@ -82,18 +82,7 @@ impl PageIndex {
         if bytes.len() as u64 > MAX_INDEX_BYTES {
             return Err(refused(format!("is over {MAX_INDEX_BYTES} bytes")));
         }
-        let newline = bytes
-            .iter()
-            .position(|b| *b == b'\n')
-            .ok_or_else(|| refused("has no header line".into()))?;
-        let (head, json) = (&bytes[..newline], &bytes[newline + 1..]);
-        let sum = head
-            .strip_prefix(MAGIC.as_bytes())
-            .and_then(|rest| rest.strip_prefix(b" "))
-            .ok_or_else(|| refused("is not a page index this Sonic POS reads".into()))?;
-        if sum != hex::encode(Sha256::digest(json)).as_bytes() {
-            return Err(refused("is damaged (its checksum does not match)".into()));
-        }
+        let json = crate::pages::checksummed_json(&bytes, MAGIC, "page index").map_err(refused)?;
         let index: PageIndex =
             serde_json::from_slice(json).map_err(|e| refused(format!("is not a valid page index ({e})")))?;
         if index.backup_id != backup_id || index.meta.backup_id != Some(backup_id) {

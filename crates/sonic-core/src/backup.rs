@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use crate::page_store::{self, PageWriter, StoredBackup, MANIFEST_SUFFIX};
 use crate::pages::PageCutter;
-use crate::snapshot::{self, ExportInfo, PageIndex, Progress};
+use crate::snapshot::{self, ExportInfo, Meta, PageIndex, Progress};
 use crate::store::{get_setting, set_setting, Readable, Reader, Store};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
@@ -121,17 +121,13 @@ pub fn create_backup_with(store: &Store, reason: &str, pending: PendingBackups) 
 /// applies the retention. This is the long part of a backup, and it takes
 /// neither the till's connection nor its lock.
 pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Progress)) -> Result<BackupInfo> {
-    check_reason(reason)?;
-    let dir = reader.data_dir().backups();
-    sonic_platform::fs::create_dir_all_durable(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
-    remove_stale_temp_files(&dir);
-    let id = Uuid::now_v7();
-    let created_at = Utc::now();
+    let NewBackup {
+        dir,
+        id,
+        created_at,
+        info,
+    } = NewBackup::start(reader, reason)?;
     let final_path = dir.join(file_name(created_at, reason, id));
-    let info = ExportInfo {
-        reason: reason.to_string(),
-        backup_id: Some(id),
-    };
     // Pages go into the page store as they are cut (the store's lock held
     // shared, so retention removes none meanwhile); the manifest last.
     let mut writer = PageWriter::open(&dir)?;
@@ -142,20 +138,14 @@ pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Prog
     let stored = StoredBackup::new(id, meta, manifest, writer.page_bytes);
     let size = writer.finish(&final_path, &stored)?;
     tracing::debug!(backup_id = %id, pages_written, bytes = size, "backup pages and manifest written");
-    Ok(BackupInfo {
+    Ok(BackupInfo::written(
         id,
-        file: final_path,
+        final_path,
         created_at,
-        reason: reason.to_string(),
+        reason,
         size,
-        snapshot_sha256: stored.meta.snapshot_sha256.clone(),
-        counts: stored
-            .meta
-            .sections
-            .iter()
-            .map(|(k, d)| (k.clone(), d.records))
-            .collect(),
-    })
+        &stored.meta,
+    ))
 }
 
 /// Writes a backup in the earlier format: one zstd-compressed export file
@@ -164,18 +154,14 @@ pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Prog
 /// manifests ([`write_backup`]).
 #[doc(hidden)]
 pub fn write_backup_file(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Progress)) -> Result<BackupInfo> {
-    check_reason(reason)?;
-    let dir = reader.data_dir().backups();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating the backup folder", &dir, e))?;
-    remove_stale_temp_files(&dir);
-    let id = Uuid::now_v7();
-    let created_at = Utc::now();
+    let NewBackup {
+        dir,
+        id,
+        created_at,
+        info,
+    } = NewBackup::start(reader, reason)?;
     let name = file_name(created_at, reason, id).replace(MANIFEST_SUFFIX, FILE_SUFFIX);
     let final_path = dir.join(&name);
-    let info = ExportInfo {
-        reason: reason.to_string(),
-        backup_id: Some(id),
-    };
     let mut pages = PageCutter::default();
     let meta = write_atomically(&final_path, |out| {
         let mut encoder = zstd::Encoder::new(out, 3).map_err(|e| Error::io("compressing", &final_path, e))?;
@@ -199,15 +185,52 @@ pub fn write_backup_file(reader: &Reader, reason: &str, progress: &mut dyn FnMut
     if let Err(e) = index.write(&final_path) {
         tracing::warn!(backup_id = %id, error = %e, "the backup's page index was not written");
     }
-    Ok(BackupInfo {
-        id,
-        file: final_path,
-        created_at,
-        reason: reason.to_string(),
-        size,
-        snapshot_sha256: meta.snapshot_sha256.clone(),
-        counts: meta.sections.iter().map(|(k, d)| (k.clone(), d.records)).collect(),
-    })
+    Ok(BackupInfo::written(id, final_path, created_at, reason, size, &meta))
+}
+
+/// What every new backup starts from: its reason checked, the backups
+/// folder there (created durably) and cleared of a killed run's temporary
+/// files, a new id and time, and the `_meta` it will carry.
+struct NewBackup {
+    dir: PathBuf,
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    info: ExportInfo,
+}
+
+impl NewBackup {
+    fn start(reader: &Reader, reason: &str) -> Result<NewBackup> {
+        check_reason(reason)?;
+        let dir = reader.data_dir().backups();
+        sonic_platform::fs::create_dir_all_durable(&dir)
+            .map_err(|e| Error::io("creating the backup folder", &dir, e))?;
+        remove_stale_temp_files(&dir);
+        let id = Uuid::now_v7();
+        Ok(NewBackup {
+            dir,
+            id,
+            created_at: Utc::now(),
+            info: ExportInfo {
+                reason: reason.to_string(),
+                backup_id: Some(id),
+            },
+        })
+    }
+}
+
+impl BackupInfo {
+    /// A backup just written at `file` (`size` bytes written), with its `_meta`.
+    fn written(id: Uuid, file: PathBuf, created_at: DateTime<Utc>, reason: &str, size: u64, meta: &Meta) -> BackupInfo {
+        BackupInfo {
+            id,
+            file,
+            created_at,
+            reason: reason.to_string(),
+            size,
+            snapshot_sha256: meta.snapshot_sha256.clone(),
+            counts: meta.sections.iter().map(|(k, d)| (k.clone(), d.records)).collect(),
+        }
+    }
 }
 
 /// Lists a backup [`write_backup`] wrote, queues it for the server, and

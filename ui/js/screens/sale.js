@@ -20,7 +20,11 @@ const SHOP_CURRENCY = 'IQD';
 
 // The kept cart's writes, one after another (two calls in flight could land
 // out of order), and awaited by the next Sale screen before it reads the cart.
+// A change made while a write is on its way replaces the one still waiting,
+// so a burst of scans costs two durable writes, not one per scan, and the
+// last cart always lands last.
 let draftSaved = Promise.resolve();
+let draftWaiting = null; // { draft } of the write queued behind the current one
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
@@ -31,7 +35,16 @@ export function mount(root, ctx) {
   const negativeAllowed = () => Boolean(ctx.session?.store?.allowNegativeStock);
   const money = format.money;
   const saveDraft = (draft) => {
-    draftSaved = draftSaved.catch(() => {}).then(() => api.setSaleDraft(draft));
+    if (draftWaiting) {
+      draftWaiting.draft = draft;
+      return draftSaved;
+    }
+    const next = { draft };
+    draftWaiting = next;
+    draftSaved = draftSaved.catch(() => {}).then(() => {
+      draftWaiting = null;
+      return api.setSaleDraft(next.draft);
+    });
     return draftSaved;
   };
 

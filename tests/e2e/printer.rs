@@ -18,7 +18,7 @@ use crate::sale::{receipt_number, scan};
 
 /// Settings › Printer: a network printer at `addr`, 58 mm paper, printing
 /// right after each sale.
-async fn set_up_printer(app: &App, addr: &str) -> anyhow::Result<()> {
+pub(crate) async fn set_up_printer(app: &App, addr: &str) -> anyhow::Result<()> {
     app.open("settings").await?;
     app.testid("settings-printer").await?;
     choose(app, "printer-kind", "network").await?;
@@ -46,7 +46,7 @@ async fn pay_exact(app: &App) -> anyhow::Result<u64> {
 }
 
 /// The one receipt of a job: one image, one cut.
-fn one_receipt(job: &Job, what: &str) -> anyhow::Result<Image> {
+pub(crate) fn one_receipt(job: &Job, what: &str) -> anyhow::Result<Image> {
     let images = job.images();
     anyhow::ensure!(images.len() == 1, "{what}: one raster image, not {}", images.len());
     anyhow::ensure!(job.cuts() == 1, "{what}: one cut, not {}", job.cuts());
@@ -54,7 +54,7 @@ fn one_receipt(job: &Job, what: &str) -> anyhow::Result<Image> {
 }
 
 /// Where a test keeps what the printer printed.
-fn saved_png(name: &str) -> std::path::PathBuf {
+pub(crate) fn saved_png(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 

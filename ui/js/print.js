@@ -21,7 +21,8 @@
 //   { pair: [label, value], size, bold }      label at the start, value at the end
 //   { rule: true }                             a dashed line
 //   { mark: 'COPY' }                           white on black, across the paper
-//   { bars: [w, w, …], height, text }          a barcode: module widths, bar first
+//   { bars: [w, w, …], height, text }          a barcode: module widths, bar first,
+//                                              `text` printed under it
 //   { gap: n }                                 n blank dots
 import { api } from './api.js';
 import { language } from './i18n.js';
@@ -56,6 +57,19 @@ export async function hasPrinter() {
 }
 
 const MARGIN = 8;
+// The longest paper drawn, in dots (Rust's escpos::MAX_HEIGHT, about 5 m):
+// a layout that would be longer stops with an error before any canvas.
+export const MAX_HEIGHT = 40000;
+// Blank modules on each side of a barcode.
+const QUIET = 10;
+
+// A paper that cannot be drawn: shown like a refused input.
+export class PaperError extends Error {
+  constructor(message) {
+    super(message);
+    this.code = 'Validation';
+  }
+}
 const FONT = '"Noto Sans", "Noto Sans Arabic", "DejaVu Sans", Arial, sans-serif';
 
 // The blocks laid out at `dots` wide: { height, draw(ctx) }.
@@ -90,6 +104,22 @@ function layout(blocks, dots, dir) {
 
   const ops = [];
   let y = MARGIN;
+  function text(b) {
+    const f = font(b.size, b.bold);
+    const lines = wrap(b.text, f, inner);
+    const lh = lineHeight(b.size);
+    const top = y;
+    const align = b.align ?? 'start';
+    const x = align === 'center' ? dots / 2 : align === 'end' ? endX : startX;
+    ops.push((c) => {
+      c.fillStyle = '#000';
+      c.font = f;
+      c.textBaseline = 'top';
+      c.textAlign = align;
+      lines.forEach((l, i) => c.fillText(l, x, top + i * lh));
+    });
+    y += lh * lines.length;
+  }
   for (const b of blocks) {
     if (!b) continue;
     if (b.gap) {
@@ -134,8 +164,11 @@ function layout(blocks, dots, dir) {
       });
       y += lh * labelLines.length;
     } else if (b.bars) {
+      // Whole dots per module, and the quiet zone of QUIET modules on each
+      // side that a scanner needs: a code too long for the paper is refused.
       const total = b.bars.reduce((a, w) => a + w, 0);
-      const module = Math.max(1, Math.floor(inner / total));
+      const module = Math.floor(dots / (total + 2 * QUIET));
+      if (module < 1) throw new PaperError(`the barcode${b.text ? ` ${b.text}` : ''} is too long to print on this paper (${total + 2 * QUIET} modules, ${dots} dots)`);
       const left = Math.round((dots - total * module) / 2);
       const h = b.height ?? 80;
       const top = y;
@@ -148,30 +181,20 @@ function layout(blocks, dots, dir) {
         });
       });
       y += h + 4;
-      if (b.text) blocks.splice(blocks.indexOf(b) + 1, 0, { text: b.text, align: 'center', size: 0.9 });
+      // The code in digits under its bars (drawn here: the list of blocks is
+      // never changed while it is laid out).
+      if (b.text) text({ text: b.text, align: 'center', size: 0.9 });
     } else if (b.text !== undefined && b.text !== null) {
-      const f = font(b.size, b.bold);
-      const lines = wrap(b.text, f, inner);
-      const lh = lineHeight(b.size);
-      const top = y;
-      const align = b.align ?? 'start';
-      const x = align === 'center' ? dots / 2 : align === 'end' ? endX : startX;
-      ops.push((c) => {
-        c.fillStyle = '#000';
-        c.font = f;
-        c.textBaseline = 'top';
-        c.textAlign = align;
-        lines.forEach((l, i) => c.fillText(l, x, top + i * lh));
-      });
-      y += lh * lines.length;
+      text(b);
     }
+    if (y > MAX_HEIGHT) throw new PaperError(`the paper is longer than a receipt printer prints in one job (${MAX_HEIGHT} dots)`);
   }
   return { height: y + MARGIN, draw: (c) => ops.forEach((op) => op(c)) };
 }
 
 // The paper on a white canvas `dots` wide, as tall as it needs.
 export function drawPaper(blocks, dots, dir = document.documentElement.dir || 'ltr') {
-  const { height, draw } = layout([...blocks], dots, dir);
+  const { height, draw } = layout(blocks, dots, dir);
   const canvas = document.createElement('canvas');
   canvas.width = dots;
   canvas.height = height;
@@ -200,6 +223,25 @@ export function packRows(canvas) {
   return rows;
 }
 
+// The papers printed on the receipt printer in this session, newest last
+// (the last 20): what each was for, its drawer request, its size in dots
+// and its text in the order drawn. What the till printed, for checking.
+const printedLog = [];
+
+export function printedPapers() {
+  return printedLog.map((p) => ({ ...p, lines: [...p.lines] }));
+}
+
+function textOf(blocks) {
+  return blocks.filter(Boolean).flatMap((b) => {
+    if (b.mark) return [String(b.mark)];
+    if (b.pair) return [`${b.pair[0]} ${b.pair[1]}`];
+    if (b.bars) return b.text ? [String(b.text)] : [];
+    if (b.text !== undefined && b.text !== null) return [String(b.text)];
+    return [];
+  });
+}
+
 // Prints a paper: on the receipt printer when one is set up (→ { drawerOpened }),
 // else through the print dialog over the part of the screen `what` names
 // (→ { dialog: true }). drawer: '' | 'invoice:<number>' | 'cash'. A printer
@@ -211,5 +253,8 @@ export async function printPaper(blocks, { what, drawer = '', copies = 1 } = {})
     return { dialog: true };
   }
   const canvas = drawPaper(blocks, dots, language() === 'ar' ? 'rtl' : 'ltr');
-  return api.printPaper(packRows(canvas), { width: dots, copies, drawer });
+  const done = await api.printPaper(packRows(canvas), { width: dots, copies, drawer });
+  printedLog.push({ what, drawer, width: canvas.width, height: canvas.height, lines: textOf(blocks) });
+  if (printedLog.length > 20) printedLog.shift();
+  return done;
 }

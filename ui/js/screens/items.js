@@ -5,6 +5,7 @@
 import { node, field, errorBox, pager } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { onSubmit, invalid, moneyOr } from '../form.js';
+import { labelsControl } from '../labels.js';
 
 const PAGE = 50;
 
@@ -110,6 +111,7 @@ export function mount(root, ctx) {
         node('dt', {}, t('items.cost')), node('dd', { 'data-testid': 'items-detail-cost' }, format.money(item.cost ?? 0, cur))),
       node('h3', { class: 'card__subtitle' }, t('items.levels')),
       levelsTable(levels ?? []),
+      labelsControl(item, { t, format }),
       detailError.el);
     detail.hidden = false;
   }

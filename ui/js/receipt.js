@@ -200,7 +200,7 @@ export async function printRefund(ret, found, { t, format, shopName }) {
     const paper = refundPaper(ret, found, { t, format, shopName });
     const debtReduced = Number(ret.debtReduced ?? 0);
     const cash = Number(ret.cashRefund ?? ret.refund - debtReduced) > 0;
-    await printPaper(paper, { what: 'receipt', drawer: cash ? 'cash' : '' });
+    await printPaper(paper, { what: 'refund', drawer: cash ? 'cash' : '' });
     return { text: t('sale.printed'), kind: 'ok' };
   } catch (err) {
     return { text: `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`, kind: 'error' };

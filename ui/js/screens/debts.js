@@ -7,6 +7,7 @@ import { screenHead } from '../screen.js';
 import { convert } from '../rate.js';
 import { onSubmit, invalid } from '../form.js';
 import { confirmDialog } from '../confirm.js';
+import { debtPaymentPaper, printOnPrinter } from '../papers.js';
 
 export function mount(root, ctx) {
   const { api, t, format, status } = ctx;
@@ -17,6 +18,7 @@ export function mount(root, ctx) {
   const empty = node('p', { class: 'muted', 'data-testid': 'debts-empty', hidden: true }, t('debts.empty'));
   const listError = errorBox(t, 'debts-error');
   const result = node('p', { class: 'debts-result', 'data-testid': 'debts-result', role: 'status', hidden: true });
+  const printStatus = node('p', { class: 'small', 'data-testid': 'debts-print-status', role: 'status', hidden: true });
   const table = node('table', { class: 'table', 'data-testid': 'debts-list' },
     node('thead', {}, node('tr', {},
       node('th', { scope: 'col' }, t('debts.customer')),
@@ -33,6 +35,7 @@ export function mount(root, ctx) {
   root.append(
     screenHead(t('debts.title'), t('debts.lead')),
     result,
+    printStatus,
     node('section', { class: 'card' }, table, empty, listError.el, list.el),
     payment.el,
     settle.el);
@@ -109,16 +112,26 @@ export function mount(root, ctx) {
     onSubmit(form, { button: ok, error }, async () => {
       const value = format.parseMoney(amount.value, currency.value);
       if (value === null || value <= 0) throw invalid(t('debts.badAmount', { currency: currency.value }), amount);
-      const after = await api.payDebt(String(row.debt.id), currency.value, value);
+      const paid = { amount: value, currency: currency.value };
+      const after = await api.payDebt(String(row.debt.id), paid.currency, paid.amount);
       el.close();
       showResult(row, after);
       reload();
+      // The payment's receipt on the receipt printer; the cash opens the drawer.
+      const paper = debtPaymentPaper(row, after, paid, { shopName: ctx.session?.settings?.shopName ?? '', cashier: ctx.session?.user?.name ?? '', t, format });
+      const said = await printOnPrinter(paper, { t, what: 'debt-payment', drawer: 'cash' });
+      if (said) {
+        printStatus.textContent = said.text;
+        printStatus.dataset.kind = said.kind;
+        printStatus.hidden = false;
+      }
     });
     return {
       el,
       open(r) {
         row = r;
         error.clear();
+        printStatus.hidden = true;
         who.textContent = t('debts.payWho', { name: r.customerName ?? '', left: money(r.remaining, r.debt.currency) });
         currency.value = r.debt.currency;
         amount.value = '';

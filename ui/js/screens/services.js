@@ -10,7 +10,8 @@ import { itemPicker } from './item-pick.js';
 import { busy, onSubmit, invalid, moneyOr } from '../form.js';
 import { customerInput } from '../customer.js';
 import { liveSearch } from '../search.js';
-import { printOnly } from '../print.js';
+import { printOnly, hasPrinter, printPaper } from '../print.js';
+import { ticketPaper, deliveryPaper, printOnPrinter } from '../papers.js';
 
 const COLUMNS = ['received', 'diagnosing', 'waiting_for_parts', 'ready', 'delivered'];
 const PAGE = 10;
@@ -27,6 +28,8 @@ export function mount(root, ctx) {
   const customers = new Map(); // id → customer, for names on the ticket
   const items = new Map(); // id → { name, currency }, for the parts list
   let open = null; // the ticket shown
+  let shown = { who: null, parts: [] }; // its customer and parts, named, for its paper
+  const printStatus = node('p', { class: 'small no-print', 'data-testid': 'services-print-status', role: 'status', hidden: true });
 
   // ---- board ----
   const columns = COLUMNS.map((s) => {
@@ -262,10 +265,12 @@ export function mount(root, ctx) {
   async function show(tk, delivery = null) {
     open = tk;
     detailError.clear();
+    printStatus.hidden = true;
     const cur = ticketCurrency(tk);
     const who = await customerOf(tk);
     const partItems = await Promise.all((tk.parts ?? []).map((p) => partItem(p.itemId)));
     if (open !== tk) return; // another ticket was opened meanwhile
+    shown = { who, parts: (tk.parts ?? []).map((p, i) => ({ ...p, name: partItems[i].name, currency: partItems[i].currency })) };
     const facts = node('dl', { class: 'facts' },
       node('dt', {}, t('services.customer')),
       node('dd', { 'data-testid': 'services-detail-customer' }, who ? who.name : '—', who?.phone ? node('span', { class: 'muted mono small' }, ` · ${who.phone}`) : null),
@@ -330,6 +335,7 @@ export function mount(root, ctx) {
       node('div', { class: 'services__detail-head' },
         node('h2', { class: 'card__title', 'data-testid': 'services-detail-number' }, t('services.ticket', { number: tk.number ?? '—' })),
         node('button', { type: 'button', class: 'button no-print', 'data-testid': 'services-print', onclick: printTicket }, t('common.print'))),
+      printStatus,
       node('p', { class: 'print-only services__shop' }, t('services.printHeader', { store: ctx.session.store?.name ?? '' })),
       node('div', { class: 'services__detail-body' },
         node('div', { class: 'services__info' },
@@ -350,10 +356,30 @@ export function mount(root, ctx) {
     await reloadBoard();
   }
 
-  // The print stylesheet shows only the ticket while body[data-print] says
-  // so; it goes to the receipt printer's 80 mm roll like a sale's receipt.
-  function printTicket() {
-    return printOnly('ticket');
+  // On the receipt printer when one is set up (drawn as a paper, see
+  // papers.js); else the print dialog, whose stylesheet shows only the
+  // ticket while body[data-print] says so (the 80 mm roll).
+  async function printTicket() {
+    printStatus.hidden = true;
+    try {
+      if (!(await hasPrinter())) return printOnly('ticket');
+      await printPaper(ticketPaper(open, paperFacts()), { what: 'ticket' });
+      said({ text: t('sale.printed'), kind: 'ok' });
+    } catch (err) {
+      said({ text: `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`, kind: 'error' });
+    }
+    return null;
+  }
+
+  function paperFacts() {
+    return { ...shown, shopName: ctx.session?.settings?.shopName ?? '', storeName: ctx.session.store?.name ?? '', t, format };
+  }
+
+  function said(message) {
+    if (!message) return;
+    printStatus.textContent = message.text;
+    printStatus.dataset.kind = message.kind;
+    printStatus.hidden = false;
   }
 
   function act(button, run) {
@@ -391,6 +417,8 @@ export function mount(root, ctx) {
     const delivery = await api.deliverTicket(open.id, c, p);
     status.set(t('services.deliveredStatus', { number: delivery.ticket.number ?? '' }), 'ok');
     await show(delivery.ticket, delivery);
+    // The delivery receipt, on the receipt printer; cash taken opens the drawer.
+    said(await printOnPrinter(deliveryPaper(delivery, paperFacts()), { t, what: 'delivery', drawer: p > 0 ? 'cash' : '' }));
   });
 
   root.append(

@@ -31,6 +31,7 @@ mod recovery;
 mod schedule;
 mod server;
 mod start_failure;
+mod window_state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -266,6 +267,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
         // permission is granted to the webview (capabilities/default.json).
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
+            window_state::restore(app.handle(), &app.state::<AppState>().data_dir());
             instance::bring_forward_on_request(app.handle());
             lifecycle::watch_session_end(app.handle());
             server::watch_status(app.handle());

@@ -80,6 +80,8 @@ pub(crate) fn request_close(app: &AppHandle) {
         return;
     }
     CLOSE_BACKUP_STARTED.store(true, Ordering::SeqCst);
+    // While the window is still there: its place for the next start.
+    crate::window_state::save(app, &state.data_dir());
     backup::emit(app, CLOSING, ());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

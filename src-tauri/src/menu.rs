@@ -174,9 +174,10 @@ pub(crate) fn handle_event(app: &AppHandle, event: MenuEvent) {
         }
         EXPORT => {
             let app = app.clone();
-            // The result reaches the UI as an export-finished/failed event.
+            // The save dialog, then the export; the result reaches the UI
+            // as an export-finished/failed event.
             tauri::async_runtime::spawn(async move {
-                let _ = export::run(&app).await;
+                let _ = export::choose_and_run(&app).await;
             });
         }
         QUIT => lifecycle::request_close(app),

@@ -1,8 +1,9 @@
 //! Backup Now from the Backup screen.
 
+use anyhow::Context as _;
 use fantoccini::Locator;
 use sonic_core::{DataDir, SectionKey, Store};
-use sonic_e2e::{backup_files, App};
+use sonic_e2e::{app_binary, backup_files, window_is_shown, App, EXPORT_CHOOSER};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_now_shows_the_id_and_the_16_sections_and_writes_the_file() -> anyhow::Result<()> {
@@ -91,29 +92,49 @@ async fn ctrl_b_runs_the_menus_backup_now_and_the_screen_shows_its_result() -> a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_e_exports_the_store_as_one_json_file_with_the_16_keys() -> anyhow::Result<()> {
+async fn ctrl_e_asks_where_in_the_save_dialog_and_writes_a_verified_export_there() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
+    // A small generated shop, so the export holds records.
+    {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        sonic_core::gen::generate(&mut store, sonic_core::gen::Profile::Small, 5)?;
+    }
+    let stick = tempfile::tempdir()?;
+    let target = stick.path().join("shop-export.json");
     let app = App::launch(dir.path()).await?;
-    // File → Export needs someone signed in.
-    app.set_up_shop().await?;
+    let (owner, pin) = sonic_core::gen::DEMO_PINS[0];
+    app.sign_in(owner, pin).await?;
 
-    let exports = dir.path().join("exports");
-    app.press_ctrl_until('e', "an export file", || {
-        Ok(std::fs::read_dir(&exports)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false))
+    // File › Export… (Ctrl+E) opens the native save dialog; the user types
+    // the place on the USB stick.
+    app.press_ctrl_until('e', "the export's save dialog", || {
+        window_is_shown(&app.display, EXPORT_CHOOSER)
     })
     .await?;
+    app.answer_file_chooser(EXPORT_CHOOSER, &target)
+        .await
+        .context("answering the export's save dialog")?;
     let message = app
         .wait_for_text("status-message", |text| text.starts_with("Exported to "))
         .await?;
-    let file = std::path::PathBuf::from(message.trim_start_matches("Exported to ").trim());
-    assert!(
-        file.starts_with(dir.path().join("exports")),
-        "the export is in <data dir>/exports: {}",
-        file.display()
+    assert_eq!(
+        message.trim_start_matches("Exported to ").trim(),
+        target.display().to_string(),
+        "the status bar names the chosen file"
     );
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&file)?)?;
+    assert!(
+        !dir.path().join("exports").exists(),
+        "nothing is written into the data folder"
+    );
+    let names: Vec<String> = std::fs::read_dir(stick.path())?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(
+        names,
+        vec!["shop-export.json".to_string()],
+        "one file, no temporary left"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&target)?)?;
     for key in SectionKey::ALL {
         assert!(
             json.get(key.as_str()).is_some(),
@@ -122,5 +143,23 @@ async fn ctrl_e_exports_the_store_as_one_json_file_with_the_16_keys() -> anyhow:
         );
     }
     assert_eq!(json["_meta"]["format"], "sonic-backup", "the export carries its _meta");
-    app.quit().await
+    app.quit().await?;
+
+    // The admin tool reads it back whole: every section hash checks.
+    let binary = app_binary()?.with_file_name("sonic-pos-admin");
+    let out = std::process::Command::new(&binary)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("verify")
+        .arg(&target)
+        .output()
+        .with_context(|| format!("running {} (cargo build -p sonic-cli)", binary.display()))?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "sonic-pos-admin verify: {said}");
+    assert!(said.contains("is valid"), "verify says the file is valid: {said}");
+    Ok(())
 }

@@ -18,7 +18,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 #   Power-cut tests:           fuse3 (fusermount3, for tests/faultfs without root)
 BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev curl file)
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver postgresql postgresql-common fuse3)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver openbox postgresql postgresql-common fuse3)
 
 # install_packages PKG... : apt-get install the ones that are missing, saying which.
 install_packages() {

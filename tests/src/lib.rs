@@ -10,6 +10,7 @@
 //! binary for a test, so run `cargo build -p sonic-pos` first; a missing
 //! binary or tool fails the test with the command that fixes it.
 
+pub mod barcode;
 mod display;
 mod driver;
 pub mod printer;
@@ -37,6 +38,9 @@ pub const PATIENCE: Duration = Duration::from_secs(60);
 /// The window title of the message box that a start-up failure shows
 /// (src-tauri/src/start_failure.rs).
 pub const START_FAILED: &str = "Sonic POS could not start";
+
+/// The title of File › Export…'s save dialog (src-tauri/src/export.rs).
+pub const EXPORT_CHOOSER: &str = "Export the shop";
 
 /// The window title of the file chooser that the Backup screen's "Choose a
 /// file…" opens (src-tauri/src/commands/restore.rs).
@@ -130,6 +134,36 @@ pub struct App {
     pub start_to_ready: Duration,
     // Field order is drop order: the driver goes before the display.
     _driver: TauriDriver,
+    _wm: Option<WindowManager>,
+}
+
+/// openbox on a test's display (Debian package openbox, scripts/e2e-deps.sh).
+#[derive(Debug)]
+struct WindowManager(std::process::Child);
+
+impl WindowManager {
+    async fn start(display: &Display) -> anyhow::Result<WindowManager> {
+        let child = std::process::Command::new("openbox")
+            .arg("--sm-disable")
+            .env("DISPLAY", &display.name)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting openbox (bash scripts/e2e-deps.sh installs it)")?;
+        let wm = WindowManager(child);
+        eventually("openbox managing the display", || {
+            Ok(window::wm_running(display)?.then_some(()))
+        })
+        .await?;
+        Ok(wm)
+    }
+}
+
+impl Drop for WindowManager {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl App {
@@ -140,10 +174,25 @@ impl App {
 
     /// Starts the app on `data_dir` with more command-line arguments.
     pub async fn launch_with(data_dir: &Path, extra_args: &[&str]) -> anyhow::Result<App> {
+        App::start(data_dir, extra_args, false).await
+    }
+
+    /// Starts the app on `data_dir` on a display with a window manager
+    /// (openbox), for what only a window manager does: maximizing, placing.
+    pub async fn launch_managed(data_dir: &Path) -> anyhow::Result<App> {
+        App::start(data_dir, &[], true).await
+    }
+
+    async fn start(data_dir: &Path, extra_args: &[&str], managed: bool) -> anyhow::Result<App> {
         let binary = app_binary()?;
         let mut args = vec![json!("--data-dir"), json!(data_dir)];
         args.extend(extra_args.iter().map(|a| json!(a)));
         let display = Display::start()?;
+        let wm = if managed {
+            Some(WindowManager::start(&display).await?)
+        } else {
+            None
+        };
         let driver = TauriDriver::start(&display)?;
         driver.wait_until_listening(PATIENCE).await?;
 
@@ -175,6 +224,7 @@ impl App {
             display,
             start_to_ready: Duration::ZERO,
             _driver: driver,
+            _wm: wm,
         };
         app.wait_for_ready().await?;
         app.start_to_ready = asked.elapsed();
@@ -274,6 +324,12 @@ impl App {
             (_, Some(e)) => Ok(Err(e.clone())),
             _ => bail!("invoke('{command}') gave neither a value nor an error: {out}"),
         }
+    }
+
+    /// Whether the window manager shows the app's window maximized (on a
+    /// display started by [`App::launch_managed`]).
+    pub fn is_maximized(&self) -> anyhow::Result<bool> {
+        window::is_maximized(&self.display, "Sonic POS")
     }
 
     /// Closes the main window the way a user does (the window manager's

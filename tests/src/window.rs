@@ -280,3 +280,33 @@ pub(crate) fn type_keys(display: &Display, title: &str, keys: &[Key<'_>]) -> any
     conn.get_input_focus()?.reply()?;
     Ok(())
 }
+
+/// Whether a window manager runs on the display (it sets the root's
+/// `_NET_SUPPORTING_WM_CHECK` once it manages windows).
+pub(crate) fn wm_running(display: &Display) -> anyhow::Result<bool> {
+    let (conn, _, root) = connect(display)?;
+    let check = conn.intern_atom(false, b"_NET_SUPPORTING_WM_CHECK")?.reply()?.atom;
+    let value = conn.get_property(false, root, check, AtomEnum::WINDOW, 0, 1)?.reply()?;
+    Ok(value.value32().is_some_and(|mut v| v.next().is_some()))
+}
+
+/// Whether the window manager shows the top-level window titled `title`
+/// maximized (`_NET_WM_STATE` holds both maximized states).
+pub(crate) fn is_maximized(display: &Display, title: &str) -> anyhow::Result<bool> {
+    let (conn, atoms, root) = connect(display)?;
+    let atom = |name: &[u8]| -> anyhow::Result<u32> { Ok(conn.intern_atom(false, name)?.reply()?.atom) };
+    let state = atom(b"_NET_WM_STATE")?;
+    let wanted = [
+        atom(b"_NET_WM_STATE_MAXIMIZED_VERT")?,
+        atom(b"_NET_WM_STATE_MAXIMIZED_HORZ")?,
+    ];
+    let windows = find_viewable(&conn, &atoms, root, title)?;
+    let window = *windows
+        .first()
+        .with_context(|| format!("no window titled {title:?} on display {}", display.name))?;
+    let value = conn
+        .get_property(false, window, state, AtomEnum::ATOM, 0, 32)?
+        .reply()?;
+    let held: Vec<u32> = value.value32().map(Iterator::collect).unwrap_or_default();
+    Ok(wanted.iter().all(|w| held.contains(w)))
+}

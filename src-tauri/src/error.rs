@@ -101,10 +101,21 @@ fn params_of(err: &sonic_core::Error, ui: UiError) -> UiError {
     match err {
         E::WrongPin { user, attempts_left } => ui.with("user", user.as_str()).with("left", *attempts_left),
         E::Locked { user, until } => ui.with("user", user.as_str()).with("until", until.to_rfc3339()),
-        E::InsufficientStock { have, want, .. } => ui.with("have", *have).with("want", *want),
+        E::InsufficientStock { item, store, have, want } => ui
+            .with("item", item.as_str())
+            .with("store", store.as_str())
+            .with("have", *have)
+            .with("want", *want),
         E::OverReturn {
-            sold, returned, want, ..
-        } => ui.with("sold", *sold).with("returned", *returned).with("want", *want),
+            item,
+            sold,
+            returned,
+            want,
+        } => ui
+            .with("item", item.as_str())
+            .with("sold", *sold)
+            .with("returned", *returned)
+            .with("want", *want),
         E::Forbidden { needs, user, .. } => ui.with("needs", needs.to_string()).with("user", user.as_str()),
         E::CreditLimit {
             customer,
@@ -116,7 +127,14 @@ fn params_of(err: &sonic_core::Error, ui: UiError) -> UiError {
             .with("limit", iqd(*limit))
             .with("owed", iqd(*owed))
             .with("wouldOwe", iqd(*would_owe)),
-        E::DuplicateBarcode { barcode, .. } => ui.with("barcode", barcode.as_str()),
+        E::DuplicateBarcode { barcode, item } => ui.with("barcode", barcode.as_str()).with("item", item.as_str()),
+        E::Refused(r) => r
+            .params
+            .iter()
+            .fold(ui.with("reason", r.reason), |ui, (name, value)| ui.with(name, value.to_json())),
+        // The id is left out: it means nothing to a cashier (the log keeps it).
+        E::NotFound { what, .. } => ui.with("reason", "notFound").with("what", *what),
+        E::NotPositive { what, found } => ui.with("reason", "notPositive").with("what", *what).with("found", *found),
         _ => ui,
     }
 }
@@ -184,6 +202,34 @@ impl From<tokio::task::JoinError> for UiError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A refusal crosses as its reason and values: names, amounts with
+    /// their currency, statuses by name; never the record's id.
+    #[test]
+    fn refusals_cross_as_reason_and_values_without_ids() {
+        use sonic_core::sections::{Currency, ServiceStatus};
+        use sonic_core::{Param, Refusal};
+        let err: UiError = sonic_core::Error::from(
+            Refusal::conflict("statusChange", "ticket svc-01a2 is WaitingForParts")
+                .with("ticket", Param::Count(7))
+                .with("status", Param::Status(ServiceStatus::WaitingForParts))
+                .money("due", 2500, Currency::Usd),
+        )
+        .into();
+        assert_eq!(err.code, Code::Conflict);
+        assert_eq!(
+            serde_json::to_value(&err).expect("UiError serialises")["params"],
+            json!({"reason": "statusChange", "ticket": 7, "status": {"status": "waiting_for_parts"},
+                   "due": {"minor": 2500, "currency": "USD"}})
+        );
+        let missing: UiError = sonic_core::Error::NotFound {
+            what: "item",
+            id: "item-12".into(),
+        }
+        .into();
+        let params = serde_json::to_string(&missing.params).expect("params serialise");
+        assert!(!params.contains("item-12"), "no id in the params: {params}");
+    }
 
     #[test]
     fn errors_cross_to_the_webview_as_code_and_message() {
@@ -258,6 +304,60 @@ mod codes_have_text {
             | Code::SignInNeeded
             | Code::Offline
             | Code::PrinterOffline => {}
+        }
+    }
+
+    /// Every reason a refusal names (`Refusal::invalid("…")` and the like in
+    /// sonic-core's operations, `.with("reason", "…")` here) and every
+    /// repair status has words in both languages: a missing one would show
+    /// the bare heading instead of what went wrong.
+    #[test]
+    fn every_refusal_reason_and_status_is_translated() {
+        let root = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+        let openers = [
+            concat!("Refusal::", "invalid("),
+            concat!("Refusal::", "conflict("),
+            concat!("ticket_", "refusal("),
+            concat!("with(\"", "reason\", "),
+        ];
+        let mut reasons = std::collections::BTreeSet::new();
+        let mut files = Vec::new();
+        for dir in ["crates/sonic-core/src/ops", "src-tauri/src", "src-tauri/src/commands"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("a source folder") {
+                let path = entry.expect("an entry").path();
+                if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            for opener in openers {
+                for (at, _) in text.match_indices(opener) {
+                    let rest = text[at + opener.len()..].trim_start();
+                    if let Some(literal) = rest.strip_prefix('"') {
+                        let end = literal.find('"').expect("a closed literal");
+                        reasons.insert(literal[..end].to_string());
+                    }
+                }
+            }
+        }
+        assert!(reasons.len() > 20, "the reasons were found: {reasons:?}");
+        let statuses = ["received", "diagnosing", "waiting_for_parts", "ready", "delivered", "cancelled"];
+        for lang in ["en", "ar"] {
+            let path = format!("{root}/ui/i18n/{lang}.json");
+            let text: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("translation file")).expect("json");
+            let keys = reasons
+                .iter()
+                .map(|r| format!("error.reason.{r}"))
+                .chain(statuses.iter().map(|s| format!("error.status.{s}")));
+            for key in keys {
+                assert!(
+                    text.get(&key).and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty()),
+                    "{path} has no {key}"
+                );
+            }
         }
     }
 

@@ -9,6 +9,7 @@ mod backup;
 mod backup_settings;
 mod dashboard;
 mod debts;
+mod errors;
 mod first_day;
 mod labels;
 mod legacy;

@@ -1,7 +1,7 @@
 // Tiny DOM helpers shared by the screens: no framework, no innerHTML (so no
 // markup injection from data such as customer names).
 import * as format from './format.js';
-import { language } from './i18n.js';
+import { language, plural } from './i18n.js';
 
 // node('button', { class: 'button', 'data-testid': 'pay', onclick: fn }, 'Pay')
 export function node(tag, attrs = {}, ...children) {
@@ -22,11 +22,14 @@ export function field(label, input, hint = null) {
   return node('label', { class: 'field' }, node('span', { class: 'field__label' }, label), input, hint && node('span', { class: 'field__hint' }, hint));
 }
 
-// An error in the user's language: its heading (`error.<code>`), then,
-// when it carries named values and the UI has words for it
-// (`error.<code>.text`, or `….<plural category>` of its first count), the
-// sentence worded from them: amounts formatted from minor units, counts in
-// the chosen digits. Else Rust's message.
+// An error in the user's language: its heading (`error.<code>`), then the
+// sentence worded from its named values (`error.reason.<reason>` when Rust
+// names the rule, else `error.<code>.text`; each with plural forms through
+// Intl.PluralRules, see i18n.js plural): amounts formatted from minor units
+// with their currency, counts in the chosen digits, dates in local time,
+// statuses and "what" words translated. Rust's English message is shown
+// only in English and only where no wording exists; in another language
+// the heading stands alone (the message goes to the console).
 export function errorText(t, err) {
   const code = err?.code ?? 'Internal';
   const heading = t(`error.${code}`);
@@ -35,23 +38,35 @@ export function errorText(t, err) {
     const vars = {};
     let count = null;
     for (const [name, value] of Object.entries(params)) {
-      if (value && typeof value === 'object' && 'minor' in value) vars[name] = format.money(value.minor, value.currency);
-      else if (typeof value === 'number') {
-        vars[name] = format.count(value);
-        count ??= value;
-      } else if (name === 'until') vars[name] = format.dateTime(value);
-      else if (name === 'needs') vars[name] = t(`role.${value}`);
-      else vars[name] = String(value ?? '');
+      if (name === 'reason') continue;
+      vars[name] = paramText(t, name, value);
+      if (typeof value === 'number') count ??= value;
     }
-    const key = `error.${code}.text`;
-    const plural = count === null ? null : `${key}.${new Intl.PluralRules(language()).select(count)}`;
-    for (const k of [plural, key]) {
-      if (!k) continue;
-      const text = t(k, vars);
-      if (text !== k) return `${heading}: ${text}`;
+    const keys = params.reason ? [`error.reason.${params.reason}`] : [];
+    keys.push(`error.${code}.text`);
+    for (const key of keys) {
+      const text = plural(key, count, vars);
+      if (text !== key) return `${heading}: ${text}`;
     }
   }
-  return `${heading}: ${err?.message ?? err}`;
+  if (language() === 'en') return `${heading}: ${err?.message ?? err}`;
+  console.warn(`${code}: ${err?.message ?? err}`);
+  return heading;
+}
+
+// One named value of an error, as the user reads it.
+function paramText(t, name, value) {
+  if (value && typeof value === 'object') {
+    if ('minor' in value) return format.money(value.minor, value.currency);
+    if ('date' in value) return format.date(value.date);
+    if ('status' in value) return t(`error.status.${value.status}`);
+    return '';
+  }
+  if (typeof value === 'number') return format.count(value);
+  if (name === 'until') return format.dateTime(value);
+  if (name === 'needs') return t(`role.${value}`);
+  if (name === 'what') return t(`error.what.${value}`);
+  return String(value ?? '');
 }
 
 // An inline error box shown where the user acted; show(err) / clear().

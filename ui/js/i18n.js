@@ -49,6 +49,20 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
+// The text of `key` for the count n, in the language's plural form
+// (Intl.PluralRules: Arabic has zero, one, two, few, many and other):
+// `key.<category>` where the language has it, else `key` itself.
+export function plural(key, n, vars = {}) {
+  if (typeof n === 'number') {
+    const form = `${key}.${new Intl.PluralRules(lang).select(n)}`;
+    // A language's own forms first: English's `.one` must not stand in
+    // for an Arabic sentence that has no `.one` of its own.
+    const has = form in strings || (!(key in strings) && form in fallback);
+    if (has) return t(form, vars);
+  }
+  return t(key, vars);
+}
+
 // Fills every [data-i18n] element's text, [data-i18n-aria-label] label and
 // [data-i18n-placeholder] placeholder under root.
 export function translate(root) {

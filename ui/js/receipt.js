@@ -3,7 +3,7 @@
 // dialog: the print rules are in css/screens/sale.css) and shows again from
 // the recent invoices. Drawn from the invoice as Rust stored it; the screen
 // and the paper read the same facts (`facts`).
-import { node } from './dom.js';
+import { node, errorText } from './dom.js';
 import { convert, other } from './rate.js';
 import { printPaper, printer } from './print.js';
 import { api } from './api.js';
@@ -150,7 +150,7 @@ export function receiptPrinter({ t, format, step }) {
       const done = await printReceipt(paper, { drawer, copies: afterSale ? settings.copies : 1 });
       if (!done.dialog) say(t('sale.printed'), 'ok');
     } catch (err) {
-      say(`${t(`error.${err.code ?? 'Internal'}`)}: ${err.message} ${t('sale.printAgain')}`, 'error');
+      say(`${errorText(t, err)} ${t('sale.printAgain')}`, 'error');
     }
   }
   return {
@@ -203,6 +203,6 @@ export async function printRefund(ret, found, { t, format, shopName }) {
     await printPaper(paper, { what: 'refund', drawer: cash ? 'cash' : '' });
     return { text: t('sale.printed'), kind: 'ok' };
   } catch (err) {
-    return { text: `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`, kind: 'error' };
+    return { text: errorText(t, err), kind: 'error' };
   }
 }

@@ -137,6 +137,98 @@ pub enum Error {
 
     #[error("{0}")]
     Conflict(String),
+
+    /// A refusal with its reason and values as data, for the UI to word in
+    /// the user's language; the English text is for logs and the CLI.
+    #[error("{}", .0.message)]
+    Refused(Box<Refusal>),
+}
+
+/// A refusal the UI words from its own text (`error.reason.<reason>`):
+/// names, never internal ids; amounts with their currency; statuses by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `Validation`, `Conflict` or `NotFound`: how the UI heads it.
+    pub code: &'static str,
+    /// Which rule refused it (`debtSettled`, `statusChange`, …).
+    pub reason: &'static str,
+    /// Named values, in order.
+    pub params: Vec<(&'static str, Param)>,
+    /// The same in English, for logs and the admin tool.
+    pub message: String,
+}
+
+/// One value of a [`Refusal`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    /// A name as the user typed it (an item, a customer, a user).
+    Text(String),
+    /// A count or a number the UI formats in the user's digits.
+    Count(i64),
+    /// An amount in the currency's minor unit.
+    Money { minor: i64, currency: crate::sections::Currency },
+    /// An instant, shown as a local date.
+    Date(chrono::DateTime<chrono::Utc>),
+    /// A repair ticket's status, worded by the UI.
+    Status(crate::sections::ServiceStatus),
+}
+
+impl Param {
+    /// The value as the UI receives it: a string or number, or an object
+    /// saying how to word it (`{minor, currency}`, `{date}`, `{status}`).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Param::Text(s) => json!(s),
+            Param::Count(n) => json!(n),
+            Param::Money { minor, currency } => json!({ "minor": minor, "currency": currency.code() }),
+            Param::Date(t) => json!({ "date": t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) }),
+            Param::Status(s) => json!({ "status": s }),
+        }
+    }
+}
+
+impl Refusal {
+    /// A refusal of input (`Validation`).
+    pub fn invalid(reason: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal::new("Validation", reason, message)
+    }
+
+    /// A refusal because of what is stored (`Conflict`).
+    pub fn conflict(reason: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal::new("Conflict", reason, message)
+    }
+
+    fn new(code: &'static str, reason: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            reason,
+            params: Vec::new(),
+            message: message.into(),
+        }
+    }
+
+    /// Adds a named value.
+    pub fn with(mut self, name: &'static str, value: Param) -> Refusal {
+        self.params.push((name, value));
+        self
+    }
+
+    /// Adds an amount.
+    pub fn money(self, name: &'static str, minor: i64, currency: crate::sections::Currency) -> Refusal {
+        self.with(name, Param::Money { minor, currency })
+    }
+
+    /// Adds a name.
+    pub fn text(self, name: &'static str, value: impl Into<String>) -> Refusal {
+        self.with(name, Param::Text(value.into()))
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Error {
+        Error::Refused(Box::new(r))
+    }
 }
 
 impl Error {
@@ -178,6 +270,7 @@ impl Error {
             Error::RateNotSet { .. } => "RateNotSet",
             Error::DuplicateBarcode { .. } => "DuplicateBarcode",
             Error::Conflict(_) => "Conflict",
+            Error::Refused(r) => r.code,
         }
     }
 }

@@ -179,7 +179,8 @@ fn attempt<T>(tx: &mut Transaction<'_>, f: impl FnOnce(&rusqlite::Connection) ->
             | Error::CreditLimit { .. }
             | Error::OverReturn { .. }
             | Error::Invalid(_)
-            | Error::Conflict(_),
+            | Error::Conflict(_)
+            | Error::Refused(_),
         ) => Ok(None),
         Err(e) => Err(e),
     }
@@ -449,7 +450,7 @@ impl Gen {
         };
         let total = match sale::quote_in(tx, &probe) {
             Ok(q) => q.total,
-            Err(Error::Invalid(_)) => return Ok(()),
+            Err(Error::Invalid(_) | Error::Refused(_)) => return Ok(()),
             Err(e) => return Err(e),
         };
         let payments = if on_credit {

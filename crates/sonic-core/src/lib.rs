@@ -45,7 +45,7 @@ pub mod sections;
 pub mod snapshot;
 pub mod store;
 
-pub use error::{Error, Problem, Rejection, Result};
+pub use error::{Error, Param, Problem, Refusal, Rejection, Result};
 
 /// 2^53 - 1, the largest whole number the webview's JavaScript numbers hold
 /// exactly: the bound on counters and numbers a file may bring in.

@@ -280,7 +280,8 @@ pub(crate) async fn restore(
                 return Err(UiError::new(
                     Code::NotFound,
                     "this preview is no longer staged (another preview replaced it); preview the backup again",
-                ));
+                )
+                .with("reason", "previewGone"));
             }
         }
     };

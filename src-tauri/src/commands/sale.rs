@@ -54,7 +54,8 @@ pub(crate) async fn set_sale_draft(state: State<'_, AppState>, draft: serde_json
         return Err(UiError::new(
             crate::error::Code::Validation,
             format!("the cart is too large to keep ({} bytes)", text.len()),
-        ));
+        )
+        .with("reason", "cartTooLarge"));
     }
     as_user(&state, move |store, _| store.set_setting(SALE_DRAFT, &text)).await
 }

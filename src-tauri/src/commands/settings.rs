@@ -52,6 +52,7 @@ pub(crate) async fn set_rate(
             Code::Validation,
             format!("{rate:?} is not a rate ({e}); type dinars per 1 dollar, e.g. 1310 or 1310.5"),
         )
+        .with("reason", "notARate")
     })?;
     as_user(&state, move |store, ctx| rates::set_rate(store, ctx, kind, parsed)).await?;
     session::announce(&app, &state).await;

@@ -8,7 +8,7 @@
 // backup-finished event; the menu's File › Import old backup…, Backup ›
 // Restore… and Backup › Backup history open this screen with
 // ctx.menuRequest set, and the matching part gets the focus.
-import { node, field, errorBox, pager } from '../dom.js';
+import { node, field, errorBox, pager, errorText } from '../dom.js';
 import { screenHead } from '../screen.js';
 
 const SERVER_PAGE = 10;
@@ -50,7 +50,7 @@ export function mount(root, ctx) {
   );
 
   function showError(err) {
-    error.textContent = `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`;
+    error.textContent = errorText(t, err);
     error.hidden = false;
   }
 
@@ -105,10 +105,10 @@ export function mount(root, ctx) {
       return;
     }
     history.replaceChildren(...list.map((b) =>
-      node('li', { class: 'history__item', 'data-testid': 'history-item', 'data-id': b.id, 'data-reason': b.reason },
+      node('li', { class: 'history__item', 'data-testid': 'history-item', 'data-id': b.id, 'data-short-id': b.shortId, 'data-reason': b.reason },
         node('span', { class: 'history__reason' }, t(`reason.${b.reason}`)),
         node('span', { class: 'history__when' }, format.dateTime(b.createdAt)),
-        node('span', { class: 'mono small muted' }, `${format.shortId(b.id)} · ${format.bytes(b.sizeBytes)} · ${t('backup.recordCount', { count: format.count(b.totalRecords ?? 0) })}`),
+        node('span', { class: 'mono small muted' }, `${b.shortId ?? format.shortId(b.id)} · ${format.bytes(b.sizeBytes)} · ${t('backup.recordCount', { count: format.count(b.totalRecords ?? 0) })}`),
         node('span', { class: 'history__actions' },
           node('span', { class: 'backup__state backup__state--local' }, t('backup.stateLocal')),
           restoreButton('history-restore', { kind: 'local', id: b.id }, t('backup.restoreLabel', { when: format.dateTime(b.createdAt) }))))));
@@ -125,7 +125,7 @@ export function mount(root, ctx) {
       node('li', { class: 'history__item', 'data-testid': 'server-history-item', 'data-id': b.id },
         node('span', { class: 'history__reason' }, t(`reason.${b.reason}`)),
         node('span', { class: 'history__when' }, format.dateTime(b.createdAt)),
-        node('span', { class: 'mono small muted' }, [format.shortId(b.id), format.shortId(b.device ?? ''), t('backup.recordCount', { count: format.count(b.records ?? 0) }), b.bytes ? format.bytes(b.bytes) : null].filter(Boolean).join(' · ')),
+        node('span', { class: 'mono small muted' }, [format.shortId(b.id), String(b.device ?? '').slice(0, 8), t('backup.recordCount', { count: format.count(b.records ?? 0) }), b.bytes ? format.bytes(b.bytes) : null].filter(Boolean).join(' · ')),
         node('span', { class: 'history__actions' },
           'verified' in b
             ? node('span', { class: `backup__state backup__state--${b.verified ? 'ok' : 'warn'}` }, t(b.verified ? 'backup.stateVerified' : 'backup.stateUnverified'))
@@ -145,7 +145,7 @@ export function mount(root, ctx) {
       if (!serverPager.el.isConnected) historyCard.append(serverPager.el);
       await serverPager.first();
     } catch (err) {
-      serverHistory.replaceChildren(node('li', { class: 'inline-error' }, `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`));
+      serverHistory.replaceChildren(node('li', { class: 'inline-error' }, errorText(t, err)));
     }
   }
 

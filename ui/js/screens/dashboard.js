@@ -1,7 +1,7 @@
 // Dashboard: today's sales per currency, invoices, what customers owe,
 // repairs ready for pickup, and the last 30 days as a bar chart (inline SVG,
 // one currency at a time: dinars and dollars are never added together).
-import { node } from '../dom.js';
+import { node, errorText } from '../dom.js';
 import { screenHead } from '../screen.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -105,7 +105,7 @@ export function mount(root, ctx) {
       drawChart(data.days ?? []);
     } catch (err) {
       status.error(err);
-      tiles.replaceChildren(node('p', { class: 'inline-error', 'data-testid': 'dashboard-error' }, `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`));
+      tiles.replaceChildren(node('p', { class: 'inline-error', 'data-testid': 'dashboard-error' }, errorText(t, err)));
     } finally {
       refresh.disabled = false;
     }

@@ -3,7 +3,7 @@
 // and why. Rust prices the refund (at the invoice's own rate) and refuses a
 // large one without a manager: then a manager types their name and PIN here
 // and the same return is sent again with that approval.
-import { node, field, errorBox } from '../dom.js';
+import { node, field, errorBox, errorText } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { printRefund } from '../receipt.js';
 
@@ -226,7 +226,7 @@ export function mount(root, ctx) {
       async open(err) {
         dialogError.clear();
         pin.value = '';
-        why.textContent = err.message;
+        why.textContent = errorText(t, err);
         try {
           const users = await api.userNames();
           const managers = users.filter((u) => u.role === 'manager' || u.role === 'owner');

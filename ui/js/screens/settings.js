@@ -2,7 +2,7 @@
 // the shop's settings, users and their PINs, the language, and the backup
 // server as the app sees it. Every change goes through one command; the
 // shell refuses a cashier, and that refusal is shown where they acted.
-import { node, field, errorBox } from '../dom.js';
+import { node, field, errorBox, errorText } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { backupSettingsCard } from './settings-backup.js';
 import { confirmDialog } from '../confirm.js';
@@ -133,7 +133,7 @@ export function mount(root, ctx) {
             node('span', { class: 'history__when' }, format.dateTime(c.at)),
             node('span', { class: 'small muted' }, t('settings.rateBy', { name: c.by ?? '—' })))));
       } catch (err) {
-        history.replaceChildren(node('li', { class: 'inline-error' }, `${t(`error.${err.code ?? 'Internal'}`)}: ${err.message}`));
+        history.replaceChildren(node('li', { class: 'inline-error' }, errorText(t, err)));
       }
     }
 

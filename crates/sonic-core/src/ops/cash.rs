@@ -2,7 +2,7 @@
 //! owner draws (`sonic_shop_data.transactions`).
 
 use super::{insert, log, OpCtx, Params};
-use crate::error::{Error, Result};
+use crate::error::{Refusal, Result};
 use crate::sections::{Currency, Extra, RecordId, Role, ShopTransaction, Table};
 use crate::store::Store;
 use rusqlite::Connection;
@@ -46,7 +46,7 @@ pub(crate) fn record_cash_in(
     note: &str,
 ) -> Result<ShopTransaction> {
     if amount == 0 {
-        return Err(Error::Invalid("a cash movement of 0 changes nothing".into()));
+        return Err(Refusal::invalid("cashZero", "a cash movement of 0 changes nothing").into());
     }
     let t = ShopTransaction {
         id: RecordId::Text(ctx.new_id("txn")),

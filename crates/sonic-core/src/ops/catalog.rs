@@ -2,7 +2,7 @@
 //! to them), and search by name, barcode or phone, indexed and paginated.
 
 use super::{find, insert, load, log, save, OpCtx, Page, Params};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Refusal};
 use crate::sections::{Currency, Customer, Extra, Item, RecordId, Role, Table};
 use crate::store::Store;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -28,27 +28,32 @@ pub struct ItemInput {
 impl ItemInput {
     fn check(&self) -> Result<()> {
         if self.name.trim().is_empty() {
-            return Err(Error::Invalid("an item needs a name".into()));
+            return Err(Refusal::invalid("needsName", "an item needs a name").into());
         }
         if self.price < 0 || self.cost < 0 {
-            return Err(Error::Invalid(format!(
-                "price and cost must not be negative (price {}, cost {})",
-                self.price, self.cost
-            )));
+            return Err(Refusal::invalid(
+                "negativeAmount",
+                format!(
+                    "price and cost must not be negative (price {}, cost {})",
+                    self.price, self.cost
+                ),
+            )
+            .into());
         }
         if let Some(b) = &self.barcode {
             if b.trim().is_empty() || b.chars().any(char::is_control) {
-                return Err(Error::Invalid(format!("barcode {b:?} is not usable")));
+                return Err(Refusal::invalid("barcodeUnusable", format!("barcode {b:?} is not usable")).into());
             }
         }
         Ok(())
     }
 }
 
-fn barcode_owner(conn: &Connection, barcode: &str) -> Result<Option<String>> {
+/// The id and name of the item with this barcode.
+fn barcode_owner(conn: &Connection, barcode: &str) -> Result<Option<(String, String)>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM items WHERE barcode = ?1")?
-        .query_row([barcode], |r| r.get(0))
+        .prepare_cached("SELECT id, coalesce(name, '') FROM items WHERE barcode = ?1")?
+        .query_row([barcode], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -62,7 +67,7 @@ pub(crate) fn create_item_in(tx: &Connection, ctx: &OpCtx, input: &ItemInput) ->
     input.check()?;
     let barcode = input.barcode.as_ref().map(|b| b.trim().to_string());
     if let Some(b) = &barcode {
-        if let Some(item) = barcode_owner(tx, b)? {
+        if let Some((_, item)) = barcode_owner(tx, b)? {
             return Err(Error::DuplicateBarcode {
                 barcode: b.clone(),
                 item,
@@ -101,7 +106,7 @@ pub fn edit_item(store: &mut Store, ctx: &OpCtx, id: &str, input: &ItemInput) ->
         let mut item: Item = load(tx, Table::Items, id, "item")?;
         let barcode = input.barcode.as_ref().map(|b| b.trim().to_string());
         if let Some(b) = &barcode {
-            if let Some(owner) = barcode_owner(tx, b)?.filter(|owner| owner != id) {
+            if let Some((_, owner)) = barcode_owner(tx, b)?.filter(|(owner, _)| owner != id) {
                 return Err(Error::DuplicateBarcode {
                     barcode: b.clone(),
                     item: owner,
@@ -240,10 +245,10 @@ pub fn create_customer(store: &mut Store, ctx: &OpCtx, input: &CustomerInput) ->
 
 pub(crate) fn create_customer_in(tx: &Connection, ctx: &OpCtx, input: &CustomerInput) -> Result<Customer> {
     if input.name.trim().is_empty() {
-        return Err(Error::Invalid("a customer needs a name".into()));
+        return Err(Refusal::invalid("needsName", "a customer needs a name").into());
     }
     if input.credit_limit.is_some_and(|l| l < 0) {
-        return Err(Error::Invalid("a credit limit must not be negative".into()));
+        return Err(Refusal::invalid("negativeAmount", "a credit limit must not be negative").into());
     }
     if input.credit_limit.is_some() {
         ctx.actor.require(Role::Manager, "setting a credit limit")?;
@@ -281,7 +286,7 @@ pub fn edit_customer(store: &mut Store, ctx: &OpCtx, id: &str, input: &CustomerI
             ctx.actor.require(Role::Manager, "changing a credit limit")?;
         }
         if input.name.trim().is_empty() {
-            return Err(Error::Invalid("a customer needs a name".into()));
+            return Err(Refusal::invalid("needsName", "a customer needs a name").into());
         }
         c.name = input.name.trim().to_string();
         c.phone = input.phone.clone();

@@ -3,7 +3,7 @@
 //! balance is always the sum of their debts minus what was paid on them.
 
 use super::{current_rate, find, insert, load, log, positive, save, OpCtx, Page, Params};
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Refusal, Result};
 use crate::money;
 use crate::sections::{Currency, Customer, Debt, DebtPayment, Extra, Rate, RecordId, Role, SectionKey, Table};
 use crate::store::Store;
@@ -208,24 +208,30 @@ pub(crate) fn pay_in(tx: &Connection, ctx: &OpCtx, debt_id: &str, currency: Curr
     let mut debt: Debt = load(tx, Table::Debts, debt_id, "debt")?;
     let left = remaining(&debt);
     if left <= 0 {
-        return Err(Error::Conflict(format!("debt {debt_id} is settled already")));
+        return Err(settled_already(tx, &debt));
     }
     let (credited, rate) = if currency == debt.currency {
         (amount, None)
     } else {
         let rate = current_rate(tx, SectionKey::IqdPerUsd)?;
         let c = money::convert(amount, currency, debt.currency, rate, 1)
-            .ok_or_else(|| Error::Invalid("payment too large".into()))?;
+            .ok_or_else(|| Refusal::invalid("amountTooLarge", "payment too large"))?;
         (c, Some(rate))
     };
     // A payment in the other currency can round to nothing (5 IQD on a USD
     // debt); taking the cash and crediting 0 would lose it.
     positive("amount credited", credited)?;
     if credited > left {
-        return Err(Error::Invalid(format!(
-            "the payment ({credited} {}) is more than what is left on the debt ({left} {}); take {left} {}",
-            debt.currency, debt.currency, debt.currency
-        )));
+        return Err(Refusal::invalid(
+            "debtOverpaid",
+            format!(
+                "the payment ({credited} {}) is more than what is left on the debt ({left} {}); take {left} {}",
+                debt.currency, debt.currency, debt.currency
+            ),
+        )
+        .money("paid", credited, debt.currency)
+        .money("left", left, debt.currency)
+        .into());
     }
     // The credit rule holds here too: a payment lowers what is owed in the
     // debt's currency, so it passes at any rate, even over the limit.
@@ -271,10 +277,29 @@ pub fn settle(store: &mut Store, ctx: &OpCtx, debt_id: &str) -> Result<Debt> {
         let debt: Debt = load(tx, Table::Debts, debt_id, "debt")?;
         let left = remaining(&debt);
         if left <= 0 {
-            return Err(Error::Conflict(format!("debt {debt_id} is settled already")));
+            return Err(settled_already(tx, &debt));
         }
         pay_in(tx, ctx, debt_id, debt.currency, left)
     })
+}
+
+/// "Settled already", naming the customer and the day the debt was opened
+/// (its id means nothing to a cashier).
+fn settled_already(tx: &Connection, debt: &Debt) -> Error {
+    let customer = find::<Customer>(tx, Table::Customers, &debt.customer_id.key())
+        .ok()
+        .flatten()
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let message = format!("{customer}'s debt {} is settled already", debt.id.key());
+    match debt.created_at {
+        Some(at) => Refusal::conflict("debtSettled", message)
+            .text("customer", customer)
+            .with("date", Param::Date(at.instant())),
+        // Debts from the old POS may have no date.
+        None => Refusal::conflict("debtSettledUndated", message).text("customer", customer),
+    }
+    .into()
 }
 
 /// A debt by id.

@@ -5,7 +5,7 @@
 //! entries, computes the change, and opens a debt for what is left unpaid.
 
 use super::{current_rate, debt, load, log, next_number, positive, stock, OpCtx, Page, Params};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Refusal};
 use crate::money;
 use crate::sections::{
     Currency, Customer, Debt, Extra, Invoice, InvoiceLine, Item, Rate, RecordId, Role, SectionKey, Table, Tender,
@@ -158,24 +158,27 @@ pub fn quote(store: &Store, input: &SaleInput) -> Result<Quote> {
 
 pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
     if input.lines.is_empty() {
-        return Err(Error::Invalid("a sale needs at least one line".into()));
+        return Err(Refusal::invalid("saleEmpty", "a sale needs at least one line").into());
     }
     let settings = super::settings::load(tx)?;
     let mut items = Vec::with_capacity(input.lines.len());
     for line in &input.lines {
         positive("quantity", line.qty)?;
         if line.discount < 0 {
-            return Err(Error::Invalid(format!(
-                "a discount must not be negative, found {}",
-                line.discount
-            )));
+            return Err(Refusal::invalid(
+                "negativeAmount",
+                format!("a discount must not be negative, found {}", line.discount),
+            )
+            .into());
         }
         let item: Item = load(tx, Table::Items, &line.item_id, "item")?;
         if item.archived {
-            return Err(Error::Invalid(format!(
-                "item {} is archived and cannot be sold",
-                item.name
-            )));
+            return Err(Refusal::invalid(
+                "itemArchived",
+                format!("item {} is archived and cannot be sold", item.name),
+            )
+            .text("item", item.name)
+            .into());
         }
         items.push(item);
     }
@@ -194,13 +197,20 @@ pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
         let unit_price = item.price.unwrap_or(0);
         let gross = unit_price
             .checked_mul(line.qty)
-            .ok_or_else(|| Error::Invalid("quantity too large".into()))?;
+            .ok_or_else(|| Refusal::invalid("amountTooLarge", "quantity too large"))?;
         let converted = convert(gross, item_currency, input.currency)?;
         if line.discount > converted {
-            return Err(Error::Invalid(format!(
-                "the discount on {} ({}) is more than the line ({converted})",
-                item.name, line.discount
-            )));
+            return Err(Refusal::invalid(
+                "discountOverLine",
+                format!(
+                    "the discount on {} ({}) is more than the line ({converted})",
+                    item.name, line.discount
+                ),
+            )
+            .text("item", item.name.clone())
+            .money("discount", line.discount, input.currency)
+            .money("line", converted, input.currency)
+            .into());
         }
         let total = converted - line.discount;
         subtotal += total;
@@ -217,10 +227,15 @@ pub(crate) fn quote_in(tx: &Connection, input: &SaleInput) -> Result<Quote> {
         });
     }
     if input.discount < 0 || input.discount > subtotal {
-        return Err(Error::Invalid(format!(
-            "the invoice discount must be between 0 and the subtotal {subtotal}, found {}",
-            input.discount
-        )));
+        return Err(Refusal::invalid(
+            "invoiceDiscount",
+            format!(
+                "the invoice discount must be between 0 and the subtotal {subtotal}, found {}",
+                input.discount
+            ),
+        )
+        .money("subtotal", subtotal, input.currency)
+        .into());
     }
     let total = subtotal - input.discount;
     let other_total = rate.and_then(|r| money::in_other_currency(total, input.currency, r, settings.iqd_step));
@@ -256,10 +271,11 @@ pub(crate) fn sell_in(
     let mut tendered = 0i64;
     for p in &input.payments {
         if p.amount < 0 {
-            return Err(Error::Invalid(format!(
-                "a payment must not be negative, found {}",
-                p.amount
-            )));
+            return Err(Refusal::invalid(
+                "negativeAmount",
+                format!("a payment must not be negative, found {}", p.amount),
+            )
+            .into());
         }
         tendered += convert_at(rate, 1, p.amount, p.currency, input.currency)?;
     }
@@ -320,11 +336,17 @@ pub(crate) fn sell_in(
     super::insert(tx, Table::Invoices, &invoice)?;
     let debt = if paid < total {
         let customer = customer.as_ref().ok_or_else(|| {
-            Error::Invalid(format!(
-                "{} of {total} {} is unpaid: choose a customer to open a debt, or take the full amount",
-                total - paid,
-                input.currency
-            ))
+            Error::from(
+                Refusal::invalid(
+                    "unpaidNeedsCustomer",
+                    format!(
+                        "{} of {total} {} is unpaid: choose a customer to open a debt, or take the full amount",
+                        total - paid,
+                        input.currency
+                    ),
+                )
+                .money("unpaid", total - paid, input.currency),
+            )
         })?;
         Some(debt::open_in(
             tx,

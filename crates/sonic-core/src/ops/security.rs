@@ -2,7 +2,7 @@
 //! logged in plain; after too many wrong PINs a user is locked for a while.
 
 use super::{find, insert, load, log, save, Actor, OpCtx, Params};
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Refusal, Result};
 use crate::sections::{Extra, RecordId, Role, Table, Timestamp, User};
 use crate::store::{self, Store};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -84,11 +84,13 @@ fn check_pin(pin: &str, role: Role) -> Result<()> {
     if lengths.contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(Error::Invalid(format!(
-            "a {role}'s PIN is {} to {} digits",
-            lengths.start(),
-            lengths.end()
-        )))
+        Err(Refusal::invalid(
+            "pinLength",
+            format!("a {role}'s PIN is {} to {} digits", lengths.start(), lengths.end()),
+        )
+        .with("min", Param::Count(*lengths.start() as i64))
+        .with("max", Param::Count(*lengths.end() as i64))
+        .into())
     }
 }
 
@@ -126,7 +128,7 @@ pub fn bootstrap_owner(store: &mut Store, name: &str, pin: &str) -> Result<Actor
 
 fn new_user(name: &str, role: Role, pin_hash: String, id: String) -> Result<User> {
     if name.trim().is_empty() {
-        return Err(Error::Invalid("a user needs a name".into()));
+        return Err(Refusal::invalid("needsName", "a user needs a name").into());
     }
     Ok(User {
         id: RecordId::Text(id),
@@ -149,7 +151,9 @@ pub fn create_user(store: &mut Store, ctx: &OpCtx, name: &str, role: Role, pin: 
 
 pub(crate) fn create_user_in(tx: &Connection, ctx: &OpCtx, name: &str, role: Role, pin_hash: String) -> Result<User> {
     if user_by_name(tx, name.trim())?.is_some() {
-        return Err(Error::Conflict(format!("a user named {name:?} exists already")));
+        return Err(Refusal::conflict("userExists", format!("a user named {name:?} exists already"))
+            .text("user", name.trim())
+            .into());
     }
     let user = new_user(name, role, pin_hash, ctx.new_id("user"))?;
     insert(tx, Table::Users, &user)?;

@@ -4,7 +4,7 @@
 //! the balance and can leave the rest as a debt.
 
 use super::{debt, insert, load, log, positive, save, stock, OpCtx, Page, Params};
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Refusal, Result};
 use crate::sections::{
     Currency, Customer, Extra, Item, RecordId, ServicePart, ServiceStatus, ServiceStatusChange, ServiceTicket, Table,
 };
@@ -59,10 +59,10 @@ pub(crate) fn open_ticket_in(tx: &Connection, ctx: &OpCtx, input: &TicketInput) 
     {
         let customer: Customer = load(tx, Table::Customers, &input.customer_id, "customer")?;
         if input.device.trim().is_empty() {
-            return Err(Error::Invalid("a ticket needs the device".into()));
+            return Err(Refusal::invalid("ticketNeedsDevice", "a ticket needs the device").into());
         }
         if input.estimate < 0 || input.deposit < 0 {
-            return Err(Error::Invalid("estimate and deposit must not be negative".into()));
+            return Err(Refusal::invalid("negativeAmount", "estimate and deposit must not be negative").into());
         }
         let number = super::counters::next(tx, super::counters::Counted::Services)?;
         let t = ServiceTicket {
@@ -128,17 +128,29 @@ pub fn advance(store: &mut Store, ctx: &OpCtx, ticket_id: &str, to: ServiceStatu
     store.write(|tx| advance_in(tx, ctx, ticket_id, to))
 }
 
+/// A refusal about a ticket, naming it by its number and status (never by
+/// its id or the enum's Rust name).
+fn ticket_refusal(reason: &'static str, t: &ServiceTicket, message: String) -> Refusal {
+    let number = t.number.and_then(|n| i64::try_from(n).ok()).unwrap_or(0);
+    Refusal::conflict(reason, message)
+        .with("ticket", Param::Count(number))
+        .with("status", Param::Status(t.status))
+}
+
 pub(crate) fn advance_in(tx: &Connection, ctx: &OpCtx, ticket_id: &str, to: ServiceStatus) -> Result<ServiceTicket> {
     if to == ServiceStatus::Delivered {
-        return Err(Error::Invalid("delivery settles the bill: use deliver".into()));
+        return Err(Refusal::invalid("useDeliver", "delivery settles the bill: use deliver").into());
     }
     {
         let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
         if !allowed(t.status, to) {
-            return Err(Error::Conflict(format!(
-                "a ticket that is {:?} cannot become {to:?}",
-                t.status
-            )));
+            return Err(ticket_refusal(
+                "statusChange",
+                &t,
+                format!("a ticket that is {:?} cannot become {to:?}", t.status),
+            )
+            .with("to", Param::Status(to))
+            .into());
         }
         t.status = to;
         t.history.push(change(ctx, to));
@@ -248,7 +260,7 @@ pub(crate) fn use_part_in(
     {
         let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
         if matches!(t.status, ServiceStatus::Delivered | ServiceStatus::Cancelled) {
-            return Err(Error::Conflict(format!("ticket {ticket_id} is closed")));
+            return Err(ticket_refusal("ticketClosed", &t, format!("ticket {ticket_id} is closed")).into());
         }
         let item: Item = load(tx, Table::Items, item_id, "item")?;
         let m = stock::Movement {
@@ -310,14 +322,16 @@ pub(crate) fn deliver_in(
     {
         let mut t: ServiceTicket = load(tx, Table::Services, ticket_id, "repair ticket")?;
         if !allowed(t.status, ServiceStatus::Delivered) {
-            return Err(Error::Conflict(format!(
-                "a ticket that is {:?} cannot be delivered; mark it ready first",
-                t.status
-            )));
+            return Err(ticket_refusal(
+                "deliverNotReady",
+                &t,
+                format!("a ticket that is {:?} cannot be delivered; mark it ready first", t.status),
+            )
+            .into());
         }
         let charge = charge.or(t.estimate).unwrap_or(0);
         if charge < 0 || paid < 0 {
-            return Err(Error::Invalid("charge and payment must not be negative".into()));
+            return Err(Refusal::invalid("negativeAmount", "charge and payment must not be negative").into());
         }
         // Tickets from before the currency was chosen are in dinars.
         let currency = t.currency.unwrap_or(Currency::Iqd);
@@ -326,9 +340,13 @@ pub(crate) fn deliver_in(
         // A deposit above the final charge is the customer's money.
         let refund = (deposit - charge).max(0);
         if paid > due {
-            return Err(Error::Invalid(format!(
-                "{paid} {currency} is more than what is due ({due} {currency})"
-            )));
+            return Err(Refusal::invalid(
+                "deliveryOverpaid",
+                format!("{paid} {currency} is more than what is due ({due} {currency})"),
+            )
+            .money("paid", paid, currency)
+            .money("due", due, currency)
+            .into());
         }
         t.status = ServiceStatus::Delivered;
         t.history.push(change(ctx, ServiceStatus::Delivered));

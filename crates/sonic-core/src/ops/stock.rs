@@ -6,7 +6,7 @@
 //! newest such record plus the movements after it.
 
 use super::{insert, load, log, positive, OpCtx, Params};
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Refusal, Result};
 use crate::sections::{Extra, InventoryRecord, Item, ItemActivity, RecordId, Role, StoreLocation, Table};
 use crate::store::Store;
 use rusqlite::{params, Connection};
@@ -71,9 +71,12 @@ pub(crate) fn in_range(what: &str, qty: i64) -> Result<()> {
     if (-MAX_QTY..=MAX_QTY).contains(&qty) {
         Ok(())
     } else {
-        Err(Error::Invalid(format!(
-            "{what} {qty} is out of range: at most {MAX_QTY} units at a time"
-        )))
+        Err(Refusal::invalid(
+            "qtyOutOfRange",
+            format!("{what} {qty} is out of range: at most {MAX_QTY} units at a time"),
+        )
+        .with("max", Param::Count(MAX_QTY))
+        .into())
     }
 }
 
@@ -143,9 +146,11 @@ pub(crate) fn receive_in(
 ) -> Result<()> {
     positive("quantity received", qty)?;
     if unit_cost < 0 {
-        return Err(Error::Invalid(format!(
-            "a unit cost must not be negative, found {unit_cost}"
-        )));
+        return Err(Refusal::invalid(
+            "negativeAmount",
+            format!("a unit cost must not be negative, found {unit_cost}"),
+        )
+        .into());
     }
     let item = apply(
         tx,
@@ -173,10 +178,10 @@ pub(crate) fn receive_in(
 pub fn adjust(store: &mut Store, ctx: &OpCtx, item_id: &str, delta: i64, reason: &str) -> Result<()> {
     ctx.actor.require(Role::Manager, "adjusting stock")?;
     if delta == 0 {
-        return Err(Error::Invalid("an adjustment must change the stock (delta 0)".into()));
+        return Err(Refusal::invalid("adjustmentZero", "an adjustment must change the stock (delta 0)").into());
     }
     if reason.trim().is_empty() {
-        return Err(Error::Invalid("an adjustment needs a reason".into()));
+        return Err(Refusal::invalid("adjustmentReason", "an adjustment needs a reason").into());
     }
     store.write(|tx| {
         let item = apply(
@@ -210,7 +215,7 @@ pub fn transfer(store: &mut Store, ctx: &OpCtx, item_id: &str, from: &str, to: &
     ctx.actor.require(Role::Manager, "moving stock between stores")?;
     positive("quantity moved", qty)?;
     if from == to {
-        return Err(Error::Invalid("a stock transfer needs two different stores".into()));
+        return Err(Refusal::invalid("sameStore", "a stock transfer needs two different stores").into());
     }
     store.write(|tx| {
         let reference = Some(ctx.new_id("st"));
@@ -260,9 +265,11 @@ pub fn transfer(store: &mut Store, ctx: &OpCtx, item_id: &str, from: &str, to: &
 pub fn count(store: &mut Store, ctx: &OpCtx, item_id: &str, counted: i64) -> Result<i64> {
     ctx.actor.require(Role::Manager, "counting stock")?;
     if counted < 0 {
-        return Err(Error::Invalid(format!(
-            "a counted quantity must not be negative, found {counted}"
-        )));
+        return Err(Refusal::invalid(
+            "negativeAmount",
+            format!("a counted quantity must not be negative, found {counted}"),
+        )
+        .into());
     }
     in_range("a counted quantity of", counted)?;
     store.write(|tx| {

@@ -1,7 +1,7 @@
 //! Store locations, numbered from `sonic_store_counter`.
 
 use super::{insert, load, log, next_number, save, OpCtx, Params};
-use crate::error::{Error, Result};
+use crate::error::{Refusal, Result};
 use crate::sections::{Extra, RecordId, Role, SectionKey, StoreLocation, Table};
 use crate::store::{self, Store};
 use rusqlite::Connection;
@@ -28,7 +28,7 @@ pub fn create_store(store: &mut Store, ctx: &OpCtx, input: &StoreInput) -> Resul
 
 pub(crate) fn create_store_in(tx: &Connection, ctx: &OpCtx, input: &StoreInput) -> Result<StoreLocation> {
     if input.name.trim().is_empty() {
-        return Err(Error::Invalid("a store needs a name".into()));
+        return Err(Refusal::invalid("needsName", "a store needs a name").into());
     }
     let number = next_number(tx, SectionKey::StoreCounter)?;
     let s = StoreLocation {
@@ -60,7 +60,7 @@ pub fn edit_store(store: &mut Store, ctx: &OpCtx, id: &str, input: &StoreInput) 
     store.write(|tx| {
         let mut s: StoreLocation = load(tx, Table::Stores, id, "store")?;
         if input.name.trim().is_empty() {
-            return Err(Error::Invalid("a store needs a name".into()));
+            return Err(Refusal::invalid("needsName", "a store needs a name").into());
         }
         s.name = input.name.trim().to_string();
         s.address = input.address.clone();

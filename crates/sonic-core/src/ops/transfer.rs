@@ -2,7 +2,7 @@
 //! a fee, and their totals per day.
 
 use super::{current_rate, insert, log, positive, OpCtx, Params};
-use crate::error::{Error, Result};
+use crate::error::{Refusal, Result};
 use crate::sections::{Currency, Extra, RecordId, SectionKey, Table, Transfer, TransferDirection};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -34,13 +34,10 @@ pub(crate) fn record_transfer_in(tx: &Connection, ctx: &OpCtx, input: &TransferI
     {
         positive("transfer amount", input.amount)?;
         if input.fee < 0 {
-            return Err(Error::Invalid(format!(
-                "a fee must not be negative, found {}",
-                input.fee
-            )));
+            return Err(Refusal::invalid("negativeAmount", format!("a fee must not be negative, found {}", input.fee)).into());
         }
         if input.party.trim().is_empty() {
-            return Err(Error::Invalid("a transfer needs the other party's name".into()));
+            return Err(Refusal::invalid("needsName", "a transfer needs the other party's name").into());
         }
         super::stock::require_store(tx, &ctx.store_id)?;
         let rate = current_rate(tx, SectionKey::IqdRate)?;

@@ -51,6 +51,10 @@ impl SectionCount {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BackupDto {
     pub id: String,
+    /// The random end of the id, unique among the backups listed with it
+    /// (`sonic_core::backup::short_ids`): what the screens and the admin
+    /// tool show and what `restore` accepts.
+    pub short_id: String,
     pub file: String,
     /// RFC 3339, UTC; the UI shows it in local time.
     pub created_at: String,
@@ -74,6 +78,7 @@ impl From<&sonic_core::backup::BackupInfo> for BackupDto {
             .collect();
         BackupDto {
             id: info.id.to_string(),
+            short_id: sonic_core::backup::short_id(&info.id),
             file: info.file.display().to_string(),
             created_at: info.created_at.to_rfc3339(),
             reason: info.reason.clone(),

@@ -163,3 +163,56 @@ async fn ctrl_e_asks_where_in_the_save_dialog_and_writes_a_verified_export_there
     assert!(said.contains("is valid"), "verify says the file is valid: {said}");
     Ok(())
 }
+
+/// Backups made one after another share the first digits of their ids (a
+/// UUIDv7 begins with its time); the history shows each one's short id from
+/// the random end of its id, and no two alike (issue 16).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_shows_short_ids_from_the_random_end_no_two_alike() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    sonic_e2e::shop::seed_shop(dir.path())?;
+    let ids: Vec<String> = {
+        let store = Store::open(&DataDir::at(dir.path()))?;
+        (0..3)
+            .map(|_| {
+                sonic_core::backup::create_backup(&store, sonic_core::backup::reason::MANUAL)
+                    .map(|b| b.id.simple().to_string())
+            })
+            .collect::<Result<_, _>>()?
+    };
+    assert_eq!(ids[0][..8], ids[2][..8], "made within a minute: the same first digits");
+    let app = App::launch(dir.path()).await?;
+    let (owner, pin) = sonic_e2e::shop::OWNER;
+    app.sign_in(owner, pin).await?;
+    app.open("backup").await?;
+    sonic_e2e::screen::wait_for_count(&app, "[data-testid='history-item']", 3).await?;
+    let mut shown = Vec::new();
+    for row in app
+        .client
+        .find_all(Locator::Css("[data-testid='history-item']"))
+        .await?
+    {
+        let id = row.attr("data-id").await?.unwrap_or_default().replace('-', "");
+        let text = row.text().await?;
+        let short = ids
+            .iter()
+            .filter(|full| **full == id)
+            .map(|full| {
+                (8..=full.len())
+                    .rev()
+                    .map(|n| &full[full.len() - n..])
+                    .find(|end| text.contains(&format!("{end} ·")))
+                    .map(str::to_string)
+            })
+            .next()
+            .flatten()
+            .with_context(|| format!("the row of {id} shows the end of its id: {text:?}"))?;
+        assert!(!text.contains(&id[..8]), "the time prefix is not shown as the id: {text:?}");
+        shown.push(short);
+    }
+    let mut distinct = shown.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "three different short ids: {shown:?}");
+    app.quit().await
+}

@@ -77,6 +77,9 @@ export function date(value) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
 }
 
+// A backup's short id: the random end of its id (a UUIDv7 begins with its
+// time, so backups made close together share their first digits). Lists
+// show the `shortId` Rust made unique among them; this is for one id alone.
 export function shortId(id) {
-  return String(id).slice(0, 8);
+  return String(id).replace(/-/g, '').slice(-8);
 }

@@ -46,7 +46,8 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
-    /// Check an export or backup file: parse, validate, and verify its hashes.
+    /// Check an export or backup file (or a local backup by its id or short
+    /// id): parse, validate, and verify its hashes.
     Verify { file: PathBuf },
     /// Write a compressed local backup now.
     Backup {
@@ -212,6 +213,13 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
         Command::Verify { file } => {
+            // A path that is not there may be a local backup's id.
+            let file = if file.exists() || !dir.root().is_dir() {
+                file.clone()
+            } else {
+                backup::find_backup(&Store::open(&dir)?, &file.to_string_lossy())?.file
+            };
+            let file = &file;
             let doc = snapshot::read_file_in(file, &staging_dir(&dir))?;
             out.warnings(&doc.warnings);
             let hashed = doc.meta.is_some();
@@ -473,28 +481,42 @@ impl Output {
     }
 
     fn backup_list(&self, list: &[BackupInfo]) {
+        let ids: Vec<_> = list.iter().map(|b| b.id).collect();
+        let short = backup::short_ids(&ids);
         if self.json {
-            println!("{}", json!(list));
+            let rows: Vec<serde_json::Value> = list
+                .iter()
+                .zip(&short)
+                .map(|(b, s)| {
+                    let mut row = json!(b);
+                    row["shortId"] = json!(s);
+                    row
+                })
+                .collect();
+            println!("{}", json!(rows));
             return;
         }
         if list.is_empty() {
             println!("no local backups yet; `sonic-pos-admin backup` makes one");
             return;
         }
+        // The short id (the random end of the id, unique in this list) is
+        // what `restore` and `verify` take; the whole id follows.
         println!(
-            "{:<36}  {:<20}  {:<12} {:>12} {:>9}",
-            "id", "created (UTC)", "reason", "bytes", "records"
+            "{:<10}  {:<20}  {:<12} {:>12} {:>9}  {:<36}",
+            "short id", "created (UTC)", "reason", "bytes", "records", "id"
         );
-        for b in list {
+        for (b, short) in list.iter().zip(&short) {
             let records: u64 = b.counts.values().sum();
             let missing = if b.file.exists() { "" } else { "  (file missing)" };
             println!(
-                "{:<36}  {:<20}  {:<12} {:>12} {:>9}{missing}",
-                b.id,
+                "{:<10}  {:<20}  {:<12} {:>12} {:>9}  {:<36}{missing}",
+                short,
                 b.created_at.format("%Y-%m-%d %H:%M:%S"),
                 b.reason,
                 b.size,
-                records
+                records,
+                b.id
             );
         }
     }

@@ -119,6 +119,48 @@ fn backup_backups_and_restore_by_id() {
     );
 }
 
+/// Backups made one after another share the first digits of their ids (a
+/// UUIDv7 starts with its time): the list shows short ids from the random
+/// end instead, unique in the list, and `verify` and `restore` take each
+/// one it printed.
+#[test]
+fn the_short_ids_the_list_prints_are_unique_and_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("D");
+    for _ in 0..3 {
+        ok(&d, &["backup"]);
+    }
+    let text = ok(&d, &["backups"]);
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "three backups listed:\n{text}");
+    let short: Vec<String> = rows
+        .iter()
+        .map(|r| r.split_whitespace().next().unwrap().to_string())
+        .collect();
+    let full: Vec<String> = rows
+        .iter()
+        .map(|r| r.split_whitespace().nth(6).unwrap().replace('-', ""))
+        .collect();
+    for (s, f) in short.iter().zip(&full) {
+        assert!(
+            (8..=12).contains(&s.len()) && f.ends_with(s.as_str()),
+            "{s} is the random end of {f}:\n{text}"
+        );
+    }
+    let mut distinct = short.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "no two short ids alike: {short:?}");
+    let json: Value = serde_json::from_str(&ok(&d, &["--json", "backups"])).unwrap();
+    assert_eq!(json[0]["shortId"], short[0].as_str());
+    for s in &short {
+        let v: Value = serde_json::from_str(&ok(&d, &["--json", "verify", s])).unwrap();
+        assert_eq!(v["valid"], true, "verify {s}");
+    }
+    let r: Value = serde_json::from_str(&ok(&d, &["--json", "restore", &short[2], "--yes"])).unwrap();
+    assert_eq!(r["restored"], true, "restore {}", short[2]);
+}
+
 /// A shop's folder on a Windows till is often named in Arabic, with spaces
 /// (`C:\\Users\\…\\متجر الهواتف`); every file the tool writes and reads
 /// there must work. Runs on Linux and, through scripts/check-windows, as a

@@ -448,17 +448,58 @@ pub fn list_backups(store: &impl Readable) -> Result<Vec<BackupInfo>> {
     Ok(out)
 }
 
-/// Finds a local backup by its id or a unique prefix of it (8+ characters).
+/// The fewest characters of a short id.
+pub const SHORT_ID_LEN: usize = 8;
+
+/// The short id of one backup: the last [`SHORT_ID_LEN`] hex digits of its
+/// id. A UUIDv7 begins with its time in milliseconds (backups made within a
+/// minute share their first 8 digits) and its middle may be a counter within
+/// one millisecond; its end is random.
+pub fn short_id(id: &Uuid) -> String {
+    let simple = id.simple().to_string();
+    simple[simple.len() - SHORT_ID_LEN..].to_string()
+}
+
+/// The short ids of a list of backups, in its order: each the end of its
+/// id, lengthened one digit at a time until no other id in the list ends
+/// the same way, so that every id shown finds exactly its backup.
+pub fn short_ids(ids: &[Uuid]) -> Vec<String> {
+    let full: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
+    let mut out: Vec<Option<String>> = vec![None; ids.len()];
+    let longest = full.iter().map(String::len).max().unwrap_or(0);
+    for len in SHORT_ID_LEN..=longest {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for f in &full {
+            *seen.entry(&f[f.len() - len..]).or_default() += 1;
+        }
+        for (i, f) in full.iter().enumerate() {
+            let end = &f[f.len() - len..];
+            if out[i].is_none() && (seen[end] == 1 || len == f.len()) {
+                out[i] = Some(end.to_string());
+            }
+        }
+        if out.iter().all(Option::is_some) {
+            break;
+        }
+    }
+    out.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+/// Finds a local backup by its id, its short id (the end of the id, as
+/// [`short_ids`] shows it) or a prefix of the id, 8+ characters.
 pub fn find_backup(store: &impl Readable, id_or_prefix: &str) -> Result<BackupInfo> {
     let wanted = id_or_prefix.trim().to_ascii_lowercase().replace('-', "");
-    if wanted.len() < 8 {
+    if wanted.len() < SHORT_ID_LEN {
         return Err(Error::BackupNotFound(format!(
             "{id_or_prefix:?} (give at least 8 characters of the id)"
         )));
     }
     let matches: Vec<BackupInfo> = list_backups(store)?
         .into_iter()
-        .filter(|b| b.id.simple().to_string().starts_with(&wanted))
+        .filter(|b| {
+            let id = b.id.simple().to_string();
+            id.starts_with(&wanted) || id.ends_with(&wanted)
+        })
         .collect();
     match matches.len() {
         0 => Err(Error::BackupNotFound(id_or_prefix.to_string())),
@@ -572,6 +613,26 @@ fn kept(newest_first: &[BackupInfo], retention: Retention, now: DateTime<Utc>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ids_come_from_the_random_end_and_grow_until_unique() {
+        // Three backups of one millisecond: the same first 12 digits.
+        let ids: Vec<Uuid> = [
+            "01a22dfe-1234-7000-8000-0000aaaa1111",
+            "01a22dfe-1234-7001-8000-0001aaaa1111",
+            "01a22dfe-1234-7002-8000-00000000beef",
+        ]
+        .iter()
+        .map(|s| Uuid::parse_str(s).expect("a uuid"))
+        .collect();
+        let short = short_ids(&ids);
+        assert_eq!(short, ["0aaaa1111", "1aaaa1111", "0000beef"]);
+        assert_eq!(short_id(&ids[2]), "0000beef");
+        for (id, s) in ids.iter().zip(&short) {
+            let matching = ids.iter().filter(|other| other.simple().to_string().ends_with(s.as_str())).count();
+            assert_eq!(matching, 1, "{s} names only {id}");
+        }
+    }
     use crate::DataDir;
 
     fn store() -> (tempfile::TempDir, Store) {

@@ -114,7 +114,16 @@ pub(crate) async fn backup_now(app: AppHandle) -> Result<BackupDto, UiError> {
 pub(crate) async fn list_backups(state: State<'_, AppState>) -> Result<Vec<BackupDto>, UiError> {
     state.op_ctx()?;
     let list = with_reader(&state, sonic_core::backup::list_backups).await?;
-    Ok(list.iter().map(BackupDto::from).collect())
+    let ids: Vec<_> = list.iter().map(|b| b.id).collect();
+    let short = sonic_core::backup::short_ids(&ids);
+    Ok(list
+        .iter()
+        .zip(short)
+        .map(|(b, short_id)| BackupDto {
+            short_id,
+            ..BackupDto::from(b)
+        })
+        .collect())
 }
 
 /// Opens the system's print dialog for the window's page, which the print

@@ -211,6 +211,11 @@ fn start(args: Args) -> anyhow::Result<i32> {
         Err(err @ sonic_core::Error::Damaged { .. }) => return recovery::run(data_dir, err.to_string()),
         Err(err) => return Err(err.into()),
     };
+    // The menu is built in the saved language; the recovery window, which
+    // cannot read the database, finds it in a file beside it.
+    let language = store.setting(commands::session::LANGUAGE).ok().flatten();
+    commands::session::remember_language(&data_dir, language.as_deref().unwrap_or("en"));
+    let menu_language = menu::Language::of(language.as_deref());
     // The command line (or environment) wins over what Settings saved.
     let saved = commands::backup_settings::Saved::load(&store)?;
     let backup =
@@ -268,6 +273,8 @@ fn start(args: Args) -> anyhow::Result<i32> {
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             window_state::restore(app.handle(), &app.state::<AppState>().data_dir());
+            // Read back from the native menu: the log says what it shows.
+            tracing::info!(labels = ?menu::labels(app.handle()).unwrap_or_default(), "menu built");
             instance::bring_forward_on_request(app.handle());
             lifecycle::watch_session_end(app.handle());
             server::watch_status(app.handle());
@@ -283,7 +290,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
             }
             Ok(())
         })
-        .menu(menu::build)
+        .menu(move |app| menu::build(app, menu_language))
         .on_menu_event(menu::handle_event)
         .invoke_handler(tauri::generate_handler![
             recovery::startup,

@@ -11,8 +11,15 @@
 //! *are* menu actions (Cmd+C is the Edit menu's accelerator, routed to the
 //! first responder), so without that menu they do nothing. On Linux and
 //! Windows the keyboard shortcuts work in the webview without a menu.
+//!
+//! The words are the UI's (`menu.<id>` in `ui/i18n/<lang>.json`): the bar
+//! is built in the saved language at start and relabelled in place (same
+//! ids, same handlers) when the user switches language ([`relabel`]).
 
-use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder, Submenu, SubmenuBuilder};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder, MenuItemKind, Submenu, SubmenuBuilder};
 use tauri::{AppHandle, Runtime};
 
 use crate::{backup, export, lifecycle};
@@ -28,6 +35,53 @@ pub(crate) const BACKUP_NOW: &str = "backup/backup-now";
 pub(crate) const RESTORE: &str = "backup/restore";
 pub(crate) const HISTORY: &str = "backup/history";
 pub(crate) const ABOUT: &str = "help/about";
+
+/// The submenus' ids (their titles are `menu.<id>`).
+const APP_MENU: &str = "app";
+const FILE: &str = "file";
+const EDIT: &str = "edit";
+const BACKUP: &str = "backup";
+const HELP: &str = "help";
+
+/// A language the menu can be shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Language {
+    En,
+    Ar,
+}
+
+impl Language {
+    /// The language of a saved setting (`en`, `ar`); English for anything else.
+    pub(crate) fn of(code: Option<&str>) -> Language {
+        match code {
+            Some("ar") => Language::Ar,
+            _ => Language::En,
+        }
+    }
+
+    fn strings(self) -> &'static HashMap<String, String> {
+        static EN: OnceLock<HashMap<String, String>> = OnceLock::new();
+        static AR: OnceLock<HashMap<String, String>> = OnceLock::new();
+        let (cell, text) = match self {
+            Language::En => (&EN, include_str!("../../ui/i18n/en.json")),
+            Language::Ar => (&AR, include_str!("../../ui/i18n/ar.json")),
+        };
+        // The files are checked by the tests below and by the e2e
+        // translations test; a broken one gives ids instead of words.
+        cell.get_or_init(|| serde_json::from_str(text).unwrap_or_default())
+    }
+
+    /// The words for menu entry `id` (`file/export`, `backup`, …): this
+    /// language's, else English, else the id.
+    fn label(self, id: &str) -> String {
+        let key = format!("menu.{id}");
+        self.strings()
+            .get(&key)
+            .or_else(|| Language::En.strings().get(&key))
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+}
 
 /// The kinds of platform whose menu bars differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +102,8 @@ impl Platform {
 /// One entry of a submenu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Entry {
-    /// One of ours: id, label, accelerator.
-    Item(&'static str, &'static str, Option<&'static str>),
+    /// One of ours: id (its words are `menu.<id>`), accelerator.
+    Item(&'static str, Option<&'static str>),
     /// A standard item the operating system implements (with its own label
     /// and shortcut, in the system's language).
     Standard(Standard),
@@ -70,7 +124,7 @@ enum Standard {
     ShowAll,
 }
 
-/// A submenu of the bar: title and entries.
+/// A submenu of the bar: id (its title is `menu.<id>`) and entries.
 type Layout = Vec<(&'static str, Vec<Entry>)>;
 
 /// The menu bar of `platform`.
@@ -78,22 +132,18 @@ fn layout(platform: Platform) -> Layout {
     use Entry::{Item, Separator};
     use Standard::*;
 
-    let about = Item(ABOUT, "About Sonic POS", None);
-    let quit = Item(QUIT, "Quit", Some("CmdOrCtrl+Q"));
-    let mut file = vec![
-        Item(IMPORT, "Import old backup…", None),
-        Item(EXPORT, "Export…", Some("CmdOrCtrl+E")),
-        Item(OLD_POS, "Open old POS", None),
-    ];
+    let about = Item(ABOUT, None);
+    let quit = Item(QUIT, Some("CmdOrCtrl+Q"));
+    let mut file = vec![Item(IMPORT, None), Item(EXPORT, Some("CmdOrCtrl+E")), Item(OLD_POS, None)];
     let backup = vec![
-        Item(BACKUP_NOW, "Backup Now", Some("CmdOrCtrl+B")),
-        Item(RESTORE, "Restore…", None),
-        Item(HISTORY, "Backup history", None),
+        Item(BACKUP_NOW, Some("CmdOrCtrl+B")),
+        Item(RESTORE, None),
+        Item(HISTORY, None),
     ];
     match platform {
         Platform::Other => {
             file.extend([Separator, quit]);
-            vec![("File", file), ("Backup", backup), ("Help", vec![about])]
+            vec![(FILE, file), (BACKUP, backup), (HELP, vec![about])]
         }
         // Quit is our own item, not the system's, so that Cmd+Q goes
         // through the close hook (the on_close backup) like the window's
@@ -116,27 +166,72 @@ fn layout(platform: Platform) -> Layout {
                 .chain([Separator])
                 .chain([Cut, Copy, Paste, SelectAll].map(Entry::Standard))
                 .collect();
-            vec![("Sonic POS", app), ("File", file), ("Edit", edit), ("Backup", backup)]
+            vec![(APP_MENU, app), (FILE, file), (EDIT, edit), (BACKUP, backup)]
         }
     }
 }
 
-/// Builds the menu bar of this platform.
-pub(crate) fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+/// Builds the menu bar of this platform in `language`.
+pub(crate) fn build<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<Menu<R>> {
     let submenus = layout(Platform::CURRENT)
         .into_iter()
-        .map(|(title, entries)| submenu(app, title, &entries))
+        .map(|(id, entries)| submenu(app, language, id, &entries))
         .collect::<tauri::Result<Vec<_>>>()?;
     let refs: Vec<&dyn tauri::menu::IsMenuItem<R>> = submenus.iter().map(|s| s as _).collect();
     MenuBuilder::new(app).items(&refs).build()
 }
 
-fn submenu<R: Runtime>(app: &AppHandle<R>, title: &str, entries: &[Entry]) -> tauri::Result<Submenu<R>> {
-    let mut builder = SubmenuBuilder::new(app, title);
+/// Puts the app's menu bar into `language`: every title and item of ours
+/// gets its words again (the ids, accelerators and handlers stay; the
+/// system's own items keep the system's words).
+pub(crate) fn relabel<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<()> {
+    let Some(menu) = app.menu() else {
+        return Ok(());
+    };
+    for entry in menu.items()? {
+        if let MenuItemKind::Submenu(sub) = entry {
+            sub.set_text(language.label(sub.id().as_ref()))?;
+            for item in sub.items()? {
+                if let MenuItemKind::MenuItem(item) = item {
+                    item.set_text(language.label(item.id().as_ref()))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The titles of the app's menu bar and of its items, as shown now (for
+/// the debug build's `menu_labels` check: WebDriver cannot see the native
+/// menu).
+pub(crate) fn labels<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Vec<String>> {
+    let mut out = Vec::new();
+    if let Some(menu) = app.menu() {
+        for entry in menu.items()? {
+            if let MenuItemKind::Submenu(sub) = entry {
+                out.push(sub.text()?);
+                for item in sub.items()? {
+                    if let MenuItemKind::MenuItem(item) = item {
+                        out.push(item.text()?);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn submenu<R: Runtime>(
+    app: &AppHandle<R>,
+    language: Language,
+    id: &str,
+    entries: &[Entry],
+) -> tauri::Result<Submenu<R>> {
+    let mut builder = SubmenuBuilder::with_id(app, id, language.label(id));
     for entry in entries {
         builder = match *entry {
-            Entry::Item(id, label, accelerator) => {
-                let mut item = MenuItemBuilder::with_id(id, label);
+            Entry::Item(id, accelerator) => {
+                let mut item = MenuItemBuilder::with_id(id, language.label(id));
                 if let Some(accelerator) = accelerator {
                     item = item.accelerator(accelerator);
                 }
@@ -202,14 +297,37 @@ mod tests {
             .collect()
     }
 
-    fn titles(layout: &Layout) -> Vec<&'static str> {
-        layout.iter().map(|(title, _)| *title).collect()
+    fn titles(layout: &Layout, language: Language) -> Vec<String> {
+        layout.iter().map(|(id, _)| language.label(id)).collect()
+    }
+
+    /// Every title and item has its own words in each language, Arabic
+    /// ones in Arabic (no id or English left over).
+    #[test]
+    fn the_menu_is_worded_in_each_language() {
+        for platform in [Platform::MacOs, Platform::Other] {
+            let layout = layout(platform);
+            let ids: Vec<&str> = layout.iter().map(|(id, _)| *id).chain(ids(&layout)).collect();
+            for id in ids {
+                let (en, ar) = (Language::En.label(id), Language::Ar.label(id));
+                assert_ne!(en, id, "menu.{id} has English words");
+                assert_ne!(ar, en, "menu.{id} has Arabic words of its own");
+                assert!(
+                    ar.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+                    "menu.{id} in Arabic is Arabic: {ar}"
+                );
+            }
+        }
+        let other = layout(Platform::Other);
+        assert_eq!(titles(&other, Language::Ar), ["ملف", "النسخ الاحتياطي", "مساعدة"]);
+        assert_eq!(Language::of(Some("ar")), Language::Ar);
+        assert_eq!(Language::of(Some("fr")), Language::En);
     }
 
     #[test]
     fn macos_has_the_app_menu_first_and_an_edit_menu_with_the_standard_items() {
         let mac = layout(Platform::MacOs);
-        assert_eq!(titles(&mac), ["Sonic POS", "File", "Edit", "Backup"]);
+        assert_eq!(titles(&mac, Language::En), ["Sonic POS", "File", "Edit", "Backup"]);
         let edit = &mac[2].1;
         for standard in [
             Standard::Undo,
@@ -227,12 +345,12 @@ mod tests {
         let app = &mac[0].1;
         assert_eq!(
             app.first(),
-            Some(&Entry::Item(ABOUT, "About Sonic POS", None)),
+            Some(&Entry::Item(ABOUT, None)),
             "About opens the app menu"
         );
         assert_eq!(
             app.last(),
-            Some(&Entry::Item(QUIT, "Quit", Some("CmdOrCtrl+Q"))),
+            Some(&Entry::Item(QUIT, Some("CmdOrCtrl+Q"))),
             "Quit ends the app menu and is ours, so Cmd+Q runs the close hook"
         );
     }
@@ -240,7 +358,7 @@ mod tests {
     #[test]
     fn linux_and_windows_keep_file_backup_help_without_an_edit_menu() {
         let other = layout(Platform::Other);
-        assert_eq!(titles(&other), ["File", "Backup", "Help"]);
+        assert_eq!(titles(&other, Language::En), ["File", "Backup", "Help"]);
         assert!(
             other
                 .iter()

@@ -34,6 +34,9 @@ pub(crate) struct RecoveryState {
 pub(crate) struct Startup {
     mode: &'static str,
     problem: Option<String>,
+    /// The UI language saved beside the database (recovery cannot read
+    /// the database's settings).
+    language: Option<String>,
 }
 
 impl RecoveryState {
@@ -54,10 +57,12 @@ pub(crate) fn startup(app: AppHandle) -> Startup {
         Some(state) => Startup {
             mode: "recovery",
             problem: Some(state.problem.clone()),
+            language: crate::commands::session::remembered_language(&state.data_dir),
         },
         None => Startup {
             mode: "normal",
             problem: None,
+            language: None,
         },
     }
 }
@@ -116,7 +121,8 @@ pub(crate) async fn recover_from_backup(
         return Err(UiError::new(
             Code::Conflict,
             "a backup was already restored; close Sonic POS and start it again",
-        ));
+        )
+        .with("reason", "alreadyRestored"));
     }
     let dir = state.data_dir.clone();
     let done = tauri::async_runtime::spawn_blocking(move || recovery::recover(&dir, &file)).await??;

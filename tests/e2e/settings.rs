@@ -340,3 +340,60 @@ async fn a_rate_ten_times_the_current_one_is_asked_about_with_an_example_price_b
         .await?;
     app.quit().await
 }
+
+/// The native menu (File, Backup, Help) is built in the saved language and
+/// relabelled when the language changes (issue 16). WebDriver cannot see
+/// the native menu, so the app reads its labels back from the menu itself
+/// and logs them; the test reads the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    seed_shop(dir.path())?;
+    sonic_core::Store::open(&sonic_core::DataDir::at(dir.path()))?.set_setting("ui.language", "ar")?;
+    let app = App::launch(dir.path()).await?;
+    let log = || std::fs::read_to_string(dir.path().join("logs/sonic-pos.log")).unwrap_or_default();
+    let built = log();
+    let line = built
+        .lines()
+        .find(|l| l.contains("menu built"))
+        .context("the start logs the menu it built")?;
+    assert!(
+        line.contains("ملف") && line.contains("النسخ الاحتياطي") && line.contains("مساعدة") && !line.contains("\"File\""),
+        "saved in Arabic, the menu starts in Arabic: {line}"
+    );
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("settings").await?;
+    app.click("settings-language-en").await?;
+    let english = sonic_e2e::eventually("the menu relabelled in English", || {
+        Ok(log()
+            .lines()
+            .find(|l| l.contains("menu relabelled") && l.contains("\"File\""))
+            .map(str::to_string))
+    })
+    .await?;
+    assert!(
+        english.contains("\"Backup Now\"") && !english.contains("ملف"),
+        "{english}"
+    );
+    app.open("settings").await?;
+    app.click("settings-language-ar").await?;
+    let arabic = sonic_e2e::eventually("the menu relabelled in Arabic", || {
+        Ok(log()
+            .lines()
+            .rev()
+            .find(|l| l.contains("menu relabelled"))
+            .filter(|l| l.contains("ملف"))
+            .map(str::to_string))
+    })
+    .await?;
+    assert!(
+        arabic.contains("نسخ احتياطي الآن") && !arabic.contains("\"File\""),
+        "{arabic}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("language"))?,
+        "ar",
+        "the language is kept beside the database for the recovery window"
+    );
+    app.quit().await
+}

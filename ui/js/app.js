@@ -263,10 +263,10 @@ async function listenToShell() {
     status.set(t('status.backupDone', { id: b.id }), 'ok');
     status.lastBackup(b);
   });
-  await on(events.backupFailed, (err) => status.error(new ApiError(err.code, err.message)));
+  await on(events.backupFailed, (err) => status.error(new ApiError(err.code, err.message, err.params ?? null)));
   await on(events.exportFinished, (x) => status.set(t('status.exported', { file: x.file }), 'ok'));
-  await on(events.exportFailed, (err) => status.error(new ApiError(err.code, err.message)));
-  await on(events.legacyFailed, (err) => status.error(new ApiError(err.code, err.message)));
+  await on(events.exportFailed, (err) => status.error(new ApiError(err.code, err.message, err.params ?? null)));
+  await on(events.legacyFailed, (err) => status.error(new ApiError(err.code, err.message, err.params ?? null)));
   await on(events.progress, (p) => status.progress(p));
   await on(events.session, (s) => drawSession(s));
   // The till stopped taking sales; starting the frame again shows recovery.
@@ -307,8 +307,9 @@ function onKey(e) {
 }
 
 // The database failed its check: no shop screens, only the recovery window.
-async function bootRecovery(problem) {
-  await loadLanguage('en', ['recovery']);
+// In the language saved beside the database (it cannot be read).
+async function bootRecovery(problem, language) {
+  await loadLanguage(language ?? 'en', ['recovery']);
   translate(document);
   document.body.dataset.mode = 'recovery';
   el('nav').hidden = true;
@@ -321,7 +322,7 @@ async function bootRecovery(problem) {
 async function boot() {
   const start = await api.startup().catch(() => ({ mode: 'normal' }));
   if (start.mode === 'recovery') {
-    await bootRecovery(start.problem);
+    await bootRecovery(start.problem, start.language);
     return;
   }
   let session = null;

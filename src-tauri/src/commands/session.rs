@@ -19,7 +19,30 @@ use crate::{backup, AppState};
 /// Installation setting: the id of the store this till sells from.
 const TILL_STORE: &str = "till.store_id";
 /// Installation setting: `en` or `ar`.
-const LANGUAGE: &str = "ui.language";
+pub(crate) const LANGUAGE: &str = "ui.language";
+
+/// The file beside the database that keeps the UI language for the windows
+/// that cannot read the database (recovery).
+const LANGUAGE_FILE: &str = "language";
+
+/// Writes the UI language beside the database. A failure is logged: the
+/// recovery window then shows English.
+pub(crate) fn remember_language(dir: &sonic_core::DataDir, language: &str) {
+    let path = dir.root().join(LANGUAGE_FILE);
+    if std::fs::read_to_string(&path).is_ok_and(|saved| saved == language) {
+        return;
+    }
+    if let Err(err) = std::fs::write(&path, language) {
+        tracing::warn!("could not keep the language in {}: {err}", path.display());
+    }
+}
+
+/// The UI language kept beside the database, if any.
+pub(crate) fn remembered_language(dir: &sonic_core::DataDir) -> Option<String> {
+    let text = std::fs::read_to_string(dir.root().join(LANGUAGE_FILE)).ok()?;
+    let code = text.trim();
+    matches!(code, "en" | "ar").then(|| code.to_string())
+}
 /// Installation setting: the name of who signed in last on this till, which
 /// the sign-in form preselects (nobody before the first sign-in).
 const LAST_USER: &str = "till.last_user";
@@ -170,11 +193,12 @@ pub(crate) async fn setup_shop(state: State<'_, AppState>, input: SetupInput) ->
                 Code::Validation,
                 format!("the dollar rate {text:?} is not a rate ({e}); type IQD per 1 USD, e.g. 1310"),
             )
+            .with("reason", "notARate")
         })?),
         None => None,
     };
     if input.store_name.trim().is_empty() {
-        return Err(UiError::new(Code::Validation, "the first store needs a name"));
+        return Err(UiError::new(Code::Validation, "the first store needs a name").with("reason", "needsName"));
     }
     let actor = with_store(&state, move |store| {
         let owner = security::bootstrap_owner(store, &input.owner_name, &input.pin)?;
@@ -269,13 +293,20 @@ pub(crate) async fn switch_store(state: State<'_, AppState>, store_id: String) -
     current(&state).await
 }
 
+/// Saves the UI language and puts the native menu into it.
 #[tauri::command]
-pub(crate) async fn set_language(state: State<'_, AppState>, language: String) -> Result<(), UiError> {
+pub(crate) async fn set_language(app: AppHandle, state: State<'_, AppState>, language: String) -> Result<(), UiError> {
     if !matches!(language.as_str(), "en" | "ar") {
         return Err(UiError::new(
             Code::Validation,
             format!("the language {language:?} is not available; choose en or ar"),
         ));
     }
-    super::as_user(&state, move |store, _| store.set_setting(LANGUAGE, &language)).await
+    let saved = language.clone();
+    super::as_user(&state, move |store, _| store.set_setting(LANGUAGE, &saved)).await?;
+    remember_language(&state.data_dir(), &language);
+    crate::menu::relabel(&app, crate::menu::Language::of(Some(&language)))?;
+    // Read back from the native menu itself: the log says what it shows.
+    tracing::info!(language, labels = ?crate::menu::labels(&app)?, "menu relabelled");
+    Ok(())
 }

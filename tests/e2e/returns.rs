@@ -261,3 +261,101 @@ async fn a_return_on_an_invoice_still_owed_on_is_taken_off_the_customers_debt_fi
     );
     app.quit().await
 }
+
+/// The sale to return can be found by customer, item or date as well as by
+/// number: a list (number, date, customer, total) to choose from, and the
+/// chosen one opens for the return (issue 16).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_is_found_by_customer_item_or_date_and_opened_for_return() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let shop = seed_shop(dir.path())?;
+    let (to_huda_cable, to_nobody, to_huda_screen) = {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        let owner = security::sign_in(&mut store, "Owner", "123456", chrono::Utc::now())?;
+        let ctx = OpCtx::now(owner, shop.main_store.clone());
+        let huda = catalog::create_customer(
+            &mut store,
+            &ctx,
+            &CustomerInput {
+                name: "Huda Ali".into(),
+                phone: Some("07801112233".into()),
+                credit_limit: None,
+            },
+        )?
+        .id
+        .key();
+        let mut sell = |item: &str, price: i64, customer: Option<&str>| -> anyhow::Result<u64> {
+            let mut input = SaleInput::cash(&[(item, 1)], Currency::Iqd, price);
+            input.customer_id = customer.map(str::to_string);
+            Ok(sale::sell(&mut store, &ctx, &input)?.invoice.number)
+        };
+        (
+            sell(&shop.cable.id, 5_000, Some(&huda))?,
+            sell(&shop.cable.id, 5_000, None)?,
+            sell(&shop.screen.id, 30_000, Some(&huda))?,
+        )
+    };
+    let app = App::launch(dir.path()).await?;
+    app.sign_in("Owner", "123456").await?;
+    app.open("return").await?;
+
+    let found = |app: &App| {
+        let app = app.client.clone();
+        async move {
+            let mut numbers = Vec::new();
+            for row in app.find_all(Locator::Css("[data-testid='return-found']")).await? {
+                numbers.push(row.attr("data-number").await?.unwrap_or_default().parse::<u64>()?);
+            }
+            anyhow::Ok(numbers)
+        }
+    };
+    app.fill("return-search-customer", "huda").await?;
+    app.click("return-search").await?;
+    sonic_e2e::screen::wait_for_count(&app, "[data-testid='return-found']", 2).await?;
+    assert_eq!(
+        found(&app).await?,
+        [to_huda_screen, to_huda_cable],
+        "Huda's two sales, newest first"
+    );
+    let first = css(&app, "[data-testid='return-found']").await?.text().await?;
+    assert!(
+        first.contains("Huda Ali") && first.contains(&iqd(30_000)) && first.contains(&to_huda_screen.to_string()),
+        "a row shows number, customer and total: {first}"
+    );
+
+    app.fill("return-search-customer", "").await?;
+    app.fill("return-search-item", "cable").await?;
+    app.click("return-search").await?;
+    sonic_e2e::screen::wait_for_count(&app, "[data-testid='return-found']", 2).await?;
+    assert_eq!(found(&app).await?, [to_nobody, to_huda_cable], "the two cable sales");
+
+    app.fill("return-search-customer", "huda").await?;
+    app.click("return-search").await?;
+    sonic_e2e::screen::wait_for_count(&app, "[data-testid='return-found']", 1).await?;
+    assert_eq!(found(&app).await?, [to_huda_cable], "Huda's cable sale");
+
+    app.fill("return-search-customer", "").await?;
+    app.fill("return-search-item", "").await?;
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    app.client
+        .execute(
+            "const [v] = arguments; for (const id of ['return-search-from', 'return-search-to']) \
+             document.querySelector(`[data-testid='${id}']`).value = v;",
+            vec![serde_json::json!(today)],
+        )
+        .await?;
+    app.click("return-search").await?;
+    sonic_e2e::screen::wait_for_count(&app, "[data-testid='return-found']", 3).await?;
+
+    css(
+        &app,
+        &format!("[data-testid='return-found'][data-number='{to_huda_cable}'] [data-testid='return-found-open']"),
+    )
+    .await?
+    .click()
+    .await?;
+    app.wait_for_text("return-invoice-title", |t| t.contains(&to_huda_cable.to_string()))
+        .await
+        .context("the chosen sale opens for the return")?;
+    app.quit().await
+}

@@ -164,7 +164,8 @@ export const api = {
   sell: (input, approval = null) => call('sell', { input, approval }),
   // → { invoice, returned: { itemId: qty }, itemNames: { id: name } } | null
   invoiceByNumber: (number) => call('invoice_by_number', { number }),
-  recentInvoices: (page = FIRST_PAGE) => call('recent_invoices', { page }),
+  // → [Invoice + customerName]; find { customer?, item?, fromMs?, toMs? } narrows it (Return Sale)
+  recentInvoices: (page = FIRST_PAGE, find = null) => call('recent_invoices', { page, find }),
 
   // ---- return ----
   // input ReturnInput { invoiceId, lines: [{ itemId, qty }], reason? }; approval { name, pin } | null

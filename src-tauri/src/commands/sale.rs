@@ -107,9 +107,39 @@ pub(crate) async fn invoice_by_number(state: State<'_, AppState>, number: u64) -
     .await
 }
 
+/// An invoice in a list, with its customer's name.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InvoiceRow {
+    #[serde(flatten)]
+    invoice: Invoice,
+    customer_name: Option<String>,
+}
+
+/// Invoices, newest first, a page at a time; with `find`, those of a
+/// customer, with an item, or within a time range (the Return Sale screen).
 #[tauri::command]
-pub(crate) async fn recent_invoices(state: State<'_, AppState>, page: Page) -> Result<Vec<Invoice>, UiError> {
-    as_user(&state, move |store, _| sale::invoices(store, page)).await
+pub(crate) async fn recent_invoices(
+    state: State<'_, AppState>,
+    page: Page,
+    find: Option<sale::InvoiceFind>,
+) -> Result<Vec<InvoiceRow>, UiError> {
+    as_user(&state, move |store, _| {
+        let list = match &find {
+            Some(find) => sale::find_invoices(store, find, chrono::Utc::now().timestamp_millis(), page)?,
+            None => sale::invoices(store, page)?,
+        };
+        list.into_iter()
+            .map(|invoice| {
+                let customer_name = match &invoice.customer_id {
+                    Some(id) => sonic_core::ops::catalog::customer(store, &id.key())?.map(|c| c.name),
+                    None => None,
+                };
+                Ok(InvoiceRow { invoice, customer_name })
+            })
+            .collect()
+    })
+    .await
 }
 
 /// A manager's name and PIN, typed at the till to approve one action.

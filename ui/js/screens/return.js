@@ -1,4 +1,5 @@
-// Return Sale screen: find an invoice by its number, see what was sold and
+// Return Sale screen: find an invoice by its number (or choose it from a
+// search by customer, item or date), see what was sold and
 // what earlier returns already took back, choose how many to take back now
 // and why. Rust prices the refund (at the invoice's own rate) and refuses a
 // large one without a manager: then a manager types their name and PIN here
@@ -22,6 +23,26 @@ export function mount(root, ctx) {
   const findForm = node('form', { class: 'card form return-find', 'data-testid': 'return-find-form' },
     node('div', { class: 'row' }, node('div', { class: 'grow' }, field(t('return.number'), number)), find),
     findError.el);
+
+  // Or find it by customer, item or date: a list to choose from.
+  const byCustomer = node('input', { type: 'search', autocomplete: 'off', 'data-testid': 'return-search-customer' });
+  const byItem = node('input', { type: 'search', autocomplete: 'off', 'data-testid': 'return-search-item' });
+  const fromDay = node('input', { type: 'date', 'data-testid': 'return-search-from' });
+  const toDay = node('input', { type: 'date', 'data-testid': 'return-search-to' });
+  const searchButton = node('button', { type: 'submit', class: 'button', 'data-testid': 'return-search' }, t('return.search'));
+  const searchError = errorBox(t, 'return-search-error');
+  const results = node('ul', { class: 'history', 'data-testid': 'return-results' });
+  const searchForm = node('form', { class: 'card form return-search', 'data-testid': 'return-search-form' },
+    node('p', { class: 'muted small' }, t('return.searchLead')),
+    node('div', { class: 'row' },
+      node('div', { class: 'grow' }, field(t('return.searchCustomer'), byCustomer)),
+      node('div', { class: 'grow' }, field(t('return.searchItem'), byItem))),
+    node('div', { class: 'row' },
+      node('div', {}, field(t('return.searchFrom'), fromDay)),
+      node('div', {}, field(t('return.searchTo'), toDay)),
+      searchButton),
+    searchError.el,
+    results);
 
   const invoiceCard = node('section', { class: 'card return-invoice', 'data-testid': 'return-invoice', hidden: true });
   const reason = node('input', { autocomplete: 'off', 'data-testid': 'return-reason', placeholder: t('return.reasonPlaceholder') });
@@ -49,6 +70,7 @@ export function mount(root, ctx) {
   root.append(
     screenHead(t('return.title'), t('return.lead')),
     findForm,
+    searchForm,
     result,
     invoiceCard,
     approval.el);
@@ -63,6 +85,46 @@ export function mount(root, ctx) {
     }
     result.hidden = true;
     await load(n);
+  });
+
+  // A day typed in the date field, as local midnight in ms.
+  const dayStart = (value, days = 0) => {
+    if (!value) return null;
+    const d = new Date(`${value}T00:00`);
+    d.setDate(d.getDate() + days);
+    return d.getTime();
+  };
+
+  searchForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    searchError.clear();
+    const find = {
+      customer: byCustomer.value.trim() || null,
+      item: byItem.value.trim() || null,
+      fromMs: dayStart(fromDay.value),
+      toMs: dayStart(toDay.value, 1),
+    };
+    if (!find.customer && !find.item && find.fromMs === null && find.toMs === null) {
+      searchError.show({ code: 'Validation', message: t('return.searchEmpty') });
+      return;
+    }
+    searchButton.disabled = true;
+    try {
+      const list = await api.recentInvoices({ offset: 0, limit: 50 }, find);
+      results.replaceChildren(...(list.length === 0
+        ? [node('li', { class: 'muted', 'data-testid': 'return-results-none' }, t('return.searchNone'))]
+        : list.map((inv) => node('li', { class: 'history__item', 'data-testid': 'return-found', 'data-number': String(inv.number) },
+          node('span', { class: 'history__reason' }, t('return.invoiceTitle', { number: inv.number })),
+          node('span', { class: 'history__when' }, format.dateTime(inv.createdAt)),
+          node('span', {}, inv.customerName ?? t('return.noCustomer')),
+          node('span', { class: 'num' }, money(inv.total, inv.currency)),
+          node('button', { type: 'button', class: 'button button--small', 'data-testid': 'return-found-open',
+            onclick: () => { result.hidden = true; load(inv.number); } }, t('return.open'))))));
+    } catch (err) {
+      searchError.show(err);
+    } finally {
+      searchButton.disabled = false;
+    }
   });
 
   async function load(n) {

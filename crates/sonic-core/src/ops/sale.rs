@@ -5,7 +5,7 @@
 //! entries, computes the change, and opens a debt for what is left unpaid.
 
 use super::{current_rate, debt, load, log, next_number, positive, stock, OpCtx, Page, Params};
-use crate::error::{Error, Result, Refusal};
+use crate::error::{Error, Refusal, Result};
 use crate::money;
 use crate::sections::{
     Currency, Customer, Debt, Extra, Invoice, InvoiceLine, Item, Rate, RecordId, Role, SectionKey, Table, Tender,
@@ -415,6 +415,100 @@ pub fn invoices_of_customer(store: &Store, customer_id: &str, page: Page) -> Res
     let rows = stmt.query_map(params![customer_id, page.limit(), page.offset], |r| {
         r.get::<_, String>(0)
     })?;
+    rows.map(|b| super::parse(&b?, Table::Invoices)).collect()
+}
+
+/// What to find a sale by on the Return Sale screen, besides its number:
+/// a customer (name or phone), an item (name or barcode), a time range.
+/// Any left out does not narrow the search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceFind {
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub item: Option<String>,
+    /// From this time (ms since 1970, UTC), included.
+    #[serde(default)]
+    pub from_ms: Option<i64>,
+    /// Up to this time (ms since 1970, UTC), excluded.
+    #[serde(default)]
+    pub to_ms: Option<i64>,
+}
+
+/// How far back a search by item looks when no start is given: an item's
+/// sales are found by reading the lines of the invoices in the range (the
+/// range comes from the time index), so it is bounded.
+pub const ITEM_SEARCH_DAYS: i64 = 92;
+
+/// At most this many customers or items a name matches are searched for.
+const NAME_MATCHES: u32 = 20;
+
+/// Invoices matching `find`, newest first, a page at a time. Each part
+/// uses an index: the customers and items a text names (the search
+/// indexes, at most 20 of each), then the invoices by customer or by time;
+/// a search by item reads the lines of the invoices within its time range
+/// only (the last [`ITEM_SEARCH_DAYS`] days before `now_ms` unless a start
+/// is given). Never a whole section.
+pub fn find_invoices(store: &Store, find: &InvoiceFind, now_ms: i64, page: Page) -> Result<Vec<Invoice>> {
+    let text = |t: &Option<String>| {
+        t.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let names = Page {
+        offset: 0,
+        limit: NAME_MATCHES,
+    };
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(customer) = text(&find.customer) {
+        let ids: Vec<String> = super::catalog::search_customers(store, &customer, names)?
+            .into_iter()
+            .map(|c| c.id.key())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        clauses.push("customer_id IN (SELECT value FROM json_each(?))");
+        values.push(serde_json::to_string(&ids).unwrap_or_default().into());
+    }
+    let mut from = find.from_ms;
+    if let Some(item) = text(&find.item) {
+        let ids: Vec<String> = super::catalog::search_items(store, &item, names)?
+            .into_iter()
+            .map(|i| i.id.key())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        clauses.push(
+            "EXISTS (SELECT 1 FROM json_each(invoices.body, '$.lines') AS l \
+             WHERE CAST(json_extract(l.value, '$.itemId') AS TEXT) IN (SELECT value FROM json_each(?)))",
+        );
+        values.push(serde_json::to_string(&ids).unwrap_or_default().into());
+        from = Some(from.unwrap_or(now_ms - ITEM_SEARCH_DAYS * 86_400_000));
+    }
+    if let Some(from) = from {
+        clauses.push("created_ms >= ?");
+        values.push(from.into());
+    }
+    if let Some(to) = find.to_ms {
+        clauses.push("created_ms < ?");
+        values.push(to.into());
+    }
+    if clauses.is_empty() {
+        return invoices(store, page);
+    }
+    let sql = format!(
+        "SELECT body FROM invoices WHERE {} ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?",
+        clauses.join(" AND ")
+    );
+    values.push(page.limit().into());
+    values.push(i64::from(page.offset).into());
+    let mut stmt = store.conn().prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(0))?;
     rows.map(|b| super::parse(&b?, Table::Invoices)).collect()
 }
 

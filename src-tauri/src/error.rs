@@ -101,7 +101,12 @@ fn params_of(err: &sonic_core::Error, ui: UiError) -> UiError {
     match err {
         E::WrongPin { user, attempts_left } => ui.with("user", user.as_str()).with("left", *attempts_left),
         E::Locked { user, until } => ui.with("user", user.as_str()).with("until", until.to_rfc3339()),
-        E::InsufficientStock { item, store, have, want } => ui
+        E::InsufficientStock {
+            item,
+            store,
+            have,
+            want,
+        } => ui
             .with("item", item.as_str())
             .with("store", store.as_str())
             .with("have", *have)
@@ -128,13 +133,15 @@ fn params_of(err: &sonic_core::Error, ui: UiError) -> UiError {
             .with("owed", iqd(*owed))
             .with("wouldOwe", iqd(*would_owe)),
         E::DuplicateBarcode { barcode, item } => ui.with("barcode", barcode.as_str()).with("item", item.as_str()),
-        E::Refused(r) => r
-            .params
-            .iter()
-            .fold(ui.with("reason", r.reason), |ui, (name, value)| ui.with(name, value.to_json())),
+        E::Refused(r) => r.params.iter().fold(ui.with("reason", r.reason), |ui, (name, value)| {
+            ui.with(name, value.to_json())
+        }),
         // The id is left out: it means nothing to a cashier (the log keeps it).
         E::NotFound { what, .. } => ui.with("reason", "notFound").with("what", *what),
-        E::NotPositive { what, found } => ui.with("reason", "notPositive").with("what", *what).with("found", *found),
+        E::NotPositive { what, found } => ui
+            .with("reason", "notPositive")
+            .with("what", *what)
+            .with("found", *found),
         _ => ui,
     }
 }
@@ -307,8 +314,9 @@ mod codes_have_text {
         }
     }
 
-    /// Every reason a refusal names (`Refusal::invalid("…")` and the like in
-    /// sonic-core's operations, `.with("reason", "…")` here) and every
+    /// Every reason a refusal names (the first argument of
+    /// `Refusal::invalid` and the like in sonic-core's operations, a
+    /// `reason` param here) and every
     /// repair status has words in both languages: a missing one would show
     /// the bare heading instead of what went wrong.
     #[test]
@@ -343,7 +351,14 @@ mod codes_have_text {
             }
         }
         assert!(reasons.len() > 20, "the reasons were found: {reasons:?}");
-        let statuses = ["received", "diagnosing", "waiting_for_parts", "ready", "delivered", "cancelled"];
+        let statuses = [
+            "received",
+            "diagnosing",
+            "waiting_for_parts",
+            "ready",
+            "delivered",
+            "cancelled",
+        ];
         for lang in ["en", "ar"] {
             let path = format!("{root}/ui/i18n/{lang}.json");
             let text: serde_json::Value =

@@ -134,7 +134,11 @@ fn layout(platform: Platform) -> Layout {
 
     let about = Item(ABOUT, None);
     let quit = Item(QUIT, Some("CmdOrCtrl+Q"));
-    let mut file = vec![Item(IMPORT, None), Item(EXPORT, Some("CmdOrCtrl+E")), Item(OLD_POS, None)];
+    let mut file = vec![
+        Item(IMPORT, None),
+        Item(EXPORT, Some("CmdOrCtrl+E")),
+        Item(OLD_POS, None),
+    ];
     let backup = vec![
         Item(BACKUP_NOW, Some("CmdOrCtrl+B")),
         Item(RESTORE, None),
@@ -343,11 +347,7 @@ mod tests {
             );
         }
         let app = &mac[0].1;
-        assert_eq!(
-            app.first(),
-            Some(&Entry::Item(ABOUT, None)),
-            "About opens the app menu"
-        );
+        assert_eq!(app.first(), Some(&Entry::Item(ABOUT, None)), "About opens the app menu");
         assert_eq!(
             app.last(),
             Some(&Entry::Item(QUIT, Some("CmdOrCtrl+Q"))),

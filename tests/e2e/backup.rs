@@ -63,7 +63,9 @@ async fn backup_now_shows_the_id_and_the_16_sections_and_writes_the_file() -> an
         "a manual backup file named after {id} is in <data dir>/backups: {files:?}"
     );
 
-    app.wait_for_text("status-last-backup", |text| text.contains(&id[..8]))
+    // The short id: the random end of the id, not its time prefix.
+    let short = &simple_id[simple_id.len() - 8..];
+    app.wait_for_text("status-last-backup", |text| text.contains(short))
         .await?;
     app.quit().await
 }
@@ -207,7 +209,10 @@ async fn the_history_shows_short_ids_from_the_random_end_no_two_alike() -> anyho
             .next()
             .flatten()
             .with_context(|| format!("the row of {id} shows the end of its id: {text:?}"))?;
-        assert!(!text.contains(&id[..8]), "the time prefix is not shown as the id: {text:?}");
+        assert!(
+            !text.contains(&id[..8]),
+            "the time prefix is not shown as the id: {text:?}"
+        );
         shown.push(short);
     }
     let mut distinct = shown.clone();

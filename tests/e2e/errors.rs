@@ -23,7 +23,10 @@ const OLD_HEADSET: &str = "سماعة قديمة";
 fn assert_arabic(what: &str, text: &str, amounts: &[String]) {
     let mut rest = text.to_string();
     for a in amounts {
-        assert!(text.contains(a.as_str()), "{what}: the amount {a} is shown formatted: {text:?}");
+        assert!(
+            text.contains(a.as_str()),
+            "{what}: the amount {a} is shown formatted: {text:?}"
+        );
         rest = rest.replace(a.as_str(), "");
     }
     assert!(
@@ -49,7 +52,9 @@ async fn worded(app: &App, command: &str, args: Value) -> anyhow::Result<String>
         .execute_async(SCRIPT, vec![json!(command), args])
         .await
         .with_context(|| format!("invoking {command}"))?;
-    let text = out["text"].as_str().with_context(|| format!("{command} was refused: {out}"))?;
+    let text = out["text"]
+        .as_str()
+        .with_context(|| format!("{command} was refused: {out}"))?;
     assert!(
         !text.contains(out["err"]["message"].as_str().unwrap_or("\u{0}")),
         "{command}: the English message is not shown: {text}"
@@ -147,7 +152,10 @@ async fn refusals_are_worded_in_arabic_with_names_formatted_amounts_and_statuses
     // On screen: paying more than is left on the debt.
     app.open("debts").await?;
     let row = format!("[data-testid='debts-row'][data-debt-id='{open_debt}']");
-    css(&app, &format!("{row} [data-testid='debts-pay']")).await?.click().await?;
+    css(&app, &format!("{row} [data-testid='debts-pay']"))
+        .await?
+        .click()
+        .await?;
     dialog_open(&app, "debts-pay-dialog").await?;
     app.fill("debts-pay-amount", "9000").await?;
     app.click("debts-pay-submit").await?;
@@ -155,8 +163,16 @@ async fn refusals_are_worded_in_arabic_with_names_formatted_amounts_and_statuses
     let (nine, five) = (money(&app, 9_000, "IQD").await?, money(&app, 5_000, "IQD").await?);
     assert_arabic("an overpaid debt", &shown, &[nine, five]);
 
-    let settled = worded(&app, "pay_debt", json!({"debtId": settled_debt, "currency": "IQD", "amount": 1000})).await?;
-    assert!(settled.contains(CUSTOMER), "the settled debt is named by its customer: {settled}");
+    let settled = worded(
+        &app,
+        "pay_debt",
+        json!({"debtId": settled_debt, "currency": "IQD", "amount": 1000}),
+    )
+    .await?;
+    assert!(
+        settled.contains(CUSTOMER),
+        "the settled debt is named by its customer: {settled}"
+    );
     assert_arabic("a settled debt", &settled, &[]);
 
     let status = worded(&app, "advance_ticket", json!({"id": ticket.id.key(), "to": "received"})).await?;
@@ -196,7 +212,12 @@ async fn refusals_are_worded_in_arabic_with_names_formatted_amounts_and_statuses
     assert!(barcode.contains(CHARGER), "the barcode's item is named: {barcode}");
     assert_arabic("a used barcode", &barcode, &[]);
 
-    let missing = worded(&app, "pay_debt", json!({"debtId": "debt-0000", "currency": "IQD", "amount": 1})).await?;
+    let missing = worded(
+        &app,
+        "pay_debt",
+        json!({"debtId": "debt-0000", "currency": "IQD", "amount": 1}),
+    )
+    .await?;
     assert_arabic("a missing record", &missing, &[]);
     app.quit().await
 }

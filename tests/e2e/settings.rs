@@ -349,7 +349,7 @@ async fn a_rate_ten_times_the_current_one_is_asked_about_with_an_example_price_b
 async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     seed_shop(dir.path())?;
-    sonic_core::Store::open(&sonic_core::DataDir::at(dir.path()))?.set_setting("ui.language", "ar")?;
+    Store::open(&DataDir::at(dir.path()))?.set_setting("ui.language", "ar")?;
     let app = App::launch(dir.path()).await?;
     let log = || std::fs::read_to_string(dir.path().join("logs/sonic-pos.log")).unwrap_or_default();
     let built = log();
@@ -358,7 +358,10 @@ async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
         .find(|l| l.contains("menu built"))
         .context("the start logs the menu it built")?;
     assert!(
-        line.contains("ملف") && line.contains("النسخ الاحتياطي") && line.contains("مساعدة") && !line.contains("\"File\""),
+        line.contains("ملف")
+            && line.contains("النسخ الاحتياطي")
+            && line.contains("مساعدة")
+            && !line.contains("\"File\""),
         "saved in Arabic, the menu starts in Arabic: {line}"
     );
     app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;

@@ -629,7 +629,10 @@ mod tests {
         assert_eq!(short, ["0aaaa1111", "1aaaa1111", "0000beef"]);
         assert_eq!(short_id(&ids[2]), "0000beef");
         for (id, s) in ids.iter().zip(&short) {
-            let matching = ids.iter().filter(|other| other.simple().to_string().ends_with(s.as_str())).count();
+            let matching = ids
+                .iter()
+                .filter(|other| other.simple().to_string().ends_with(s.as_str()))
+                .count();
             assert_eq!(matching, 1, "{s} names only {id}");
         }
     }

@@ -166,7 +166,10 @@ pub enum Param {
     /// A count or a number the UI formats in the user's digits.
     Count(i64),
     /// An amount in the currency's minor unit.
-    Money { minor: i64, currency: crate::sections::Currency },
+    Money {
+        minor: i64,
+        currency: crate::sections::Currency,
+    },
     /// An instant, shown as a local date.
     Date(chrono::DateTime<chrono::Utc>),
     /// A repair ticket's status, worded by the UI.

@@ -2,7 +2,7 @@
 //! to them), and search by name, barcode or phone, indexed and paginated.
 
 use super::{find, insert, load, log, save, OpCtx, Page, Params};
-use crate::error::{Error, Result, Refusal};
+use crate::error::{Error, Refusal, Result};
 use crate::sections::{Currency, Customer, Extra, Item, RecordId, Role, Table};
 use crate::store::Store;
 use rusqlite::{params, Connection, OptionalExtension};

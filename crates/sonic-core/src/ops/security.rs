@@ -151,9 +151,11 @@ pub fn create_user(store: &mut Store, ctx: &OpCtx, name: &str, role: Role, pin: 
 
 pub(crate) fn create_user_in(tx: &Connection, ctx: &OpCtx, name: &str, role: Role, pin_hash: String) -> Result<User> {
     if user_by_name(tx, name.trim())?.is_some() {
-        return Err(Refusal::conflict("userExists", format!("a user named {name:?} exists already"))
-            .text("user", name.trim())
-            .into());
+        return Err(
+            Refusal::conflict("userExists", format!("a user named {name:?} exists already"))
+                .text("user", name.trim())
+                .into(),
+        );
     }
     let user = new_user(name, role, pin_hash, ctx.new_id("user"))?;
     insert(tx, Table::Users, &user)?;

@@ -325,7 +325,10 @@ pub(crate) fn deliver_in(
             return Err(ticket_refusal(
                 "deliverNotReady",
                 &t,
-                format!("a ticket that is {:?} cannot be delivered; mark it ready first", t.status),
+                format!(
+                    "a ticket that is {:?} cannot be delivered; mark it ready first",
+                    t.status
+                ),
             )
             .into());
         }

@@ -34,7 +34,11 @@ pub(crate) fn record_transfer_in(tx: &Connection, ctx: &OpCtx, input: &TransferI
     {
         positive("transfer amount", input.amount)?;
         if input.fee < 0 {
-            return Err(Refusal::invalid("negativeAmount", format!("a fee must not be negative, found {}", input.fee)).into());
+            return Err(Refusal::invalid(
+                "negativeAmount",
+                format!("a fee must not be negative, found {}", input.fee),
+            )
+            .into());
         }
         if input.party.trim().is_empty() {
             return Err(Refusal::invalid("needsName", "a transfer needs the other party's name").into());

@@ -132,6 +132,7 @@ pub enum Error {
     #[error("the {key} rate is not set; set it in Settings → Rates first")]
     RateNotSet { key: crate::sections::SectionKey },
 
+    /// `item` is the other item's name.
     #[error("barcode {barcode} is already used by item {item}")]
     DuplicateBarcode { barcode: String, item: String },
 

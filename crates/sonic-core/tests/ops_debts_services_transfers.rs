@@ -393,7 +393,7 @@ fn transfers_store_the_transfer_rate_and_add_up_per_day() {
     ] {
         let err = shop.refused(|s| transfer::record_transfer(s, &ctx, &bad));
         assert!(
-            matches!(err, Error::NotPositive { .. } | Error::Invalid(_)),
+            matches!(err, Error::NotPositive { .. } | Error::Invalid(_) | Error::Refused(_)),
             "{bad:?}: {err:?}"
         );
     }

@@ -527,3 +527,56 @@ fn a_cashiers_discount_above_the_shops_share_needs_a_managers_approval() {
     let mgr_ctx = shop.ctx_as(&manager, &shop.main.clone());
     sale::sell(&mut shop.store, &mgr_ctx, &discounted(90_000, 0)).expect("a manager discounts alone");
 }
+
+/// Finding a sale to return: by customer (any time), by item within a
+/// bounded range (the last 92 days unless a start is given), by time.
+#[test]
+fn sales_are_found_by_customer_item_and_time_with_item_searches_bounded() {
+    use sonic_core::ops::sale::InvoiceFind;
+    let mut shop = Shop::new();
+    let cable = shop.stocked("USB cable", Currency::Iqd, 5_000, 1_000, 10);
+    let lamp = shop.stocked("Desk lamp", Currency::Iqd, 7_000, 1_000, 10);
+    let huda = shop.customer("Huda Ali", None);
+    let ctx = shop.ctx();
+    let sell = |shop: &mut Shop, item: &str, price: i64, customer: Option<&str>| {
+        let mut input = SaleInput::cash(&[(item, 1)], Currency::Iqd, price);
+        input.customer_id = customer.map(str::to_string);
+        sale::sell(&mut shop.store, &ctx, &input).unwrap().invoice.number
+    };
+    let a = sell(&mut shop, &cable, 5_000, Some(&huda));
+    let b = sell(&mut shop, &lamp, 7_000, None);
+    let c = sell(&mut shop, &lamp, 7_000, Some(&huda));
+    let at = shop.t0.timestamp_millis();
+    let numbers = |shop: &Shop, find: &InvoiceFind, now: i64| -> Vec<u64> {
+        sale::find_invoices(&shop.store, find, now, Page::FIRST)
+            .unwrap()
+            .iter()
+            .map(|i| i.number)
+            .collect()
+    };
+    let by = |customer: Option<&str>, item: Option<&str>, from_ms: Option<i64>| InvoiceFind {
+        customer: customer.map(str::to_string),
+        item: item.map(str::to_string),
+        from_ms,
+        to_ms: None,
+    };
+    assert_eq!(numbers(&shop, &by(Some("huda"), None, None), at), [c, a]);
+    assert_eq!(numbers(&shop, &by(None, Some("lamp"), None), at), [c, b]);
+    assert_eq!(numbers(&shop, &by(Some("huda"), Some("lamp"), None), at), [c]);
+    assert!(numbers(&shop, &by(Some("nobody"), None, None), at).is_empty());
+    // A year later an item alone looks back 92 days only; a start widens it.
+    let later = at + 365 * 86_400_000;
+    assert!(numbers(&shop, &by(None, Some("lamp"), None), later).is_empty());
+    assert_eq!(numbers(&shop, &by(None, Some("lamp"), Some(at - 1)), later), [c, b]);
+    assert_eq!(
+        numbers(&shop, &by(Some("huda"), None, None), later),
+        [c, a],
+        "a customer's, at any time"
+    );
+    let window = InvoiceFind {
+        from_ms: Some(at - 1),
+        to_ms: Some(at + 1),
+        ..InvoiceFind::default()
+    };
+    assert_eq!(numbers(&shop, &window, later).len(), 3);
+}

@@ -166,7 +166,8 @@ pub struct RestoreOutcome {
 /// the current state, then one transaction that writes the document and an
 /// activity entry. `progress` hears the records written of the document's
 /// total, table by table (uncommitted until the last). On any error nothing
-/// has changed.
+/// has changed, but for a failed `fsync` of the commit: that stops the store
+/// (`Error::Stopped`), and reopened it holds the old state or the new one.
 pub fn restore(
     store: &mut Store,
     doc: &Document,
@@ -174,6 +175,7 @@ pub fn restore(
     actor: &str,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RestoreOutcome> {
+    store.ensure_running()?;
     let preview = preview(store, doc)?;
     let safety_backup = backup::create_backup(store, reason::PRE_RESTORE)?;
     let details = format!(
@@ -197,6 +199,7 @@ pub enum ImportMode {
 /// Imports `doc` (an old POS export or a Sonic POS file). Into an empty store
 /// it is written as is, so an export afterwards gives back the same sections.
 pub fn import(store: &mut Store, doc: &Document, mode: ImportMode, source: &str) -> Result<Option<BackupInfo>> {
+    store.ensure_running()?;
     let records = store::record_total(store.conn())?;
     if records == 0 {
         replace_all(store, doc, None, &mut |_| {})?;
@@ -216,13 +219,27 @@ pub fn import(store: &mut Store, doc: &Document, mode: ImportMode, source: &str)
 /// The records come straight from the document's staging database
 /// (`INSERT … SELECT`), attached for the length of the transaction;
 /// `progress` hears the records copied after each table.
+///
+/// The same rule as every other change ([`Store::write`]): a stopped store
+/// refuses, and a failed `fsync` of the commit stops the store
+/// (`Error::Stopped`) until it is reopened, which then finds the old state
+/// or the new one.
 fn replace_all(
     store: &mut Store,
     doc: &Document,
     activity: Option<(&str, &str, &str)>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
-    let conn = store.conn();
+    store.ensure_running()?;
+    write_all(store.conn(), doc, activity, progress).map_err(|e| store.note_failure(e))
+}
+
+fn write_all(
+    conn: &Connection,
+    doc: &Document,
+    activity: Option<(&str, &str, &str)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
     let _attached = doc.staging.attach(conn)?;
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let mut total = 0;

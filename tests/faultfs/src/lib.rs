@@ -9,8 +9,9 @@
 //! - `fsync` of a folder makes its entries durable (a create, rename or
 //!   unlink not followed by an `fsync` of the folder is lost in a power cut).
 //!
-//! On command, through [`Control`] (the file system runs in a thread of the
-//! test process):
+//! On command, through [`Control`] (the file system runs in a process of
+//! its own, `faultfs-server`, which the test starts and commands through
+//! pipes: see [`FaultFs`] for why not in the test process):
 //!
 //! - **power cut** ([`Control::cut_power_now`], [`Control::cut_power_after`]):
 //!   everything not synced is dropped and every later call fails with `EIO`
@@ -45,8 +46,10 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
 
 const BLOCK: usize = 4096;
 const TTL: Duration = Duration::ZERO;
@@ -207,6 +210,8 @@ pub struct Counters {
     pub dir_fsyncs: u64,
     /// Power cuts so far.
     pub cuts: u64,
+    /// Injected `fsync` failures (EIO) so far.
+    pub fsync_faults: u64,
 }
 
 #[derive(Debug, Default)]
@@ -228,6 +233,10 @@ struct State {
     faults: Faults,
     uid: u32,
     gid: u32,
+    /// When the file system last served a request.
+    last_request: Instant,
+    /// Why the FUSE session ended while it was still mounted, if it did.
+    ended: Option<String>,
 }
 
 impl State {
@@ -242,6 +251,8 @@ impl State {
             faults: Faults::default(),
             uid,
             gid,
+            last_request: Instant::now(),
+            ended: None,
         }
     }
 
@@ -463,6 +474,7 @@ impl State {
             self.counters.fsyncs += 1;
             if self.faults.fsync_eio_at == Some(self.counters.fsyncs) {
                 self.faults.fsync_eio_at = None;
+                self.counters.fsync_faults += 1;
                 // Linux drops the dirty state of the pages it could not
                 // write: they never reach the platter, and a later fsync
                 // does not try again.
@@ -603,7 +615,9 @@ struct Fs {
 
 impl Fs {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.last_request = Instant::now();
+        state
     }
 
     fn entry(&self, state: &State, ino: u64, reply: ReplyEntry) {
@@ -954,122 +968,140 @@ impl Filesystem for Fs {
             Some(Node::File { cur, .. }) => cur.len,
             _ => return reply.error(Errno::ENOENT),
         };
-        if offset + length <= len {
+        let Some(end) = offset.checked_add(length) else {
+            return reply.error(Errno::EFBIG);
+        };
+        if end <= len {
             return reply.ok();
         }
-        match state.set_len(ino.0, offset + length) {
+        match state.set_len(ino.0, end) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),
         }
     }
 }
 
-/// The test's handle on a mounted [`FaultFs`]: faults and counters.
-#[derive(Debug, Clone)]
-pub struct Control {
-    state: Arc<Mutex<State>>,
-}
+/// How long an unmount may take to end the session before the connection
+/// is aborted (a file on the mount still open, or a request never answered).
+const UNMOUNT_BOUND: Duration = Duration::from_secs(30);
 
-impl Control {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The counters since the mount or the last reset.
-    pub fn counters(&self) -> Counters {
-        self.state().counters
-    }
-
-    /// Zeroes the counters (the fault positions count from here) and clears
-    /// pending faults.
-    pub fn reset_counters(&self) {
-        let mut state = self.state();
-        let cuts = state.counters.cuts;
-        state.counters = Counters {
-            cuts,
-            ..Counters::default()
-        };
-        state.faults = Faults::default();
-    }
-
-    /// Cuts the power now: what was not synced is gone, every call fails
-    /// with `EIO` until [`FaultFs::restart`].
-    pub fn cut_power_now(&self) {
-        self.state().cut();
-    }
-
-    /// Cuts the power at the `n`th change from now (1 = the next one; that
-    /// change is not made).
-    pub fn cut_power_after(&self, n: u64) {
-        let mut state = self.state();
-        state.faults.cut_at_change = Some(state.counters.changes + n.max(1));
-    }
-
-    /// Whether the power is off.
-    pub fn is_dead(&self) -> bool {
-        self.state().dead
-    }
-
-    /// The `n`th file `fsync` from now (1 = the next) fails with `EIO`,
-    /// with Linux's semantics: its data is not durable, and no later
-    /// `fsync` writes it.
-    pub fn fail_fsync_at(&self, n: u64) {
-        let mut state = self.state();
-        state.faults.fsync_eio_at = Some(state.counters.fsyncs + n.max(1));
-    }
-
-    /// The `n`th file write from now fails with `EIO` (nothing written).
-    pub fn fail_write_at(&self, n: u64) {
-        let mut state = self.state();
-        state.faults.write_eio_at = Some(state.counters.writes + n.max(1));
-    }
-
-    /// From the `n`th file write from now on, writes, growing truncates and
-    /// creates fail with `ENOSPC` until [`Control::space_returns`].
-    pub fn disk_full_at(&self, n: u64) {
-        let mut state = self.state();
-        state.faults.full_from_write = Some(state.counters.writes + n.max(1));
-    }
-
-    /// Whether the disk is full now.
-    pub fn is_full(&self) -> bool {
-        self.state().faults.full
-    }
-
-    /// Space is back: writes succeed again.
-    pub fn space_returns(&self) {
-        let mut state = self.state();
-        state.faults.full = false;
-        state.faults.full_from_write = None;
-    }
-}
-
-/// A mounted fault-injecting file system; unmounts on drop.
+/// The FUSE connection of one mount: its session and the guard that watches
+/// the session thread.
 #[derive(Debug)]
-pub struct FaultFs {
+struct Connection {
+    session: Arc<Mutex<Option<fuser::BackgroundSession>>>,
+    /// The kernel's number of the connection (`/sys/fs/fuse/connections/N`).
+    id: Option<u64>,
+    stop_guard: Arc<AtomicBool>,
+    guard: Option<JoinHandle<()>>,
+}
+
+/// Aborts the FUSE connection `id` through the kernel's fusectl file
+/// system: every request waiting on it fails (`ENOTCONN`) instead of
+/// waiting forever. Needs root (or the mount's owner); false if it could not.
+fn abort_connection(id: Option<u64>) -> bool {
+    id.is_some_and(|id| std::fs::write(format!("/sys/fs/fuse/connections/{id}/abort"), "1").is_ok())
+}
+
+/// The connection number of the FUSE mount whose device is `dev` (its
+/// minor number: FUSE mounts are anonymous devices, major 0).
+fn connection_id(dev: u64) -> u64 {
+    (dev & 0xff) | ((dev >> 12) & !0xff)
+}
+
+impl Connection {
+    /// Takes the session out (the guard stops watching) and ends it: an
+    /// unmount, then the session thread must end within [`UNMOUNT_BOUND`],
+    /// else the connection is aborted and this says why.
+    fn end(mut self, mountpoint: &Path, state: &Mutex<State>) -> io::Result<()> {
+        self.stop_guard.store(true, Ordering::SeqCst);
+        if let Some(guard) = self.guard.take() {
+            let _ = guard.join();
+        }
+        let session = self
+            .session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(session) = session else {
+            let why = state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .ended
+                .clone()
+                .unwrap_or_else(|| "ended".into());
+            return Err(io::Error::other(format!(
+                "the FUSE session at {} ended while mounted: {why}",
+                mountpoint.display()
+            )));
+        };
+        // The unmount (root: umount(2); else `fusermount3 -u -z`, a lazy
+        // unmount that ends the session only when the last file on the
+        // mount is closed) and the end of the session thread, in a thread
+        // of their own so that neither can hang the test.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("faultfs-unmount".into())
+            .spawn(move || {
+                let _ = done_tx.send(session.umount_and_join());
+            })?;
+        match done_rx.recv_timeout(UNMOUNT_BOUND) {
+            Ok(result) => result,
+            Err(_) => {
+                let aborted = abort_connection(self.id);
+                Err(io::Error::other(format!(
+                    "the FUSE session at {} did not end within {} s of the unmount (a file on it still open, or a request never answered); {}",
+                    mountpoint.display(),
+                    UNMOUNT_BOUND.as_secs(),
+                    if aborted {
+                        "its connection was aborted"
+                    } else {
+                        "its connection could not be aborted"
+                    }
+                )))
+            }
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.stop_guard.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The mounted file system, served by the process that runs [`serve`]
+/// (never the process that uses the mount: see [`FaultFs`]).
+#[derive(Debug)]
+struct Server {
     backing: PathBuf,
     mountpoint: PathBuf,
     state: Arc<Mutex<State>>,
-    session: Option<fuser::BackgroundSession>,
+    connection: Option<Connection>,
 }
 
-impl FaultFs {
+impl Server {
     /// Mounts the content of `backing` (a folder; its files count as
     /// durable) at `mountpoint` (an empty folder).
-    pub fn mount(backing: &Path, mountpoint: &Path) -> io::Result<FaultFs> {
+    fn mount(backing: &Path, mountpoint: &Path) -> io::Result<Server> {
         let meta = std::fs::metadata(backing)?;
         let mut state = State::new(meta.uid(), meta.gid());
         state.load(ROOT, backing)?;
-        let mut fs = FaultFs {
+        let mut fs = Server {
             backing: backing.to_path_buf(),
             mountpoint: mountpoint.to_path_buf(),
             state: Arc::new(Mutex::new(state)),
-            session: None,
+            connection: None,
         };
         fs.start()?;
         Ok(fs)
     }
 
+    /// Mounts, and starts the guard: if the session thread ends while the
+    /// file system is still mounted (a panic, an error reading the device),
+    /// every request on the mount would wait forever for an answer; the
+    /// guard then aborts the connection, so they fail (`ENOTCONN`) and the
+    /// test says why ([`Control::diagnostics`], [`FaultFs::restart`]).
     fn start(&mut self) -> io::Result<()> {
         let mut config = Config::default();
         config.mount_options = vec![
@@ -1083,27 +1115,46 @@ impl FaultFs {
             &self.mountpoint,
             &config,
         )?;
-        self.session = Some(session);
+        {
+            let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.ended = None;
+            state.last_request = Instant::now();
+        }
+        let id = std::fs::metadata(&self.mountpoint).ok().map(|m| connection_id(m.dev()));
+        let session = Arc::new(Mutex::new(Some(session)));
+        let stop_guard = Arc::new(AtomicBool::new(false));
+        let guard = {
+            let session = Arc::clone(&session);
+            let stop = Arc::clone(&stop_guard);
+            let state = Arc::clone(&self.state);
+            let mountpoint = self.mountpoint.clone();
+            std::thread::Builder::new()
+                .name("faultfs-guard".into())
+                .spawn(move || watch(&session, &stop, &state, &mountpoint, id))?
+        };
+        self.connection = Some(Connection {
+            session,
+            id,
+            stop_guard,
+            guard: Some(guard),
+        });
         Ok(())
     }
 
-    /// Where it is mounted.
-    pub fn path(&self) -> &Path {
-        &self.mountpoint
+    /// The kernel's number of the FUSE connection, if known.
+    fn connection_id(&self) -> Option<u64> {
+        self.connection.as_ref().and_then(|c| c.id)
     }
 
-    /// The handle that injects faults.
-    pub fn control(&self) -> Control {
-        Control {
-            state: Arc::clone(&self.state),
-        }
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn stop(&mut self) -> io::Result<()> {
-        if let Some(session) = self.session.take() {
-            session.umount_and_join()?;
+        match self.connection.take() {
+            Some(connection) => connection.end(&self.mountpoint, &self.state),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn save_backing(&self) -> io::Result<()> {
@@ -1122,8 +1173,9 @@ impl FaultFs {
     /// The machine starts again: unmounts (kernel caches go with the
     /// mount), keeps only what was durable (a power cut if the power was
     /// still on), writes it to the backing folder and mounts it again.
-    /// Close the program's files first.
-    pub fn restart(&mut self) -> io::Result<()> {
+    /// Close the program's files first. Fails, saying why, if the session
+    /// ended while mounted or did not end within a bound of the unmount.
+    fn restart(&mut self) -> io::Result<()> {
         self.stop()?;
         {
             let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -1138,9 +1190,448 @@ impl FaultFs {
     }
 
     /// Unmounts, writing the durable state to the backing folder.
-    pub fn unmount(mut self) -> io::Result<()> {
+    fn unmount(mut self) -> io::Result<()> {
         self.stop()?;
         self.save_backing()
+    }
+
+    /// One command of the test ([`Control`]): `Ok(reply)` or `Err(why)`.
+    fn command(&mut self, line: &str) -> Result<String, String> {
+        let mut words = line.split_whitespace();
+        let cmd = words.next().unwrap_or("");
+        let n = || -> Result<u64, String> {
+            line.split_whitespace()
+                .nth(1)
+                .and_then(|w| w.parse().ok())
+                .ok_or_else(|| format!("{cmd}: a count is missing"))
+        };
+        let flag = |b: bool| if b { "1".to_string() } else { "0".to_string() };
+        Ok(match cmd {
+            "counters" => {
+                let c = self.state().counters;
+                format!(
+                    "{} {} {} {} {} {}",
+                    c.changes, c.writes, c.fsyncs, c.dir_fsyncs, c.cuts, c.fsync_faults
+                )
+            }
+            "reset" => {
+                let mut state = self.state();
+                let (cuts, fsync_faults) = (state.counters.cuts, state.counters.fsync_faults);
+                state.counters = Counters {
+                    cuts,
+                    fsync_faults,
+                    ..Counters::default()
+                };
+                state.faults = Faults::default();
+                String::new()
+            }
+            "cut_now" => {
+                self.state().cut();
+                String::new()
+            }
+            "cut_after" => {
+                let n = n()?;
+                let mut state = self.state();
+                state.faults.cut_at_change = Some(state.counters.changes + n.max(1));
+                String::new()
+            }
+            "dead" => flag(self.state().dead),
+            "fail_fsync" => {
+                let n = n()?;
+                let mut state = self.state();
+                state.faults.fsync_eio_at = Some(state.counters.fsyncs + n.max(1));
+                String::new()
+            }
+            "fail_write" => {
+                let n = n()?;
+                let mut state = self.state();
+                state.faults.write_eio_at = Some(state.counters.writes + n.max(1));
+                String::new()
+            }
+            "full_at" => {
+                let n = n()?;
+                let mut state = self.state();
+                state.faults.full_from_write = Some(state.counters.writes + n.max(1));
+                String::new()
+            }
+            "full" => flag(self.state().faults.full),
+            "space" => {
+                let mut state = self.state();
+                state.faults.full = false;
+                state.faults.full_from_write = None;
+                String::new()
+            }
+            "ended" => self.state().ended.clone().unwrap_or_default(),
+            "idle" => self.state().last_request.elapsed().as_millis().to_string(),
+            "restart" => {
+                self.restart().map_err(|e| e.to_string())?;
+                self.connection_id().map_or_else(String::new, |id| id.to_string())
+            }
+            other => return Err(format!("unknown command {other:?}")),
+        })
+    }
+}
+
+/// The server process (the `faultfs-server` binary): mounts `backing` at
+/// `mountpoint` (its arguments), says `ok <connection>` on stdout, then
+/// answers the commands of [`Control`] and [`FaultFs`], one a line, until
+/// `unmount` or the end of its input (the test process is gone): then it
+/// unmounts, writing the durable state to `backing`. Returns the exit code.
+pub fn serve() -> i32 {
+    use std::io::{BufRead, Write};
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let [backing, mountpoint] = args.as_slice() else {
+        eprintln!("usage: faultfs-server BACKING MOUNTPOINT");
+        return 2;
+    };
+    let mut out = io::stdout();
+    let mut server = match Server::mount(backing, mountpoint) {
+        Ok(server) => server,
+        Err(e) => {
+            let _ = writeln!(out, "err mounting {}: {e}", mountpoint.display());
+            return 1;
+        }
+    };
+    let id = server.connection_id().map_or_else(String::new, |id| id.to_string());
+    if writeln!(out, "ok {id}").and_then(|()| out.flush()).is_err() {
+        return 1;
+    }
+    let stdin = io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim() == "unmount" {
+            break;
+        }
+        let reply = match server.command(&line) {
+            Ok(r) => format!("ok {r}"),
+            Err(e) => format!("err {}", e.replace('\n', " ")),
+        };
+        if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {
+            break;
+        }
+    }
+    let reply = match server.unmount() {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("err {}", e.to_string().replace('\n', " ")),
+    };
+    let _ = writeln!(out, "{reply}").and_then(|()| out.flush());
+    0
+}
+
+/// The guard of one mount: watches the session thread until told to stop.
+fn watch(
+    session: &Mutex<Option<fuser::BackgroundSession>>,
+    stop: &AtomicBool,
+    state: &Mutex<State>,
+    mountpoint: &Path,
+    id: Option<u64>,
+) {
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(20));
+        let mut slot = session.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if stop.load(Ordering::SeqCst) || !slot.as_ref().is_some_and(|s| s.guard.is_finished()) {
+            continue;
+        }
+        let Some(ended) = slot.take() else { continue };
+        drop(slot);
+        // Joining drops the rest of the session: an unmount (that fails
+        // while files are open) and the device file, which aborts the
+        // connection when it was the last one open.
+        let why = match ended.join() {
+            Ok(()) => "the session thread ended".to_string(),
+            Err(e) => format!("the session thread ended: {e}"),
+        };
+        let aborted = abort_connection(id);
+        let message = format!(
+            "sonic-faultfs: the FUSE session at {} ended while mounted ({why}); its connection {}",
+            mountpoint.display(),
+            if aborted {
+                "was aborted: every call on it fails"
+            } else {
+                "is closed"
+            }
+        );
+        // Straight to stderr: the test harness does not capture it.
+        let _ = io::Write::write_all(&mut io::stderr(), format!("{message}\n").as_bytes());
+        state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).ended = Some(why);
+        return;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+/// The test's end of the server's pipes: one command, one reply.
+#[derive(Debug)]
+struct Channel {
+    input: std::process::ChildStdin,
+    output: io::BufReader<std::process::ChildStdout>,
+}
+
+impl Channel {
+    fn ask(&mut self, command: &str) -> io::Result<String> {
+        use std::io::{BufRead, Write};
+        writeln!(self.input, "{command}")?;
+        self.input.flush()?;
+        let mut line = String::new();
+        if self.output.read_line(&mut line)? == 0 {
+            return Err(io::Error::other("the faultfs server process is gone"));
+        }
+        let line = line.trim_end();
+        match line.split_once(' ').unwrap_or((line, "")) {
+            ("ok", rest) => Ok(rest.to_string()),
+            (_, why) => Err(io::Error::other(why.to_string())),
+        }
+    }
+}
+
+/// The test's handle on a mounted [`FaultFs`]: faults and counters, sent to
+/// the server process.
+#[derive(Debug, Clone)]
+pub struct Control {
+    channel: Arc<Mutex<Channel>>,
+    /// The kernel's number of the FUSE connection (0: unknown).
+    connection: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Control {
+    fn ask(&self, command: &str) -> String {
+        let mut channel = self.channel.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match channel.ask(command) {
+            Ok(reply) => reply,
+            Err(e) => panic!("faultfs server, {command}: {e}"),
+        }
+    }
+
+    /// The counters since the mount or the last reset.
+    pub fn counters(&self) -> Counters {
+        let reply = self.ask("counters");
+        let n: Vec<u64> = reply.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+        let [changes, writes, fsyncs, dir_fsyncs, cuts, fsync_faults] = n[..] else {
+            panic!("faultfs server: counters {reply:?}");
+        };
+        Counters {
+            changes,
+            writes,
+            fsyncs,
+            dir_fsyncs,
+            cuts,
+            fsync_faults,
+        }
+    }
+
+    /// Zeroes the counters (the fault positions count from here) and clears
+    /// pending faults.
+    pub fn reset_counters(&self) {
+        self.ask("reset");
+    }
+
+    /// Cuts the power now: what was not synced is gone, every call fails
+    /// with `EIO` until [`FaultFs::restart`].
+    pub fn cut_power_now(&self) {
+        self.ask("cut_now");
+    }
+
+    /// Cuts the power at the `n`th change from now (1 = the next one; that
+    /// change is not made).
+    pub fn cut_power_after(&self, n: u64) {
+        self.ask(&format!("cut_after {n}"));
+    }
+
+    /// Whether the power is off.
+    pub fn is_dead(&self) -> bool {
+        self.ask("dead") == "1"
+    }
+
+    /// The `n`th file `fsync` from now (1 = the next) fails with `EIO`,
+    /// with Linux's semantics: its data is not durable, and no later
+    /// `fsync` writes it.
+    pub fn fail_fsync_at(&self, n: u64) {
+        self.ask(&format!("fail_fsync {n}"));
+    }
+
+    /// The `n`th file write from now fails with `EIO` (nothing written).
+    pub fn fail_write_at(&self, n: u64) {
+        self.ask(&format!("fail_write {n}"));
+    }
+
+    /// From the `n`th file write from now on, writes, growing truncates and
+    /// creates fail with `ENOSPC` until [`Control::space_returns`].
+    pub fn disk_full_at(&self, n: u64) {
+        self.ask(&format!("full_at {n}"));
+    }
+
+    /// Whether the disk is full now.
+    pub fn is_full(&self) -> bool {
+        self.ask("full") == "1"
+    }
+
+    /// Space is back: writes succeed again.
+    pub fn space_returns(&self) {
+        self.ask("space");
+    }
+
+    /// Aborts the FUSE connection (the kernel's fusectl): every request
+    /// waiting on the mount fails with `ENOTCONN` instead of waiting for an
+    /// answer that will not come. For a test that has stalled; false if it
+    /// could not (not root, fusectl not mounted). Needs no answer from the
+    /// server.
+    pub fn abort_connection(&self) -> bool {
+        let id = self.connection.load(Ordering::SeqCst);
+        abort_connection((id != 0).then_some(id))
+    }
+
+    /// What the server says about itself (whether its FUSE session ended,
+    /// how long ago it last served a request, the counters), for a test
+    /// that has stalled; says so if the channel is busy rather than wait.
+    pub fn diagnostics(&self) -> String {
+        let Ok(mut channel) = self.channel.try_lock() else {
+            return "the control channel is busy (a command waits for the server)".into();
+        };
+        let ended = channel.ask("ended").unwrap_or_else(|e| format!("? ({e})"));
+        let idle = channel.ask("idle").unwrap_or_else(|e| format!("? ({e})"));
+        let counters = channel.ask("counters").unwrap_or_else(|e| format!("? ({e})"));
+        format!(
+            "FUSE session {}, last request served {idle} ms ago, counters (changes writes fsyncs dir_fsyncs cuts fsync_faults) {counters}",
+            if ended.is_empty() { "running".to_string() } else { format!("ended ({ended})") }
+        )
+    }
+}
+
+/// A mounted fault-injecting file system; unmounts on drop.
+///
+/// It is served by a process of its own (the `faultfs-server` binary of this
+/// crate), never by the test process: a process that serves a FUSE mount
+/// and also maps a file of it deadlocks. SQLite maps its `-shm` index; when
+/// it unmaps it, the kernel writes the mapped pages back through the file
+/// system while it holds the process's memory-map lock, and the serving
+/// thread, allocating memory (`mprotect`), waits for that same lock: each
+/// waits for the other for ever (seen: the long power-cut runs stalled).
+#[derive(Debug)]
+pub struct FaultFs {
+    mountpoint: PathBuf,
+    child: Option<std::process::Child>,
+    control: Control,
+}
+
+/// The server binary: `SONIC_FAULTFS_SERVER`, else `faultfs-server` beside
+/// the test binary's folder (cargo builds it for this crate's tests into
+/// `target/<profile>/`).
+fn server_binary() -> io::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("SONIC_FAULTFS_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    let candidates = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("faultfs-server"))
+        .collect::<Vec<_>>();
+    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+        io::Error::other(format!(
+            "the faultfs-server binary is not built (looked at {candidates:?}): `cargo test -p sonic-faultfs` builds it, or set SONIC_FAULTFS_SERVER"
+        ))
+    })
+}
+
+impl FaultFs {
+    /// Mounts the content of `backing` (a folder; its files count as
+    /// durable) at `mountpoint` (an empty folder), served by a new
+    /// `faultfs-server` process.
+    pub fn mount(backing: &Path, mountpoint: &Path) -> io::Result<FaultFs> {
+        let mut child = std::process::Command::new(server_binary()?)
+            .arg(backing)
+            .arg(mountpoint)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(io::Error::other("the faultfs server has no pipes"));
+        };
+        let mut output = io::BufReader::new(output);
+        let mut first = String::new();
+        io::BufRead::read_line(&mut output, &mut first)?;
+        let first = first.trim_end();
+        let Some(id) = first.strip_prefix("ok") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(io::Error::other(format!("the faultfs server did not mount: {first}")));
+        };
+        let control = Control {
+            channel: Arc::new(Mutex::new(Channel { input, output })),
+            connection: Arc::new(std::sync::atomic::AtomicU64::new(id.trim().parse().unwrap_or(0))),
+        };
+        Ok(FaultFs {
+            mountpoint: mountpoint.to_path_buf(),
+            child: Some(child),
+            control,
+        })
+    }
+
+    /// Where it is mounted.
+    pub fn path(&self) -> &Path {
+        &self.mountpoint
+    }
+
+    /// The handle that injects faults.
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+
+    /// The machine starts again: unmounts (kernel caches go with the
+    /// mount), keeps only what was durable (a power cut if the power was
+    /// still on), writes it to the backing folder and mounts it again.
+    /// Close the program's files first. Fails, saying why, if the session
+    /// ended while mounted or did not end within a bound of the unmount.
+    pub fn restart(&mut self) -> io::Result<()> {
+        let reply = self
+            .control
+            .channel
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .ask("restart")?;
+        self.control
+            .connection
+            .store(reply.trim().parse().unwrap_or(0), Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Unmounts, writing the durable state to the backing folder.
+    pub fn unmount(mut self) -> io::Result<()> {
+        self.stop()
+    }
+
+    /// Tells the server to unmount and waits for it to end (within a bound;
+    /// then it is killed).
+    fn stop(&mut self) -> io::Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        let said = self
+            .control
+            .channel
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .ask("unmount");
+        let started = Instant::now();
+        loop {
+            if child.try_wait()?.is_some() {
+                break;
+            }
+            if started.elapsed() > UNMOUNT_BOUND * 2 {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(io::Error::other(
+                    "the faultfs server did not end after the unmount; killed",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        said.map(|_| ())
     }
 }
 
@@ -1150,17 +1641,39 @@ impl Drop for FaultFs {
     }
 }
 
-/// Whether FUSE mounts work here (`/dev/fuse` usable, root or
-/// `fusermount3`); the tests say so and skip when not, unless
-/// `SONIC_REQUIRE_FUSE=1`.
+/// Whether FUSE mounts work here: `/dev/fuse` opens, and the process is
+/// root (it mounts with mount(2)) or finds `fusermount3` (Debian's `fuse3`).
+/// The tests say why and skip when not, unless `SONIC_REQUIRE_FUSE=1`
+/// (`scripts/test` and `scripts/reliability` set it): then they fail,
+/// saying what to install.
 pub fn fuse_available() -> bool {
-    let ok = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/fuse")
-        .is_ok();
-    if !ok && std::env::var("SONIC_REQUIRE_FUSE").is_ok_and(|v| v == "1") {
-        panic!("SONIC_REQUIRE_FUSE=1 but /dev/fuse cannot be opened");
+    match fuse_missing() {
+        None => true,
+        Some(why) => {
+            if std::env::var("SONIC_REQUIRE_FUSE").is_ok_and(|v| v == "1") {
+                panic!("SONIC_REQUIRE_FUSE=1 but the FUSE tests cannot run here: {why}");
+            }
+            eprintln!("skipped: {why} (SONIC_REQUIRE_FUSE=1 makes this a failure)");
+            false
+        }
     }
-    ok
+}
+
+/// What stops a FUSE mount here, if anything.
+fn fuse_missing() -> Option<String> {
+    if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/fuse") {
+        return Some(format!(
+            "/dev/fuse cannot be opened ({e}): load the module (`modprobe fuse`), or in a container pass the device (`--device /dev/fuse`)"
+        ));
+    }
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    let on_path = |name: &str| {
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+    };
+    if !root && !on_path("fusermount3") && !on_path("fusermount") {
+        return Some(
+            "not root and no fusermount3 on the PATH: install Debian's fuse3 (`apt-get install fuse3`)".to_string(),
+        );
+    }
+    None
 }

@@ -20,9 +20,13 @@ use sonic_core::restore::{self, ImportMode};
 use sonic_core::sections::{Currency, Rate};
 use sonic_core::snapshot;
 use sonic_core::{backup, DataDir, Error, SectionKey, Store};
-use sonic_faultfs::{fuse_available, FaultFs};
+use sonic_faultfs::{fuse_available, Control, FaultFs};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 fn count(var: &str, quick: u64) -> u64 {
     std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(quick)
@@ -35,6 +39,82 @@ fn seed() -> u64 {
         .unwrap_or_else(|| rand::rng().random());
     eprintln!("seed {seed} (SONIC_SEED={seed} repeats this run)");
     seed
+}
+
+/// Fails a stalled run instead of letting it hang CI: if the test makes no
+/// progress ([`Stall::progress`]) for `SONIC_STALL_SECS` seconds (300 by
+/// default; a round takes well under a second), it says where on stderr,
+/// aborts the FUSE connection (every call waiting on the mount fails, so
+/// the test fails with that error) and, if the test is still there 30 s
+/// later, ends the process with a failure.
+struct Stall {
+    shared: Arc<Mutex<(Instant, String, Control)>>,
+    done: Arc<AtomicBool>,
+}
+
+impl Stall {
+    fn new(test: &'static str, control: Control) -> Stall {
+        let bound = Duration::from_secs(count("SONIC_STALL_SECS", 300));
+        let shared = Arc::new(Mutex::new((Instant::now(), "start".to_string(), control)));
+        let done = Arc::new(AtomicBool::new(false));
+        let (s, d) = (Arc::clone(&shared), Arc::clone(&done));
+        std::thread::spawn(move || {
+            while !d.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(200));
+                let (since, at, control) = {
+                    let g = s.lock().unwrap();
+                    (g.0, g.1.clone(), g.2.clone())
+                };
+                if since.elapsed() < bound || d.load(Ordering::SeqCst) {
+                    continue;
+                }
+                // Abort first: a waiting call then fails, and nothing here
+                // waits on the file system.
+                let aborted = control.abort_connection();
+                let message = format!(
+                    "STALLED: {test} made no progress for {} s at {at}; {}; {}\n",
+                    bound.as_secs(),
+                    if aborted {
+                        "the FUSE connection is aborted, so the waiting call fails"
+                    } else {
+                        "the FUSE connection could not be aborted"
+                    },
+                    control.diagnostics(),
+                );
+                // Straight to stderr: the harness does not capture it.
+                let _ = std::io::stderr().write_all(message.as_bytes());
+                for _ in 0..150 {
+                    std::thread::sleep(Duration::from_millis(200));
+                    if d.load(Ordering::SeqCst) {
+                        return;
+                    }
+                }
+                let _ = std::io::stderr().write_all(format!("STALLED: {test} still stuck; exiting\n").as_bytes());
+                std::process::exit(101);
+            }
+        });
+        Stall { shared, done }
+    }
+
+    /// The test got on to `at`.
+    fn progress(&self, at: impl Into<String>) {
+        let mut g = self.shared.lock().unwrap();
+        g.0 = Instant::now();
+        g.1 = at.into();
+    }
+
+    /// The file system was mounted again (a new FUSE connection).
+    fn remounted(&self, control: Control) {
+        let mut g = self.shared.lock().unwrap();
+        g.0 = Instant::now();
+        g.2 = control;
+    }
+}
+
+impl Drop for Stall {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+    }
 }
 
 /// One acknowledged sale: what the till printed.
@@ -52,20 +132,21 @@ struct Rig {
     ctx: OpCtx,
     items: Vec<(String, i64)>,
     acked: Vec<Acked>,
+    stall: Stall,
     fs: FaultFs,
     _backing: tempfile::TempDir,
     _mnt: tempfile::TempDir,
 }
 
 impl Rig {
-    fn new() -> Option<Rig> {
+    fn new(test: &'static str) -> Option<Rig> {
         if !fuse_available() {
-            eprintln!("skipped: /dev/fuse is not usable here");
             return None;
         }
         let backing = tempfile::tempdir().unwrap();
         let mnt = tempfile::tempdir().unwrap();
         let fs = FaultFs::mount(backing.path(), mnt.path()).unwrap();
+        let stall = Stall::new(test, fs.control());
         let dir = DataDir::at(fs.path().join("sonic"));
         let mut store = Store::open(&dir).unwrap();
         let owner = security::bootstrap_owner(&mut store, "Owner", "654321").unwrap();
@@ -112,6 +193,7 @@ impl Rig {
             ctx,
             items,
             acked: Vec::new(),
+            stall,
             fs,
             _backing: backing,
             _mnt: mnt,
@@ -159,7 +241,10 @@ impl Rig {
     /// starts again: the store is reopened on what the disk kept.
     fn restart(&mut self) {
         drop(self.store.take());
-        self.fs.restart().unwrap();
+        if let Err(e) = self.fs.restart() {
+            panic!("the machine could not start again: {e}");
+        }
+        self.stall.remounted(self.fs.control());
         self.store =
             Some(Store::open(&self.dir).unwrap_or_else(|e| panic!("the store must open after a restart: {e}")));
     }
@@ -219,7 +304,9 @@ impl Rig {
 
 #[test]
 fn power_cuts_during_sales_lose_no_acknowledged_sale() {
-    let Some(mut rig) = Rig::new() else { return };
+    let Some(mut rig) = Rig::new("power_cuts_during_sales") else {
+        return;
+    };
     let cuts = count("SONIC_POWER_CUTS", 30);
     let mut rng = ChaCha8Rng::seed_from_u64(seed());
     let per_sale = rig
@@ -227,6 +314,7 @@ fn power_cuts_during_sales_lose_no_acknowledged_sale() {
         .max(1);
     let mut failed_in_flight = 0;
     for round in 0..cuts {
+        rig.stall.progress(format!("cut {round} of {cuts}"));
         rig.fs.control().cut_power_after(rng.random_range(1..=per_sale * 4));
         for _ in 0..8 {
             if rig.sell(&mut rng).is_err() {
@@ -246,10 +334,13 @@ fn power_cuts_during_sales_lose_no_acknowledged_sale() {
 }
 
 #[test]
-fn power_cuts_during_backup_restore_and_import() {
-    let Some(mut rig) = Rig::new() else { return };
+fn power_cuts_during_backup() {
+    let Some(mut rig) = Rig::new("power_cuts_during_backup") else {
+        return;
+    };
     let cuts = count("SONIC_BACKUP_CUTS", 10);
     let mut rng = ChaCha8Rng::seed_from_u64(seed());
+    let started = Instant::now();
     for _ in 0..5 {
         rig.sell(&mut rng).unwrap();
     }
@@ -258,7 +349,8 @@ fn power_cuts_during_backup_restore_and_import() {
         backup::create_backup(r.store(), "manual").unwrap();
     });
     let (mut written, mut none) = (0, 0);
-    for _ in 0..cuts {
+    for round in 0..cuts {
+        rig.stall.progress(format!("cut {round} of {cuts}"));
         rig.sell(&mut rng).unwrap();
         rig.fs.control().cut_power_after(cut_point(&mut rng, per_backup));
         let made = backup::create_backup(rig.store(), "manual");
@@ -277,70 +369,231 @@ fn power_cuts_during_backup_restore_and_import() {
             Err(_) => none += 1,
         }
     }
-    eprintln!("power cuts during a backup: {cuts} cuts ({written} reported written and kept, {none} cut before the report); every listed backup verifies");
+    eprintln!(
+        "power cuts during a backup: {cuts} cuts ({written} reported written, each listed and verifying; {none} cut before the report); every listed backup verifies ({per_backup} disk changes per backup; {} s)",
+        started.elapsed().as_secs()
+    );
+}
 
-    // Restore and import: the old state or the new one, never a mix.
-    for kind in ["restore", "import"] {
-        let old_backup = backup::create_backup(rig.store(), "manual").unwrap();
-        let doc = snapshot::read_file(&old_backup.file).unwrap();
-        let backed_up = rig.digests_but_activity();
+#[test]
+fn power_cuts_during_restore() {
+    power_cuts_during("restore");
+}
+
+#[test]
+fn power_cuts_during_import() {
+    power_cuts_during("import");
+}
+
+/// The shop, a backup of it, then three more sales: the document to restore
+/// or import, and the state it brings back (every section but the activity
+/// log).
+fn calibrated(
+    rig: &mut Rig,
+    rng: &mut ChaCha8Rng,
+    kind: &str,
+) -> (snapshot::Document, BTreeMap<SectionKey, snapshot::SectionDigest>) {
+    for _ in 0..5 {
+        rig.sell(rng).unwrap();
+    }
+    let old_backup = backup::create_backup(rig.store(), "manual").unwrap();
+    let doc = snapshot::read_file(&old_backup.file).unwrap();
+    let backed_up = rig.digests_but_activity();
+    for _ in 0..3 {
+        rig.sell(rng).unwrap();
+    }
+    run(kind, rig.store(), &doc).unwrap();
+    // After that run the shop is in the backup's state again: the "new"
+    // state of every fault run. (Only the counts of counters may differ
+    // from the backup's: an unset counter comes back set to 0.)
+    let new_state = rig.digests_but_activity();
+    for (key, digest) in &new_state {
+        assert!(
+            backed_up.get(key).is_some_and(|d| d.sha256 == digest.sha256),
+            "{kind} did not bring back {key:?}"
+        );
+    }
+    rig.acked.clear(); // sales after the backup are undone by design
+    (doc, new_state)
+}
+
+/// Power cuts during a restore or an import: the old state or the new one,
+/// never a mix.
+fn power_cuts_during(kind: &'static str) {
+    let test = if kind == "restore" {
+        "power_cuts_during_restore"
+    } else {
+        "power_cuts_during_import"
+    };
+    let Some(mut rig) = Rig::new(test) else { return };
+    let cuts = count("SONIC_BACKUP_CUTS", 10);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed());
+    let started = Instant::now();
+    let (doc, new_state) = calibrated(&mut rig, &mut rng, kind);
+    for _ in 0..3 {
+        rig.sell(&mut rng).unwrap();
+    }
+    let per_op = rig.changes_of(|r| run(kind, r.store(), &doc).unwrap());
+    assert!(per_op > 0);
+    rig.acked.clear();
+    let (mut olds, mut news) = (0, 0);
+    for round in 0..cuts {
+        rig.stall.progress(format!("{kind} cut {round} of {cuts}"));
         for _ in 0..3 {
             rig.sell(&mut rng).unwrap();
         }
-        let per_op = rig.changes_of(|r| run(kind, r.store(), &doc).unwrap());
-        assert!(per_op > 0);
-        // After that calibration run the shop is in the backup's state
-        // again: the "new" state of every cut run. (Only the counts of
-        // counters may differ from the backup's: an unset counter comes
-        // back set to 0.)
-        let new_state = rig.digests_but_activity();
-        for (key, digest) in &new_state {
+        let old_state = rig.digests_but_activity();
+        rig.fs.control().cut_power_after(cut_point(&mut rng, per_op));
+        let result = run(kind, rig.store(), &doc);
+        rig.restart();
+        let now = rig.digests_but_activity();
+        if now == old_state {
             assert!(
-                backed_up.get(key).is_some_and(|d| d.sha256 == digest.sha256),
-                "{kind} did not bring back {key:?}"
+                result.is_err(),
+                "the {kind} was reported done but the old state is back"
             );
+            olds += 1;
+        } else {
+            assert_eq!(
+                now, new_state,
+                "after a cut during a {kind}: neither the old state nor the new one"
+            );
+            news += 1;
+            rig.acked.clear();
         }
-        rig.acked.clear(); // sales after the backup are undone by design
-        let (mut olds, mut news) = (0, 0);
-        for _ in 0..cuts {
-            for _ in 0..3 {
-                rig.sell(&mut rng).unwrap();
-            }
-            let old_state = rig.digests_but_activity();
-            rig.fs.control().cut_power_after(cut_point(&mut rng, per_op));
-            let result = run(kind, rig.store(), &doc);
-            rig.restart();
-            let now = rig.digests_but_activity();
-            if now == old_state {
-                assert!(
-                    result.is_err(),
-                    "the {kind} was reported done but the old state is back"
-                );
-                olds += 1;
-                rig.check(true);
-            } else {
-                assert_eq!(
-                    now, new_state,
-                    "after a cut during a {kind}: neither the old state nor the new one"
-                );
-                news += 1;
-                rig.acked.clear();
-                rig.check(true);
-            }
-            rig.listed_backups_verify();
-        }
-        eprintln!("power cuts during a {kind}: {cuts} cuts, {olds} left the old state, {news} the new, 0 a mix");
+        rig.check(true);
+        rig.listed_backups_verify();
     }
+    eprintln!(
+        "power cuts during a {kind}: {cuts} cuts, {olds} left the old state, {news} the new, 0 a mix ({per_op} disk changes per {kind}; {} s)",
+        started.elapsed().as_secs()
+    );
 }
 
-/// Where to cut an operation of `n` disk changes: anywhere in it, or (half
-/// the time) in its last fifth, where the renames, folder syncs and the
-/// commit are, or just after it.
-fn cut_point(rng: &mut ChaCha8Rng, n: u64) -> u64 {
-    if rng.random_bool(0.5) {
-        rng.random_range(1..=n + 2)
+/// EIO on the Nth `fsync` of a restore or an import, for every N of one
+/// (`SONIC_FSYNC_FAULTS` more at random points in the long form): a failed
+/// `fsync` of its commit stops the store (`Stopped`) like a sale's, and every
+/// later change is refused until it is reopened; reopened, and after a power
+/// cut, the store holds the old state or the new one, sound.
+fn fsync_faults_during(kind: &'static str) {
+    let test = if kind == "restore" {
+        "a_failed_fsync_during_a_restore_stops_the_store"
     } else {
-        rng.random_range((n * 4 / 5).max(1)..=n + 2)
+        "a_failed_fsync_during_an_import_stops_the_store"
+    };
+    let Some(mut rig) = Rig::new(test) else { return };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed());
+    let (doc, new_state) = calibrated(&mut rig, &mut rng, kind);
+    for _ in 0..3 {
+        rig.sell(&mut rng).unwrap();
+    }
+    let fsyncs_per_op = {
+        let before = rig.fs.control().counters().fsyncs;
+        run(kind, rig.store(), &doc).unwrap();
+        rig.fs.control().counters().fsyncs - before
+    };
+    assert!(fsyncs_per_op > 0);
+    rig.acked.clear();
+    let extra = count("SONIC_FSYNC_FAULTS", 0);
+    let points: Vec<u64> = (1..=fsyncs_per_op)
+        .chain((0..extra).map(|_| rng.random_range(1..=fsyncs_per_op + 1)))
+        .collect();
+    let (mut stopped, mut refused, mut done) = (0, 0, 0);
+    let (mut olds, mut news) = (0, 0);
+    for (round, &n) in points.iter().enumerate() {
+        rig.stall.progress(format!("{kind} fsync fault {round} at fsync {n}"));
+        for _ in 0..3 {
+            rig.sell(&mut rng).unwrap();
+        }
+        let old_state = rig.digests_but_activity();
+        let fired_before = rig.fs.control().counters().fsync_faults;
+        rig.fs.control().fail_fsync_at(n);
+        let result = run(kind, rig.store(), &doc);
+        let fired = rig.fs.control().counters().fsync_faults > fired_before;
+        match &result {
+            Err(Error::Stopped { .. }) => {
+                assert!(fired, "Stopped with no failed fsync");
+                let err = result.as_ref().unwrap_err();
+                assert_eq!(err.code(), "Stopped");
+                assert!(err.to_string().contains("restarted"), "{err}");
+                assert!(rig.store().stopped().is_some());
+                // Every later change is refused: a sale, another restore or import.
+                let sale = rig.sell(&mut rng).unwrap_err();
+                assert!(matches!(sale, Error::Stopped { .. }), "a sale after a stop: {sale:?}");
+                let again = run(kind, rig.store(), &doc).unwrap_err();
+                assert!(
+                    matches!(again, Error::Stopped { .. }),
+                    "a {kind} after a stop: {again:?}"
+                );
+                stopped += 1;
+            }
+            Err(e) => {
+                // A failed fsync before the commit (the safety backup):
+                // refused, nothing changed.
+                assert_eq!(
+                    rig.digests_but_activity(),
+                    old_state,
+                    "a failed {kind} ({e}) changed the store"
+                );
+                refused += 1;
+            }
+            Ok(_) => done += 1,
+        }
+        // Reopened (no power cut): the old state or the new one, sound.
+        drop(rig.store.take());
+        rig.store = Some(Store::open(&rig.dir).unwrap());
+        let reopened = rig.digests_but_activity();
+        if reopened == old_state {
+            assert!(result.is_err(), "a {kind} reported done is not there after a reopen");
+            olds += 1;
+        } else {
+            assert_eq!(
+                reopened, new_state,
+                "after a failed fsync during a {kind}: neither the old state nor the new one"
+            );
+            news += 1;
+            rig.acked.clear();
+        }
+        rig.check(true);
+        // The till sells on; then a power cut (Linux dropped the failed
+        // fsync's data, and a later fsync does not write it): no sale
+        // acknowledged after the reopen may be lost, the file is sound and
+        // every rule holds.
+        for _ in 0..2 {
+            rig.sell(&mut rng).expect("selling after the reopen");
+        }
+        rig.restart();
+        rig.check(true);
+        rig.listed_backups_verify();
+    }
+    assert!(
+        stopped > 0,
+        "no fsync point of the {kind} stopped the store: its commit's fsync was never hit"
+    );
+    eprintln!(
+        "fsync EIO during a {kind}: {} points ({fsyncs_per_op} fsyncs per {kind}, each once, {extra} at random): {stopped} stopped the store (its commit), {refused} refused before the commit, {done} done; reopened: {olds} old state, {news} new, 0 a mix; 0 sales acknowledged after the reopen lost in the power cut that followed",
+        points.len()
+    );
+}
+
+#[test]
+fn a_failed_fsync_during_a_restore_stops_the_store() {
+    fsync_faults_during("restore");
+}
+
+#[test]
+fn a_failed_fsync_during_an_import_stops_the_store() {
+    fsync_faults_during("import");
+}
+
+/// Where to cut an operation of `n` disk changes: anywhere in it (40%), in
+/// its last fifth, where the renames, folder syncs and the commit are (40%),
+/// or in its last three changes or just after it (20%).
+fn cut_point(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+    match rng.random_range(0..10) {
+        0..4 => rng.random_range(1..=n + 2),
+        4..8 => rng.random_range((n * 4 / 5).max(1)..=n + 2),
+        _ => rng.random_range(n.saturating_sub(3).max(1)..=n + 2),
     }
 }
 
@@ -353,7 +606,9 @@ fn run(kind: &str, store: &mut Store, doc: &snapshot::Document) -> Result<(), Er
 
 #[test]
 fn a_failed_fsync_stops_the_store_until_it_is_reopened() {
-    let Some(mut rig) = Rig::new() else { return };
+    let Some(mut rig) = Rig::new("a_failed_fsync_stops_the_store") else {
+        return;
+    };
     let faults = count("SONIC_FSYNC_FAULTS", 10);
     let mut rng = ChaCha8Rng::seed_from_u64(seed());
     let fsyncs_per_sale = {
@@ -362,7 +617,8 @@ fn a_failed_fsync_stops_the_store_until_it_is_reopened() {
         (rig.fs.control().counters().fsyncs - before).max(1)
     };
     let mut stopped = 0;
-    for _ in 0..faults {
+    for round in 0..faults {
+        rig.stall.progress(format!("fsync fault {round} of {faults}"));
         rig.fs
             .control()
             .fail_fsync_at(rng.random_range(1..=fsyncs_per_sale * 3));
@@ -401,7 +657,9 @@ fn a_failed_fsync_stops_the_store_until_it_is_reopened() {
 
 #[test]
 fn a_full_disk_refuses_the_sale_and_selling_resumes_when_space_returns() {
-    let Some(mut rig) = Rig::new() else { return };
+    let Some(mut rig) = Rig::new("a_full_disk_refuses_the_sale") else {
+        return;
+    };
     let faults = count("SONIC_ENOSPC_FAULTS", 10);
     let mut rng = ChaCha8Rng::seed_from_u64(seed());
     let writes_per_sale = {
@@ -409,7 +667,8 @@ fn a_full_disk_refuses_the_sale_and_selling_resumes_when_space_returns() {
         rig.sell(&mut rng).unwrap();
         (rig.fs.control().counters().writes - before).max(1)
     };
-    for _ in 0..faults {
+    for round in 0..faults {
+        rig.stall.progress(format!("ENOSPC point {round} of {faults}"));
         rig.fs.control().disk_full_at(rng.random_range(1..=writes_per_sale * 3));
         let acked_before = rig.acked.len();
         let err = loop {

@@ -15,7 +15,6 @@ struct Mounted {
 
 fn mount() -> Option<Mounted> {
     if !fuse_available() {
-        eprintln!("skipped: /dev/fuse is not usable here");
         return None;
     }
     let backing = tempfile::tempdir().expect("backing");

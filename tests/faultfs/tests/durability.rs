@@ -4,7 +4,9 @@
 //!
 //! Counts (quick defaults here, the long form in `scripts/reliability`):
 //! `SONIC_POWER_CUTS` (sales, 30), `SONIC_BACKUP_CUTS` (each of backup,
-//! restore, import, 10), `SONIC_FSYNC_FAULTS` (10), `SONIC_ENOSPC_FAULTS` (10).
+//! restore, import, 10), `SONIC_FSYNC_FAULTS` (sales 10; a restore and an
+//! import: EIO at each of their fsyncs once, plus this many at random, 0),
+//! `SONIC_ENOSPC_FAULTS` (10). `SONIC_STALL_SECS` (300) bounds a stall.
 //! `SONIC_TEST_SYNCHRONOUS=NORMAL` (debug builds) weakens the store to show
 //! that these tests catch the loss.
 #![cfg(target_os = "linux")]

@@ -14,6 +14,7 @@
 use crate::error::{Error, Result};
 use crate::page_store::{self, PageWriter, StoredBackup, MANIFEST_SUFFIX};
 use crate::pages::PageCutter;
+use crate::snapshot::resume::{ResumeState, Resumer};
 use crate::snapshot::{self, ExportInfo, Meta, PageIndex, Progress};
 use crate::store::{get_setting, set_setting, Readable, Reader, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -48,6 +49,14 @@ pub struct BackupInfo {
     pub snapshot_sha256: String,
     /// Records per section key.
     pub counts: BTreeMap<String, u64>,
+    /// Records taken from the last backup's manifest instead of read
+    /// ([`crate::snapshot::resume`]); 0 for a backup read in full.
+    #[serde(skip)]
+    pub records_reused: u64,
+    /// The change-mark resets [`record_backup`] applies (this backup
+    /// becomes the base the next one reads from).
+    #[serde(skip)]
+    pub mark_resets: Vec<crate::store::change_marks::MarkReset>,
 }
 
 /// How many local backups to keep: the last `keep_last`, plus the newest of
@@ -131,21 +140,59 @@ pub fn write_backup(reader: &Reader, reason: &str, progress: &mut dyn FnMut(Prog
     // Pages go into the page store as they are cut (the store's lock held
     // shared, so retention removes none meanwhile); the manifest last.
     let mut writer = PageWriter::open(&dir)?;
+    // The last manifest, read under that lock: what did not change since
+    // is taken from it, not read again.
+    let mut resumer = Resumer::new(resume_base(&dir));
     let mut cutter = PageCutter::handing_pages(|page| writer.put(&page));
-    let meta = snapshot::export_cutting(reader, &info, &mut std::io::sink(), progress, Some(&mut cutter))?;
+    let meta = snapshot::export_cutting(
+        reader,
+        &info,
+        &mut std::io::sink(),
+        progress,
+        Some(&mut cutter),
+        Some(&mut resumer),
+    )?;
     let (manifest, _) = cutter.finish();
     let pages_written = writer.pages_written;
-    let stored = StoredBackup::new(id, meta, manifest, writer.page_bytes);
+    let mut stored = StoredBackup::new(id, meta, manifest, writer.page_bytes + resumer.reused_page_bytes);
+    stored.resume = Some(std::mem::take(&mut resumer.state));
     let size = writer.finish(&final_path, &stored)?;
-    tracing::debug!(backup_id = %id, pages_written, bytes = size, "backup pages and manifest written");
-    Ok(BackupInfo::written(
-        id,
-        final_path,
-        created_at,
-        reason,
-        size,
-        &stored.meta,
-    ))
+    tracing::debug!(
+        backup_id = %id, pages_written, bytes = size, records_reused = resumer.reused_records,
+        "backup pages and manifest written"
+    );
+    let mut info = BackupInfo::written(id, final_path, created_at, reason, size, &stored.meta);
+    info.records_reused = resumer.reused_records;
+    info.mark_resets = resumer.resets;
+    Ok(info)
+}
+
+/// The manifest a new backup in `dir` resumes from: the newest one (by its
+/// id, a UUIDv7), if it reads, is of this build's formats, carries resume
+/// points, and every page it names is in the folder.
+fn resume_base(dir: &Path) -> Option<(crate::pages::Manifest, ResumeState)> {
+    let newest = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let id = name.ends_with(MANIFEST_SUFFIX).then(|| parse_file_id(&name)).flatten()?;
+            Some((id, e.path()))
+        })
+        .max_by_key(|(id, _)| *id)?;
+    let stored = StoredBackup::read(&newest.1)
+        .map_err(|e| tracing::warn!(error = %e, "the last backup's manifest does not read; this backup reads everything"))
+        .ok()?;
+    let resume = stored.resume?;
+    if stored.meta.format_version != snapshot::FORMAT_VERSION || stored.manifest.version != crate::pages::MANIFEST_VERSION {
+        return None;
+    }
+    let pages = page_store::PageStore::of(dir);
+    if !stored.manifest.page_hashes().all(|h| pages.path(h).is_file()) {
+        tracing::warn!("a page of the last backup is missing; this backup reads everything");
+        return None;
+    }
+    Some((stored.manifest, resume))
 }
 
 /// Writes a backup in the earlier format: one zstd-compressed export file
@@ -165,7 +212,7 @@ pub fn write_backup_file(reader: &Reader, reason: &str, progress: &mut dyn FnMut
     let mut pages = PageCutter::default();
     let meta = write_atomically(&final_path, |out| {
         let mut encoder = zstd::Encoder::new(out, 3).map_err(|e| Error::io("compressing", &final_path, e))?;
-        let meta = snapshot::export_cutting(reader, &info, &mut encoder, progress, Some(&mut pages))?;
+        let meta = snapshot::export_cutting(reader, &info, &mut encoder, progress, Some(&mut pages), None)?;
         encoder.finish().map_err(|e| Error::io("compressing", &final_path, e))?;
         Ok(meta)
     })?;
@@ -229,6 +276,8 @@ impl BackupInfo {
             size,
             snapshot_sha256: meta.snapshot_sha256.clone(),
             counts: meta.sections.iter().map(|(k, d)| (k.clone(), d.records)).collect(),
+            records_reused: 0,
+            mark_resets: Vec::new(),
         }
     }
 }
@@ -241,6 +290,9 @@ pub fn record_backup(store: &Store, info: &BackupInfo, pending: PendingBackups) 
     let tx = store.conn().unchecked_transaction()?;
     record(store, info)?;
     crate::outbox::enqueue_in(&tx, info.id)?;
+    // This backup is now the base of the change marks (of each table that
+    // did not change since its snapshot).
+    crate::store::change_marks::apply_resets(&tx, &info.mark_resets)?;
     tx.commit()?;
     tracing::info!(backup_id = %info.id, reason = %info.reason, size = info.size, "local backup written");
     apply_retention_with(store, store.retention()?, Utc::now(), pending)?;
@@ -443,6 +495,8 @@ pub fn list_backups(store: &impl Readable) -> Result<Vec<BackupInfo>> {
             size: u64::try_from(size).unwrap_or(0),
             snapshot_sha256: sha,
             counts: serde_json::from_str(&counts).map_err(|_| bad("counts"))?,
+            records_reused: 0,
+            mark_resets: Vec::new(),
         });
     }
     Ok(out)

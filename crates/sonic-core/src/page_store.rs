@@ -88,6 +88,10 @@ pub struct StoredBackup {
     /// The chunks the file names (read back; empty before it is written).
     #[serde(skip)]
     pub chunks: Vec<String>,
+    /// Where the next backup may start reading again
+    /// ([`crate::snapshot::resume`]); absent in manifests of earlier builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<crate::snapshot::resume::ResumeState>,
 }
 
 /// The hash of a chunk of page hashes.
@@ -116,6 +120,7 @@ impl StoredBackup {
             page_bytes,
             chunked: false,
             chunks: Vec::new(),
+            resume: None,
         }
     }
 

@@ -358,6 +358,21 @@ impl<'a> PageCutter<'a> {
         });
     }
 
+    /// The open list's first pages, taken from the last backup (its
+    /// reading starts after them).
+    pub(crate) fn list_prefix(&mut self, hashes: Vec<String>) {
+        if let Some(list) = self.list.as_mut() {
+            list.hashes = hashes;
+        }
+    }
+
+    /// A list of the open section taken whole from the last backup.
+    pub(crate) fn list_reused(&mut self, name: &str, hashes: Vec<String>) {
+        if let Some(entry) = self.entry.as_mut() {
+            entry.lists.insert(name.to_string(), hashes);
+        }
+    }
+
     /// A record of the open list, whose body starts at byte `at` of the stream.
     pub(crate) fn record(&mut self, body: &str, at: u64) -> Result<()> {
         let keep_json = self.sink.is_some();

@@ -251,6 +251,8 @@ fn write_all(
     }
     let mut done = 0;
     progress(Progress { done, total });
+    // No trigger per row: every table is marked changed once, below.
+    store::change_marks::suspend(&tx)?;
     store::clear_all(&tx)?;
     for table in Table::ALL {
         let t = table.sql_name();
@@ -265,6 +267,7 @@ fn write_all(
         "INSERT INTO main.section_values(key, value) SELECT key, value FROM staging.section_values",
         [],
     )?;
+    store::change_marks::resume_all_changed(&tx)?;
     if let Some((action, user, details)) = activity {
         let entry = ActivityEntry {
             id: Some(RecordId::Text(uuid::Uuid::now_v7().to_string())),

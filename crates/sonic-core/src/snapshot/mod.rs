@@ -14,6 +14,7 @@
 pub mod import;
 mod meta;
 mod page_index;
+pub mod resume;
 mod scan;
 pub(crate) mod staging;
 
@@ -24,14 +25,20 @@ pub use scan::{MAX_ENCODED_SECTION_BYTES, MAX_RECORD_BYTES, MAX_STRING_BYTES, MA
 pub use staging::remove_stale as remove_stale_staging;
 
 use crate::error::{Error, Result};
-use crate::pages::PageCutter;
+use crate::pages::{PageCutter, PAGE_RECORDS};
 use crate::sections::{SectionKey, SectionKind, Table};
 use crate::store::{self, Readable, SectionCounts};
 use rusqlite::Connection;
 use serde_json::Value;
+use resume::{Captured, Point, Resumer};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use sha2_11::Digest as _;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
+
+/// The hasher of a section's `_meta` hash: SHA-256 whose state can be
+/// saved and restored ([`resume`]).
+type SectionHasher = sha2_11::Sha256;
 
 /// A validated export or backup file: its records wait in a staging
 /// database (a temporary SQLite file, removed when the document is
@@ -79,7 +86,9 @@ impl Document {
 /// Where the canonical writer reads sections from: the store or a staging
 /// database (the same tables).
 pub(crate) trait SectionSource {
-    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()>;
+    /// Calls `f` with the `seq` and body of each record of `table` from
+    /// `seq` `from` on, in order.
+    fn each_record_from(&self, table: Table, from: i64, f: &mut dyn FnMut(i64, &str) -> Result<()>) -> Result<()>;
     fn value(&self, key: SectionKey) -> Result<Option<String>>;
     /// The text of a kept member of an object section.
     fn render(&self, value: &Value) -> String {
@@ -95,13 +104,13 @@ struct Format1Source<'a> {
 }
 
 impl SectionSource for Format1Source<'_> {
-    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
-        store::for_each_record(self.conn, table, |_, body| {
+    fn each_record_from(&self, table: Table, from: i64, f: &mut dyn FnMut(i64, &str) -> Result<()>) -> Result<()> {
+        store::for_each_record_from(self.conn, table, from, &mut |seq, body| {
             let value: Value = serde_json::from_str(body).map_err(|e| Error::Invalid(e.to_string()))?;
             if crate::canonical::has_float(&value) {
-                f(&crate::canonical::to_string_format1(&value))
+                f(seq, &crate::canonical::to_string_format1(&value))
             } else {
-                f(body)
+                f(seq, body)
             }
         })
     }
@@ -120,8 +129,8 @@ pub(crate) fn format1_digests(conn: &Connection) -> Result<BTreeMap<SectionKey, 
 }
 
 impl SectionSource for Connection {
-    fn each_record(&self, table: Table, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
-        store::for_each_record(self, table, |_, body| f(body))
+    fn each_record_from(&self, table: Table, from: i64, f: &mut dyn FnMut(i64, &str) -> Result<()>) -> Result<()> {
+        store::for_each_record_from(self, table, from, f)
     }
     fn value(&self, key: SectionKey) -> Result<Option<String>> {
         store::section_value(self, key)
@@ -146,7 +155,7 @@ impl<W: Write> Counted<W> {
 /// Writes bytes to the file, and the canonical ones to the section's hash too.
 struct Tee<'a, W: Write> {
     out: &'a mut Counted<W>,
-    hash: Sha256,
+    hash: SectionHasher,
 }
 
 impl<W: Write> Tee<'_, W> {
@@ -165,16 +174,20 @@ impl<W: Write> Tee<'_, W> {
 /// digests. The caller closes the object with `_meta`.
 fn write_sections<W: Write>(src: &dyn SectionSource, out: W) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let mut out = Counted { out, at: 0 };
-    write_sections_counted(src, &mut out, &mut || {}, None)
+    write_sections_counted(src, &mut out, &mut || {}, None, None)
 }
 
 /// [`write_sections`], calling `on_record` after each record written and
-/// feeding `pages` (when given) every list and record.
+/// feeding `pages` (when given) every list and record; with `resume`,
+/// reading each section only from where it changed since the last backup
+/// (its unchanged part is not written to `out`: for a backup, whose
+/// output is its pages).
 fn write_sections_counted<W: Write>(
     src: &dyn SectionSource,
     out: &mut Counted<W>,
     on_record: &mut dyn FnMut(),
     mut pages: Option<&mut PageCutter<'_>>,
+    mut resume: Option<&mut Resumer>,
 ) -> Result<BTreeMap<SectionKey, SectionDigest>> {
     let mut digests = BTreeMap::new();
     out.write_all(b"{\n")
@@ -185,10 +198,10 @@ fn write_sections_counted<W: Write>(
         }
         let mut tee = Tee {
             out: &mut *out,
-            hash: Sha256::new(),
+            hash: SectionHasher::new(),
         };
         tee.file_only(format!("{}:", json_string(key.as_str())).as_bytes())?;
-        let records = write_section(src, key, &mut tee, on_record, pages.as_deref_mut())?;
+        let records = write_section(src, key, &mut tee, on_record, pages.as_deref_mut(), resume.as_deref_mut())?;
         tee.file_only(b",\n")?;
         let sha256 = hex::encode(tee.hash.finalize());
         if let Some(pages) = pages.as_deref_mut() {
@@ -205,25 +218,91 @@ fn write_section<W: Write>(
     tee: &mut Tee<'_, W>,
     on_record: &mut dyn FnMut(),
     mut pages: Option<&mut PageCutter<'_>>,
+    mut resume: Option<&mut Resumer>,
 ) -> Result<u64> {
     match key.kind() {
-        SectionKind::Collection(table) => write_records(src, (key, "", table), tee, on_record, pages),
+        SectionKind::Collection(table) => {
+            let start = resume.as_deref().and_then(|r| r.plan(key, None)).map(|plan| {
+                tee.hash = plan.hash;
+                ListStart {
+                    point: plan.point,
+                    prefix: plan.prefix,
+                }
+            });
+            write_records(src, (key, "", table), tee, on_record, pages, start, 0, resume)
+        }
         SectionKind::Object(parts) => {
-            let extra: serde_json::Map<String, Value> = match src.value(key)? {
-                Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(key, e))?,
+            let value = src.value(key)?;
+            let extra: serde_json::Map<String, Value> = match &value {
+                Some(json) => serde_json::from_str(json).map_err(|e| corrupt(key, e))?,
                 None => serde_json::Map::new(),
             };
             let names = object_member_names(parts, &extra);
+            // With a plan, everything before its point is in its saved hash state.
+            let mut plan = resume.as_deref().and_then(|r| r.plan(key, value.as_deref()));
             let mut records = 0;
-            tee.both(b"{")?;
+            if plan.is_none() {
+                tee.both(b"{")?;
+            }
             for (i, name) in names.iter().enumerate() {
+                let list = parts.iter().find(|(n, _)| n == name);
+                if let Some(p) = plan.as_ref() {
+                    match list {
+                        Some((list, table)) if *list == p.list => {
+                            let Some(p) = plan.take() else { unreachable!() };
+                            tee.hash = p.hash;
+                            let before = p.point.section_records.saturating_sub(p.point.record);
+                            let start = ListStart {
+                                point: p.point,
+                                prefix: p.prefix,
+                            };
+                            let start = Some(start);
+                            records = before
+                                + write_records(
+                                    src,
+                                    (key, list, *table),
+                                    tee,
+                                    on_record,
+                                    pages.as_deref_mut(),
+                                    start,
+                                    before,
+                                    resume.as_deref_mut(),
+                                )?;
+                        }
+                        Some((list, table)) => {
+                            let hashes = p
+                                .skipped
+                                .iter()
+                                .find(|(n, _, _)| n == list)
+                                .map(|(_, _, h)| h.clone())
+                                .ok_or_else(|| Error::Invalid(format!("{key}: no pages kept for {list}")))?;
+                            if let Some(pages) = pages.as_deref_mut() {
+                                pages.list_reused(list, hashes);
+                            }
+                            if let Some(r) = resume.as_deref_mut() {
+                                r.keep_list(*table);
+                            }
+                        }
+                        None => {}
+                    }
+                    continue;
+                }
                 if i > 0 {
                     tee.both(b",")?;
                 }
                 tee.both(format!("{}:", json_string(name)).as_bytes())?;
-                match parts.iter().find(|(n, _)| n == name) {
+                match list {
                     Some((list, table)) => {
-                        records += write_records(src, (key, list, *table), tee, on_record, pages.as_deref_mut())?;
+                        records += write_records(
+                            src,
+                            (key, list, *table),
+                            tee,
+                            on_record,
+                            pages.as_deref_mut(),
+                            None,
+                            records,
+                            resume.as_deref_mut(),
+                        )?;
                     }
                     None => tee.both(src.render(&extra[*name]).as_bytes())?,
                 }
@@ -250,9 +329,9 @@ pub(crate) fn section_text(conn: &Connection, key: SectionKey) -> Result<String>
     let mut out = Counted { out: Vec::new(), at: 0 };
     let mut tee = Tee {
         out: &mut out,
-        hash: Sha256::new(),
+        hash: SectionHasher::new(),
     };
-    write_section(conn, key, &mut tee, &mut || {}, None)?;
+    write_section(conn, key, &mut tee, &mut || {}, None, None)?;
     String::from_utf8(out.out).map_err(|e| Error::Invalid(format!("{key} is not UTF-8 text ({e})")))
 }
 
@@ -273,35 +352,104 @@ pub fn object_member_names<'a>(
     names
 }
 
+/// Where a list is read from again: a point of the last backup and the
+/// list's page hashes before it.
+struct ListStart {
+    point: Point,
+    prefix: Vec<String>,
+}
+
+const PAGE: u64 = PAGE_RECORDS as u64;
+
 /// Writes one record list: `(section, list name, table)`, the name empty
-/// for a collection.
+/// for a collection. From `start` (the section hash already restored to
+/// it), only the records from its point on are read; `section_before` is
+/// the section's records before this list. With `resume`, the list's
+/// resume points are gathered for the next backup.
+#[allow(clippy::too_many_arguments)]
 fn write_records<W: Write>(
     src: &dyn SectionSource,
     (key, list, table): (SectionKey, &'static str, Table),
     tee: &mut Tee<'_, W>,
     on_record: &mut dyn FnMut(),
     mut pages: Option<&mut PageCutter<'_>>,
+    start: Option<ListStart>,
+    section_before: u64,
+    mut resume: Option<&mut Resumer>,
 ) -> Result<u64> {
-    let mut n = 0u64;
-    tee.both(b"[")?;
+    let capturing = resume.as_deref().is_some_and(Resumer::capturing);
+    // Records so far, the seq to read from, JSON bytes of the pages closed
+    // so far, the seq after the last record, whether to read at all.
+    let (mut n, from, mut list_bytes, mut end_seq, read) = match &start {
+        None => (0, i64::MIN, 0, i64::MIN, true),
+        Some(s) => (s.point.record, s.point.seq, s.point.page_bytes, s.point.seq, !s.point.end),
+    };
+    let mut carried = Vec::new();
+    if let (Some(s), Some(r)) = (&start, resume.as_deref_mut()) {
+        carried = r.carried(table, s.point.record);
+        r.reused_page_bytes += s.point.page_bytes;
+        r.reused_records += s.point.record;
+    }
+    if start.is_none() {
+        tee.both(b"[")?;
+    }
     if let Some(pages) = pages.as_deref_mut() {
         pages.list_start(key, list);
+        if let Some(s) = &start {
+            pages.list_prefix(s.prefix.clone());
+        }
     }
-    src.each_record(table, &mut |body| {
-        if n > 0 {
-            tee.both(b",")?;
-        }
-        tee.file_only(b"\n")?;
-        if let Some(pages) = pages.as_deref_mut() {
-            pages.record(body, tee.out.at)?;
-        }
-        tee.both(body.as_bytes())?;
-        n += 1;
-        on_record();
-        Ok(())
-    })?;
+    let mut seen: VecDeque<Captured> = VecDeque::new();
+    let mut page_open = 0u64;
+    if read {
+        src.each_record_from(table, from, &mut |seq, body| {
+            if capturing && n % PAGE == 0 {
+                seen.push_back(Captured {
+                    record: n,
+                    seq,
+                    section_records: section_before + n,
+                    page_bytes: list_bytes,
+                    hash: tee.hash.clone(),
+                });
+                if seen.len() > resume::kept_points() {
+                    seen.pop_front();
+                }
+            }
+            if n > 0 {
+                tee.both(b",")?;
+            }
+            tee.file_only(b"\n")?;
+            if let Some(pages) = pages.as_deref_mut() {
+                pages.record(body, tee.out.at)?;
+            }
+            tee.both(body.as_bytes())?;
+            // A page's JSON: `[`, the records with `,` between, `]`.
+            page_open += body.len() as u64 + 1;
+            n += 1;
+            if n % PAGE == 0 {
+                list_bytes += page_open + 1;
+                page_open = 0;
+            }
+            end_seq = seq.saturating_add(1);
+            on_record();
+            Ok(())
+        })?;
+    }
+    if page_open > 0 {
+        list_bytes += page_open + 1;
+    }
     if let Some(pages) = pages {
         pages.list_end()?;
+    }
+    if let Some(r) = resume.filter(|_| capturing) {
+        let end = Captured {
+            record: n,
+            seq: end_seq,
+            section_records: section_before + n,
+            page_bytes: list_bytes,
+            hash: tee.hash.clone(),
+        };
+        r.finish_list(table, carried, seen, end);
     }
     tee.both(b"]")?;
     Ok(n)
@@ -349,7 +497,7 @@ pub fn export_with_progress(
     out: &mut dyn Write,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Meta> {
-    export_cutting(src, info, out, progress, None)
+    export_cutting(src, info, out, progress, None, None)
 }
 
 /// [`export_with_progress`], cutting the pages on the way into `pages`.
@@ -359,12 +507,16 @@ pub(crate) fn export_cutting(
     out: &mut dyn Write,
     progress: &mut dyn FnMut(Progress),
     pages: Option<&mut PageCutter<'_>>,
+    mut resume: Option<&mut Resumer>,
 ) -> Result<Meta> {
     let conn = src.read_conn();
     // One read transaction: the 16 sections are one instant, fixed by its
-    // first read (the count).
+    // first read (the count); the change marks are read in it too.
     let tx = conn.unchecked_transaction()?;
     let total = store::record_total(&tx)?;
+    if let Some(r) = resume.as_deref_mut() {
+        r.begin(&tx)?;
+    }
     let mut done = 0u64;
     progress(Progress { done, total });
     let mut out = Counted { out, at: 0 };
@@ -378,7 +530,10 @@ pub(crate) fn export_cutting(
             }
         },
         pages,
+        resume,
     )?;
+    // Records taken from the last backup were not read: the end is the total.
+    done = total.max(done);
     let meta = Meta::new(
         crate::identity::device_id(&tx)?,
         crate::identity::store_id(&tx)?,

@@ -24,6 +24,9 @@ const MIGRATIONS: &[Step] = &[
     Step::Code(correct_cancelled_parts),
     // 0007: bodies in the canonical JSON of `crate::canonical` (format 2).
     Step::Code(recanonicalize),
+    // 0008: change marks, so a backup reads only what changed
+    // (`super::change_marks`).
+    Step::Code(super::change_marks::install),
 ];
 
 fn correct_cancelled_parts(conn: &Connection) -> Result<()> {
@@ -102,6 +105,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, "database schema migrated");
+    }
+    if found < SCHEMA_VERSION {
+        // A migration may have rebuilt a table (which fires no trigger):
+        // nothing is known to be unchanged since the last backup.
+        super::change_marks::new_epochs(conn)?;
     }
     Ok(())
 }

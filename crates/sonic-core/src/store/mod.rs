@@ -4,6 +4,7 @@
 //! transaction; the connection runs in WAL mode with `synchronous=FULL`, so a
 //! change is on disk when the call that made it returns.
 
+pub(crate) mod change_marks;
 mod migrations;
 pub use migrations::SCHEMA_VERSION;
 mod records;
@@ -294,7 +295,7 @@ pub(crate) fn record_total(conn: &Connection) -> Result<u64> {
 }
 
 pub(crate) use records::{
-    append_record, clear_all, count as records_in, for_each_record, insert_record as records_insert, section_value,
+    append_record, clear_all, count as records_in, for_each_record, for_each_record_from, insert_record as records_insert, section_value,
     set_section_value,
 };
 pub(crate) use settings::{get_setting, set_setting};

@@ -35,6 +35,25 @@ pub(crate) fn for_each_record(
     Ok(())
 }
 
+/// Calls `f` with the `seq` and body of each record of `table` whose `seq`
+/// is `from` or more, in order.
+pub(crate) fn for_each_record_from(
+    conn: &Connection,
+    table: Table,
+    from: i64,
+    f: &mut dyn FnMut(i64, &str) -> Result<()>,
+) -> Result<()> {
+    let sql = format!("SELECT seq, body FROM {} WHERE seq >= ?1 ORDER BY seq", table.sql_name());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([from])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        f(seq, body)?;
+    }
+    Ok(())
+}
+
 /// Inserts a record at the end of `table`. The caller holds the transaction.
 pub(crate) fn insert_record(conn: &Connection, table: Table, id: Option<&str>, body: &str) -> Result<()> {
     let sql = format!("INSERT INTO {}(id, body) VALUES (?1, ?2)", table.sql_name());

@@ -13,8 +13,10 @@
 //!   connection of its own ([`sonic_core::Reader`]), beside the till's.
 //!   Damage found there stops the till ([`AppState::damaged`]: every
 //!   command that reads or writes the store refuses, no backup is
-//!   written, no marker at exit) and the frame switches to the recovery
-//!   window (the `database-damaged` event).
+//!   written, no marker at exit), the server pusher halts (it waits for
+//!   this check before its first push, and after damage never reads the
+//!   store again) and the frame switches to the recovery window (the
+//!   `database-damaged` event).
 //!
 //! Why this is safe: the marker only moves the check after the window; it
 //! never skips it. A crash, the likeliest moment for a torn file, always
@@ -75,20 +77,35 @@ pub(crate) fn check_in_background(app: &AppHandle) {
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
         let result = Reader::open(&dir).and_then(|reader| reader.quick_check());
+        let state = app.state::<AppState>();
         match result {
-            Ok(()) => tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "database check after start: sound"
-            ),
+            Ok(()) => {
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "database check after start: sound"
+                );
+                if let Some(server) = &state.server {
+                    server.release();
+                }
+            }
             Err(err @ sonic_core::Error::Damaged { .. }) => {
                 let problem = err.to_string();
                 tracing::error!("the integrity check after start found damage: {problem}");
-                let state = app.state::<AppState>();
                 let _ = state.damaged.set(problem.clone());
+                // Before anything else: the pusher never reads the damaged store again.
+                if let Some(server) = &state.server {
+                    server.halt(&problem);
+                }
                 app.manage(crate::recovery::RecoveryState::new((*dir).clone(), problem));
                 crate::backup::emit(&app, DAMAGED, ());
             }
-            Err(err) => tracing::warn!(error = %err, "the database check after start could not run"),
+            Err(err) => {
+                // As before the check moved after the window: the till runs on.
+                tracing::warn!(error = %err, "the database check after start could not run");
+                if let Some(server) = &state.server {
+                    server.release();
+                }
+            }
         }
     });
 }

@@ -241,7 +241,9 @@ fn start(args: Args) -> anyhow::Result<i32> {
     // The pusher spawns its loop on the runtime it is started in: Tauri's.
     let server = server_config.map(|config| {
         let dir = data_dir.clone();
-        tauri::async_runtime::block_on(async move { server::Server::start(dir, config) })
+        // After a clean exit the integrity check runs after the window: the
+        // pusher waits for it, and a damaged store pushes nothing.
+        tauri::async_runtime::block_on(async move { server::Server::start(dir, config, clean_exit) })
     });
     if server.is_none() {
         tracing::info!("no backup server configured (--server / SONIC_SERVER_URL): backups stay local and queued");

@@ -31,14 +31,29 @@ pub(crate) struct Server {
 
 impl Server {
     /// Starts the background pusher. Must run inside the async runtime.
-    pub(crate) fn start(data_dir: sonic_core::DataDir, config: ServerConfig) -> Server {
+    /// `held`: it pushes nothing until [`Server::release`] (the integrity
+    /// check after start has not run yet), and nothing ever after
+    /// [`Server::halt`].
+    pub(crate) fn start(data_dir: sonic_core::DataDir, config: ServerConfig, held: bool) -> Server {
         let name = config.redacted();
-        tracing::info!(server = %name, "pushing backups to the server");
-        Server {
-            name,
-            pusher: Pusher::start(data_dir, config.clone(), sonic_backup::PusherOptions::default()),
-            config,
-        }
+        tracing::info!(server = %name, held, "pushing backups to the server");
+        let options = sonic_backup::PusherOptions::default();
+        let pusher = if held {
+            Pusher::start_held(data_dir, config.clone(), options)
+        } else {
+            Pusher::start(data_dir, config.clone(), options)
+        };
+        Server { name, pusher, config }
+    }
+
+    /// The database was found sound: pushing may start.
+    pub(crate) fn release(&self) {
+        self.pusher.release();
+    }
+
+    /// The database was found damaged: nothing more is pushed from it.
+    pub(crate) fn halt(&self, problem: &str) {
+        self.pusher.halt(&format!("the database is damaged ({problem})"));
     }
 
     pub(crate) fn config(&self) -> ServerConfig {

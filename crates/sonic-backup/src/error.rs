@@ -80,6 +80,9 @@ pub enum Error {
 
     #[error("the background pusher has stopped")]
     PusherStopped,
+
+    #[error("pushing is stopped: {reason}; nothing more is uploaded from this till until it is recovered")]
+    Halted { reason: String },
 }
 
 /// The name of a record list inside an object section, shown after the
@@ -116,6 +119,7 @@ impl Error {
             Error::LocalBackup { .. } => "LocalBackup",
             Error::Timeout { .. } => "Timeout",
             Error::PusherStopped => "Stopped",
+            Error::Halted { .. } => "Halted",
         }
     }
 

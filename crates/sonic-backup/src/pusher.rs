@@ -4,6 +4,11 @@
 //!
 //! Only one pass runs at a time, whether started by the loop or by
 //! [`Pusher::push_now`] (the close hook's bounded push).
+//!
+//! A pusher can start *held* ([`Pusher::start_held`]): it pushes nothing
+//! until [`Pusher::release`] (the app's integrity check after start found
+//! the database sound), and after [`Pusher::halt`] (it found damage) it
+//! never pushes again: no backup is read from a damaged store's outbox.
 
 use crate::connect::ServerConfig;
 use crate::error::{Error, Result};
@@ -13,7 +18,17 @@ use serde::Serialize;
 use sonic_core::{outbox, DataDir, Store};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
+
+/// Whether passes may run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Gate {
+    /// Not yet: waiting for [`Pusher::release`].
+    Held,
+    Open,
+    /// Never again, and why.
+    Halted(String),
+}
 
 /// Timing of the background pusher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +76,7 @@ struct Shared {
     status: Mutex<PushStatus>,
     wake: Notify,
     stop: Notify,
+    gate: watch::Sender<Gate>,
     /// One pass at a time.
     pass: tokio::sync::Mutex<()>,
 }
@@ -91,6 +107,16 @@ impl Pusher {
     /// Starts pushing the outbox of `data_dir` to `config`'s server in the
     /// background, on the current tokio runtime. The first pass starts at once.
     pub fn start(data_dir: DataDir, config: ServerConfig, options: PusherOptions) -> Pusher {
+        Pusher::start_gated(data_dir, config, options, Gate::Open)
+    }
+
+    /// [`Pusher::start`], but pushing nothing (the loop's passes and
+    /// [`Pusher::push_now`] wait) until [`Pusher::release`].
+    pub fn start_held(data_dir: DataDir, config: ServerConfig, options: PusherOptions) -> Pusher {
+        Pusher::start_gated(data_dir, config, options, Gate::Held)
+    }
+
+    fn start_gated(data_dir: DataDir, config: ServerConfig, options: PusherOptions, gate: Gate) -> Pusher {
         let pending = Store::open(&data_dir)
             .and_then(|s| outbox::counts(&s))
             .map(|c| c.pending)
@@ -104,6 +130,7 @@ impl Pusher {
             }),
             wake: Notify::new(),
             stop: Notify::new(),
+            gate: watch::Sender::new(gate),
             pass: tokio::sync::Mutex::new(()),
         });
         let task = tokio::spawn(run(shared.clone(), options));
@@ -136,6 +163,36 @@ impl Pusher {
         }
     }
 
+    /// Lets a held pusher push (a halted one stays halted).
+    pub fn release(&self) {
+        self.shared.gate.send_if_modified(|gate| {
+            let held = *gate == Gate::Held;
+            if held {
+                *gate = Gate::Open;
+            }
+            held
+        });
+    }
+
+    /// Stops all pushing for good, saying why: the background loop ends (a
+    /// pass under way is abandoned, what it had not confirmed stays queued),
+    /// and [`Pusher::push_now`] refuses with [`Error::Halted`] without
+    /// reading the store.
+    pub fn halt(&self, reason: &str) {
+        self.shared.gate.send_replace(Gate::Halted(reason.to_string()));
+        self.task.abort();
+        let err = Error::Halted {
+            reason: reason.to_string(),
+        };
+        note_failure(&self.shared, &err, None);
+        tracing::warn!("{err}");
+    }
+
+    /// Whether [`Pusher::halt`] was called.
+    pub fn halted(&self) -> bool {
+        matches!(*self.shared.gate.borrow(), Gate::Halted(_))
+    }
+
     /// Stops the background loop (a pass under way is abandoned; what it had
     /// not confirmed stays queued).
     pub async fn stop(self) {
@@ -148,6 +205,7 @@ async fn run(shared: Arc<Shared>, options: PusherOptions) {
     let mut backoff = options.min_backoff;
     loop {
         let wait = match pass(&shared).await {
+            Err(Error::Halted { .. }) => return,
             Ok(p) if p.failed.is_empty() => {
                 backoff = options.min_backoff;
                 None
@@ -181,7 +239,10 @@ async fn run(shared: Arc<Shared>, options: PusherOptions) {
 
 /// One pass over the outbox, with the status updated.
 async fn pass(shared: &Shared) -> Result<PushPass> {
+    open_gate(shared).await?;
     let _one_at_a_time = shared.pass.lock().await;
+    // Halted while waiting for the pass before.
+    open_gate(shared).await?;
     lock(&shared.status).last_attempt = Some(Utc::now());
     let result = push::push_pending(&shared.config, &shared.data_dir).await;
     let dir = shared.data_dir.clone();
@@ -220,6 +281,21 @@ async fn pass(shared: &Shared) -> Result<PushPass> {
         }
     }
     result
+}
+
+/// Waits while the pusher is held; `Err(Halted)` once it is halted.
+async fn open_gate(shared: &Shared) -> Result<()> {
+    let mut gate = shared.gate.subscribe();
+    loop {
+        match &*gate.borrow_and_update() {
+            Gate::Open => return Ok(()),
+            Gate::Halted(reason) => return Err(Error::Halted { reason: reason.clone() }),
+            Gate::Held => {}
+        }
+        if gate.changed().await.is_err() {
+            return Err(Error::PusherStopped);
+        }
+    }
 }
 
 fn note_failure(shared: &Shared, err: &Error, pending: Option<u64>) {

@@ -492,3 +492,62 @@ async fn server_pages(db: &TestDb) -> i64 {
         .unwrap()
         .get(0)
 }
+
+/// The app's pusher after a clean exit: held until the integrity check
+/// after start, and halted for good when it finds damage. Nothing is
+/// uploaded from the damaged store, by the loop or by the close's push.
+#[tokio::test]
+async fn a_held_pusher_pushes_nothing_until_released_and_a_halted_one_never_again() {
+    let Some(db) = TestDb::new().await else { return };
+    let options = PusherOptions {
+        min_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(400),
+        idle_check: Duration::from_millis(100),
+    };
+
+    // Held, then halted (the check found damage).
+    let (_tmp, dir) = small_shop(21);
+    make_backup(&dir);
+    let pusher = Pusher::start_held(dir.clone(), db.config.clone(), options);
+    pusher.wake();
+    let err = pusher.push_now(Duration::from_millis(500)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { .. }),
+        "held: the close's push waits, got {err:?}"
+    );
+    assert!(pusher.status().last_attempt.is_none(), "held: no pass was even started");
+    pusher.halt("the database is damaged (test)");
+    assert!(pusher.halted());
+    let err = pusher.push_now(Duration::from_secs(10)).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Halted { reason } if reason.contains("damaged")),
+        "halted: the close's push refuses at once, got {err:?}"
+    );
+    assert_eq!(err.code(), "Halted");
+    pusher.release();
+    pusher.wake();
+    assert!(pusher.halted(), "a halted pusher is not released");
+    let err = pusher.push_now(Duration::from_secs(10)).await.unwrap_err();
+    assert!(matches!(err, Error::Halted { .. }), "got {err:?}");
+    let status = pusher.status();
+    assert!(status.last_attempt.is_none(), "{status:?}");
+    assert_eq!(status.last_error_code.as_deref(), Some("Halted"), "{status:?}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM sonic_backups").await,
+        0,
+        "nothing reached the server"
+    );
+    assert_eq!(pending(&dir), 1, "the backup stays queued");
+    pusher.stop().await;
+
+    // Held, then released (the check found the store sound): it pushes.
+    let pusher = Pusher::start_held(dir.clone(), db.config.clone(), options);
+    pusher.release();
+    wait_for(
+        || pusher.status().pending == 0,
+        "the released pusher to drain the queue",
+    )
+    .await;
+    assert_eq!(db.count("SELECT count(*) FROM sonic_backups").await, 1);
+    pusher.stop().await;
+}

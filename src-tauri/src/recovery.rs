@@ -113,6 +113,7 @@ pub(crate) struct RecoveredDto {
 /// database; the damaged files are moved aside.
 #[tauri::command]
 pub(crate) async fn recover_from_backup(
+    app: AppHandle,
     state: State<'_, RecoveryState>,
     name: String,
 ) -> Result<RecoveredDto, UiError> {
@@ -123,6 +124,15 @@ pub(crate) async fn recover_from_backup(
             "a backup was already restored; close Sonic POS and start it again",
         )
         .with("reason", "alreadyRestored"));
+    }
+    // Damage found after start (`integrity`): the till's own connection
+    // still holds the file open. Closed first, or Windows cannot move the
+    // file aside; the move then waits, bounded, for a reader finishing.
+    if let Some(app_state) = app.try_state::<crate::AppState>() {
+        let mut store = crate::lock_store(&app_state.store);
+        if let Err(e) = store.close_file() {
+            tracing::warn!(error = %e, "closing the damaged database before recovery failed");
+        }
     }
     let dir = state.data_dir.clone();
     let done = tauri::async_runtime::spawn_blocking(move || recovery::recover(&dir, &file)).await??;

@@ -114,7 +114,11 @@ pub fn recover(dir: &DataDir, backup: &Path) -> Result<Recovered> {
         if from.exists() {
             let name = from.file_name().map(|n| n.to_owned()).unwrap_or_default();
             let to = moved_to.join(name);
-            std::fs::rename(&from, &to).map_err(|e| Error::io("moving the damaged database aside", &from, e))?;
+            // On Windows an open file cannot be moved: the app closes the
+            // till's connection first, and the move waits (bounded) for any
+            // reader still finishing.
+            sonic_platform::fs::move_when_closed(&from, &to, std::time::Duration::from_secs(15))
+                .map_err(|e| Error::io("moving the damaged database aside", &from, e))?;
         }
     }
     let mut store = Store::open(dir)?;
@@ -134,6 +138,39 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "sonic-20261130-203000-manual-0193aa.json.zst";
+
+    /// Damage found while the app runs: the till's store closes its file
+    /// (Windows cannot move a file SQLite holds open), then recovery moves
+    /// it aside and restores. Shown here by the process's open files.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_store_closed_for_recovery_holds_no_handle_on_its_files_and_recovery_replaces_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(tmp.path());
+        let mut store = Store::open(&dir).unwrap();
+        crate::gen::generate(&mut store, crate::gen::Profile::Small, 3).unwrap();
+        let made = crate::backup::create_backup(&store, crate::backup::reason::MANUAL).unwrap();
+        let counts = store.counts().unwrap();
+        let db = std::fs::canonicalize(dir.database()).unwrap();
+        let open_handles = || {
+            std::fs::read_dir("/proc/self/fd")
+                .unwrap()
+                .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|target| target.to_string_lossy().starts_with(&*db.to_string_lossy()))
+                .count()
+        };
+        assert!(open_handles() > 0, "the open store holds its file");
+        store.close_file().unwrap();
+        assert_eq!(open_handles(), 0, "closed: no handle on the database, its -wal or -shm");
+        assert!(store.stopped().is_some(), "a closed store takes no change");
+        let done = recover(&dir, &made.file).unwrap();
+        assert!(
+            done.moved_to.join("sonic-pos.db").is_file(),
+            "the damaged file is kept aside"
+        );
+        assert_eq!(done.counts, counts, "the backup is in the fresh database");
+        drop(store);
+    }
 
     #[test]
     fn a_backup_is_named_by_one_plain_file_name() {

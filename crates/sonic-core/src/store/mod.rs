@@ -150,6 +150,17 @@ impl Store {
         err
     }
 
+    /// Closes the database file: the connection is swapped for an empty
+    /// in-memory one and the store stops (it takes no change until
+    /// reopened). For a store found damaged while the app runs, whose file
+    /// the recovery then moves aside: Windows cannot move a file SQLite
+    /// holds open.
+    pub fn close_file(&mut self) -> Result<()> {
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        self.stopped = Some("the database file was closed for recovery".into());
+        old.close().map_err(|(_, e)| Error::Sqlite(e))
+    }
+
     /// `PRAGMA quick_check`: `Ok` if SQLite finds the file sound.
     pub fn quick_check(&self) -> Result<()> {
         check(&self.conn, "quick_check", &self.dir.database())
@@ -295,8 +306,8 @@ pub(crate) fn record_total(conn: &Connection) -> Result<u64> {
 }
 
 pub(crate) use records::{
-    append_record, clear_all, count as records_in, for_each_record, for_each_record_from, insert_record as records_insert, section_value,
-    set_section_value,
+    append_record, clear_all, count as records_in, for_each_record, for_each_record_from,
+    insert_record as records_insert, section_value, set_section_value,
 };
 pub(crate) use settings::{get_setting, set_setting};
 

@@ -39,6 +39,20 @@ pub fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
     sys::durable_rename(from, to)
 }
 
+/// Moves the file `from` to `to` (which must not exist), for a file that
+/// handles of this process may have held open until a moment ago (the
+/// recovery moving a damaged database aside once the till's connection
+/// is closed).
+/// - Unix: `rename(2)`; an open file can be moved.
+/// - Windows: SQLite opens its files without `FILE_SHARE_DELETE`, so while
+///   any handle is open the move fails with a sharing violation (or access
+///   denied). It is tried again every 100 ms for up to `wait` (a backup or
+///   push reading the file finishes), then fails saying the file is still
+///   open elsewhere.
+pub fn move_when_closed(from: &Path, to: &Path, wait: std::time::Duration) -> io::Result<()> {
+    sys::move_when_closed(from, to, wait)
+}
+
 /// `create_dir_all`, returning only once the new folders' names are on disk,
 /// so a power cut cannot take back a folder that files were then synced
 /// into (their own `fsync`s do not cover the folder's entry in its parent).

@@ -16,6 +16,10 @@ pub(super) fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
 /// (its entry for the first new folder is what must reach the disk).
 /// Without knowing which were new, every ancestor is synced up to the root
 /// of the file system: a handful of folders, once per folder created.
+pub(super) fn move_when_closed(from: &Path, to: &Path, _wait: std::time::Duration) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
 pub(super) fn sync_new_folders(path: &Path) -> io::Result<()> {
     let mut dir = path;
     while let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -39,6 +39,29 @@ pub(super) fn durable_rename(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 /// Nothing to do: NTFS journals folder creation (see `durable_rename`).
+pub(super) fn move_when_closed(from: &Path, to: &Path, wait: std::time::Duration) -> io::Result<()> {
+    // ERROR_ACCESS_DENIED and ERROR_SHARING_VIOLATION: a handle is open.
+    const IN_USE: [i32; 2] = [5, 32];
+    let started = std::time::Instant::now();
+    loop {
+        match std::fs::rename(from, to) {
+            Err(e) if e.raw_os_error().is_some_and(|c| IN_USE.contains(&c)) => {
+                if started.elapsed() >= wait {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e}: the file is still open in another program (after {} s)",
+                            wait.as_secs()
+                        ),
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 pub(super) fn sync_new_folders(_path: &Path) -> io::Result<()> {
     Ok(())
 }

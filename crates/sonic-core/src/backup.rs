@@ -176,15 +176,22 @@ fn resume_base(dir: &Path) -> Option<(crate::pages::Manifest, ResumeState)> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let id = name.ends_with(MANIFEST_SUFFIX).then(|| parse_file_id(&name)).flatten()?;
+            let id = name
+                .ends_with(MANIFEST_SUFFIX)
+                .then(|| parse_file_id(&name))
+                .flatten()?;
             Some((id, e.path()))
         })
         .max_by_key(|(id, _)| *id)?;
     let stored = StoredBackup::read(&newest.1)
-        .map_err(|e| tracing::warn!(error = %e, "the last backup's manifest does not read; this backup reads everything"))
+        .map_err(
+            |e| tracing::warn!(error = %e, "the last backup's manifest does not read; this backup reads everything"),
+        )
         .ok()?;
     let resume = stored.resume?;
-    if stored.meta.format_version != snapshot::FORMAT_VERSION || stored.manifest.version != crate::pages::MANIFEST_VERSION {
+    if stored.meta.format_version != snapshot::FORMAT_VERSION
+        || stored.manifest.version != crate::pages::MANIFEST_VERSION
+    {
         return None;
     }
     let pages = page_store::PageStore::of(dir);

@@ -28,9 +28,9 @@ use crate::error::{Error, Result};
 use crate::pages::{PageCutter, PAGE_RECORDS};
 use crate::sections::{SectionKey, SectionKind, Table};
 use crate::store::{self, Readable, SectionCounts};
+use resume::{Captured, Point, Resumer};
 use rusqlite::Connection;
 use serde_json::Value;
-use resume::{Captured, Point, Resumer};
 use sha2::{Digest, Sha256};
 use sha2_11::Digest as _;
 use std::collections::{BTreeMap, VecDeque};
@@ -201,7 +201,14 @@ fn write_sections_counted<W: Write>(
             hash: SectionHasher::new(),
         };
         tee.file_only(format!("{}:", json_string(key.as_str())).as_bytes())?;
-        let records = write_section(src, key, &mut tee, on_record, pages.as_deref_mut(), resume.as_deref_mut())?;
+        let records = write_section(
+            src,
+            key,
+            &mut tee,
+            on_record,
+            pages.as_deref_mut(),
+            resume.as_deref_mut(),
+        )?;
         tee.file_only(b",\n")?;
         let sha256 = hex::encode(tee.hash.finalize());
         if let Some(pages) = pages.as_deref_mut() {
@@ -382,7 +389,13 @@ fn write_records<W: Write>(
     // so far, the seq after the last record, whether to read at all.
     let (mut n, from, mut list_bytes, mut end_seq, read) = match &start {
         None => (0, i64::MIN, 0, i64::MIN, true),
-        Some(s) => (s.point.record, s.point.seq, s.point.page_bytes, s.point.seq, !s.point.end),
+        Some(s) => (
+            s.point.record,
+            s.point.seq,
+            s.point.page_bytes,
+            s.point.seq,
+            !s.point.end,
+        ),
     };
     let mut carried = Vec::new();
     if let (Some(s), Some(r)) = (&start, resume.as_deref_mut()) {

@@ -369,10 +369,18 @@ mod tests {
     fn backup_checked(store: &Store, what: &str) -> BackupInfo {
         let info = create_backup_with(store, reason::MANUAL, PendingBackups::NoServer).unwrap();
         let stored = StoredBackup::read(&info.file).unwrap();
-        assert_eq!(stored.manifest, full_manifest(store), "{what}: the manifest is the store's");
+        assert_eq!(
+            stored.manifest,
+            full_manifest(store),
+            "{what}: the manifest is the store's"
+        );
         let now = snapshot::store_digests(store).unwrap();
         let doc = snapshot::read_file(&info.file).unwrap_or_else(|e| panic!("{what}: the backup verifies: {e}"));
-        assert_eq!(doc.digests().unwrap(), now, "{what}: the backup reads back as the store");
+        assert_eq!(
+            doc.digests().unwrap(),
+            now,
+            "{what}: the backup reads back as the store"
+        );
         info
     }
 
@@ -523,10 +531,16 @@ mod tests {
         drop(store);
         let store = Store::open(&dir).unwrap();
         let migrated = backup_checked(&store, "after a migration");
-        assert_eq!(migrated.records_reused, 0, "after a migration nothing is known unchanged");
+        assert_eq!(
+            migrated.records_reused, 0,
+            "after a migration nothing is known unchanged"
+        );
         store
             .conn()
-            .execute("UPDATE debts SET body = json_set(body, '$.zzzAgain', 1) WHERE seq = (SELECT max(seq) FROM debts)", [])
+            .execute(
+                "UPDATE debts SET body = json_set(body, '$.zzzAgain', 1) WHERE seq = (SELECT max(seq) FROM debts)",
+                [],
+            )
             .unwrap();
         let again = backup_checked(&store, "the triggers are back after the migration");
         assert!(again.records_reused > 0);
@@ -542,7 +556,10 @@ mod tests {
         std::fs::remove_file(pages.path(&victim)).unwrap();
         sell(&mut store);
         let next = backup_checked(&store, "a page of the last backup gone");
-        assert_eq!(next.records_reused, 0, "the last backup is not a base without its pages");
+        assert_eq!(
+            next.records_reused, 0,
+            "the last backup is not a base without its pages"
+        );
         assert!(pages.path(&victim).is_file(), "the page is written again");
         // And the backup after it resumes again, its reused pages verifying.
         sell(&mut store);

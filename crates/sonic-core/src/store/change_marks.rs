@@ -61,7 +61,9 @@ pub(crate) fn install(conn: &Connection) -> Result<()> {
     )?;
     for table in Table::ALL {
         conn.execute(
-            &format!("INSERT OR IGNORE INTO change_marks(tbl, epoch, tag, low_seq) VALUES (?1, {RANDOM}, {RANDOM}, NULL)"),
+            &format!(
+                "INSERT OR IGNORE INTO change_marks(tbl, epoch, tag, low_seq) VALUES (?1, {RANDOM}, {RANDOM}, NULL)"
+            ),
             [table.sql_name()],
         )?;
         conn.execute_batch(&trigger_sql(table))?;

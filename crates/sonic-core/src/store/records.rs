@@ -43,7 +43,10 @@ pub(crate) fn for_each_record_from(
     from: i64,
     f: &mut dyn FnMut(i64, &str) -> Result<()>,
 ) -> Result<()> {
-    let sql = format!("SELECT seq, body FROM {} WHERE seq >= ?1 ORDER BY seq", table.sql_name());
+    let sql = format!(
+        "SELECT seq, body FROM {} WHERE seq >= ?1 ORDER BY seq",
+        table.sql_name()
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query([from])?;
     while let Some(row) = rows.next()? {

@@ -7,6 +7,7 @@
 mod activity;
 mod backup;
 mod backup_settings;
+mod bench_close;
 mod dashboard;
 mod debts;
 mod errors;

@@ -3,9 +3,10 @@
 //! `SONIC_BENCH_CLOSE_DIR` to a copy of the large profile that already
 //! holds a full backup, and `SONIC_POS_APP` to the release build).
 //!
-//! The app starts on that folder, the owner signs in through the form, one
-//! sale is made through the app's own `sell` command (the command the
-//! Sale screen's Pay button calls), the window is asked to close
+//! The app starts on that folder, the generated cashier signs in through
+//! the `sign_in` command (the one the sign-in form calls), one sale is made
+//! through the app's own `sell` command (the command the Sale screen's Pay
+//! button calls), the window is asked to close
 //! (`WM_DELETE_WINDOW`, as the window's close button), and the time from
 //! that request until the app has let go of its data directory (its
 //! instance lock, released as the process ends) is printed as
@@ -36,7 +37,9 @@ async fn bench_close_after_one_sale_on_a_large_shop() -> anyhow::Result<()> {
     let app = App::launch(&dir).await?;
     eprintln!("bench start_to_ready_seconds={:.3}", app.start_to_ready.as_secs_f64());
     // Signed in through the command the sign-in form calls.
-    let session = app.invoke("sign_in", json!({ "name": "cashier1", "pin": "1111" })).await?;
+    let session = app
+        .invoke("sign_in", json!({ "name": "cashier1", "pin": "1111" }))
+        .await?;
     let session = session.map_err(|e| anyhow::anyhow!("signing in as cashier1: {e}"))?;
     eprintln!("signed in: {session}");
     // One cash sale of one item the till's store has in stock.
@@ -78,7 +81,10 @@ async fn bench_close_after_one_sale_on_a_large_shop() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let close = asked.elapsed();
-    eprintln!("bench close_seconds={:.3} close_requests={requests}", close.as_secs_f64());
+    eprintln!(
+        "bench close_seconds={:.3} close_requests={requests}",
+        close.as_secs_f64()
+    );
     app.quit().await?;
 
     let on_close: Vec<String> = backup_files(&dir)?

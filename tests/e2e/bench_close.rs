@@ -26,10 +26,10 @@ fn lock_is_free(path: &std::path::Path) -> anyhow::Result<bool> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: scripts/bench-app runs it on a copy of the large profile"]
 async fn bench_close_after_one_sale_on_a_large_shop() -> anyhow::Result<()> {
-    let Some(dir) = std::env::var_os("SONIC_BENCH_CLOSE_DIR") else {
-        return Ok(());
-    };
+    let dir = std::env::var_os("SONIC_BENCH_CLOSE_DIR")
+        .ok_or_else(|| anyhow::anyhow!("SONIC_BENCH_CLOSE_DIR is not set: run scripts/bench-app"))?;
     let dir = std::path::PathBuf::from(dir);
     let invoices_before = Store::open(&DataDir::at(&dir))?.counts()?[&SectionKey::Invoices];
     let on_close_before = backup_files(&dir)?.iter().filter(|f| f.contains("-on_close-")).count();

@@ -66,10 +66,14 @@ function paramText(t, name, value) {
   if (name === 'until') return format.dateTime(value);
   if (name === 'needs') return t(`role.${value}`);
   if (name === 'what') return t(`error.what.${value}`);
-  return String(value ?? '');
+  // A name typed by a user keeps its own direction inside the sentence.
+  return isolate(String(value ?? ''));
 }
 
 // An inline error box shown where the user acted; show(err) / clear().
+// Every error sits next to the control that caused it and in view: the
+// screens place the box beside the control (actionRow below, or right under
+// a field), and show() scrolls it into view without moving anything else.
 export function errorBox(t, testid) {
   const el = node('p', { class: 'inline-error', role: 'alert', 'data-testid': testid, hidden: true });
   return {
@@ -79,12 +83,32 @@ export function errorBox(t, testid) {
       el.textContent = errorText(t, err);
       el.dataset.code = code;
       el.hidden = false;
+      el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     },
     clear() {
       el.hidden = true;
       el.textContent = '';
     },
   };
+}
+
+// The buttons of a form with its error beside them: the buttons keep their
+// place when an error appears (it takes the rest of the row, growing down).
+export function actionRow(error, ...buttons) {
+  return node('div', { class: 'row row--actions' }, ...buttons, error.el);
+}
+
+// User-entered text (an item's or a customer's name) isolated from the text
+// around it, so "شاحن سريع #5" reads the same inside an English or an
+// Arabic sentence and inside a table cell.
+export function userText(text, attrs = {}) {
+  return node('bdi', { dir: 'auto', ...attrs }, String(text ?? ''));
+}
+
+// A name put inside a sentence, between FSI and PDI (Unicode's first-strong
+// isolate): "5 × شاحن سريع #5" keeps the name's own order in either language.
+export function isolate(text) {
+  return text === '' ? text : `\u2068${text}\u2069`;
 }
 
 // A "Previous / Next" pager for lists loaded a page at a time.

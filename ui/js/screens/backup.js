@@ -201,10 +201,11 @@ export function mount(root, ctx) {
     const restoreError = errorBox(t, 'restore-error');
     const preview = node('div', { class: 'backup__preview', 'data-testid': 'restore-preview', hidden: true });
     const outcome = node('div', { class: 'backup__outcome', 'data-testid': 'restore-result', role: 'status', hidden: true });
+    const fileField = field(t('backup.restoreFile'), fileInput, t('backup.restoreFileHint'));
     const card = node('section', { class: 'card backup__restore', tabIndex: -1, 'data-testid': 'restore-card', 'aria-labelledby': 'restore-title' },
       node('h2', { class: 'card__title', id: 'restore-title' }, t('backup.restoreTitle')),
       node('p', { class: 'muted' }, t('backup.restoreLead')),
-      field(t('backup.restoreFile'), fileInput, t('backup.restoreFileHint')),
+      fileField,
       restoreError.el,
       preview,
       outcome);
@@ -222,6 +223,8 @@ export function mount(root, ctx) {
 
     async function show(source, label) {
       restoreError.clear();
+      // A file's error shows under the chooser; the approval's under the PIN.
+      fileField.after(restoreError.el);
       outcome.hidden = true;
       preview.hidden = false;
       preview.replaceChildren(node('p', { class: 'muted', 'data-testid': 'restore-loading' }, t('backup.previewLoading')));
@@ -286,7 +289,8 @@ export function mount(root, ctx) {
         node('div', { class: 'row' },
           field(t('backup.approvalName'), name),
           field(t('backup.approvalPin'), pin),
-          confirm, cancel));
+          confirm, cancel),
+        restoreError.el);
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         restoreError.clear();
@@ -297,9 +301,10 @@ export function mount(root, ctx) {
           const done = await api.restore(p.token, { name: name.value.trim(), pin: pin.value });
           await restored(done);
         } catch (err) {
-          pin.value = '';
+          // The PIN stays, selected: the next digits typed replace it.
           restoreError.show(err);
           pin.focus();
+          pin.select();
         } finally {
           confirm.disabled = false;
           cancel.disabled = false;
@@ -354,6 +359,7 @@ export function mount(root, ctx) {
       preview.hidden = true;
       preview.replaceChildren();
       restoreError.clear();
+      fileField.after(restoreError.el);
     }
 
     return { card, fileInput, preview: (source) => show(source, null), clear, isStaged: () => staged !== null };

@@ -1,7 +1,7 @@
 // Customers screen: find a customer by name or phone (a page at a time,
 // with what each owes), add or change one, archive one (manager), and see
 // one customer's balance, debts and invoices.
-import { node, field, errorBox, pager } from '../dom.js';
+import { node, field, errorBox, pager, userText, actionRow } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { debounce } from '../debounce.js';
 import { onSubmit, invalid, moneyOr } from '../form.js';
@@ -51,7 +51,7 @@ export function mount(root, ctx) {
       const c = row.customer;
       return node('tr', { 'data-testid': 'customers-row', 'data-customer-id': String(c.id) },
         node('th', { scope: 'row' },
-          node('button', { type: 'button', class: 'link-button', 'data-testid': 'customers-open', onclick: () => showDetail(c.id) }, c.name)),
+          node('button', { type: 'button', class: 'link-button', 'data-testid': 'customers-open', onclick: () => showDetail(c.id) }, userText(c.name))),
         node('td', { class: 'mono small' }, c.phone ?? ''),
         node('td', { class: 'num', 'data-testid': 'customers-balance' }, balanceText(row.balance)),
         node('td', { class: 'customers-actions' },
@@ -102,7 +102,7 @@ export function mount(root, ctx) {
         node('td', { class: 'num' }, money(inv.total, inv.currency)),
         node('td', { class: 'num' }, money(inv.paid ?? inv.total, inv.currency))));
     detail.replaceChildren(
-      node('h2', { class: 'card__title', 'data-testid': 'customers-detail-name' }, c.name),
+      node('h2', { class: 'card__title', dir: 'auto', 'data-testid': 'customers-detail-name' }, c.name),
       node('dl', { class: 'facts' },
         node('dt', {}, t('customers.phone')), node('dd', { class: 'mono' }, c.phone ?? '—'),
         node('dt', {}, t('customers.creditLimit')), node('dd', {}, c.creditLimit === null || c.creditLimit === undefined ? t('customers.noLimit') : money(c.creditLimit, 'IQD')),
@@ -143,8 +143,7 @@ export function mount(root, ctx) {
       field(t('customers.name'), name),
       field(t('customers.phone'), phone),
       field(t('customers.creditLimitIqd'), limit, t('customers.creditLimitHint')),
-      error.el,
-      node('div', { class: 'row' }, save, cancel));
+      actionRow(error, save, cancel));
     const el = node('dialog', { class: 'dialog', 'data-testid': 'customers-form-dialog' }, formEl);
     let editing = null;
     onSubmit(formEl, { button: save, error }, async () => {

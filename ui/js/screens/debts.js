@@ -2,7 +2,7 @@
 // A payment can be taken in IQD or USD (Rust credits the other currency at
 // today's rate, and refuses more than is left); a manager can settle what
 // is left in one step.
-import { node, field, errorBox, pager } from '../dom.js';
+import { node, field, errorBox, pager, actionRow, userText } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { convert } from '../rate.js';
 import { onSubmit, invalid } from '../form.js';
@@ -51,7 +51,7 @@ export function mount(root, ctx) {
     body.replaceChildren(...rows.map((row) => {
       const { debt } = row;
       return node('tr', { 'data-testid': 'debts-row', 'data-debt-id': String(debt.id) },
-        node('th', { scope: 'row', 'data-testid': 'debts-customer' }, row.customerName ?? ''),
+        node('th', { scope: 'row', 'data-testid': 'debts-customer' }, userText(row.customerName)),
         node('td', {}, format.date(debt.createdAt)),
         node('td', {}, sourceText(debt)),
         node('td', { class: 'num', 'data-testid': 'debts-amount' }, money(debt.amount, debt.currency)),
@@ -93,8 +93,7 @@ export function mount(root, ctx) {
         node('div', {}, field(t('debts.currency'), currency)),
         node('div', { class: 'grow' }, field(t('debts.payAmount'), amount))),
       credit,
-      error.el,
-      node('div', { class: 'row' }, ok, cancel));
+      actionRow(error, ok, cancel));
     const el = node('dialog', { class: 'dialog', 'data-testid': 'debts-pay-dialog' }, form);
     let row = null;
 

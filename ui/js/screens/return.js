@@ -4,7 +4,7 @@
 // and why. Rust prices the refund (at the invoice's own rate) and refuses a
 // large one without a manager: then a manager types their name and PIN here
 // and the same return is sent again with that approval.
-import { node, field, errorBox, errorText } from '../dom.js';
+import { node, field, errorBox, errorText, actionRow, userText } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { printRefund } from '../receipt.js';
 
@@ -60,8 +60,7 @@ export function mount(root, ctx) {
         node('th', { scope: 'col', class: 'num' }, t('return.qty')))),
       linesBody),
     field(t('return.reason'), reason),
-    error.el,
-    node('div', { class: 'row' }, submit));
+    actionRow(error, submit));
   invoiceCard.append(node('h2', { class: 'card__title', 'data-testid': 'return-invoice-title' }), facts, returnForm);
 
   const result = node('section', { class: 'card return-result', 'data-testid': 'return-result', role: 'status', hidden: true });
@@ -176,7 +175,7 @@ export function mount(root, ctx) {
       const left = r.sold - r.returned;
       r.input = node('input', { class: 'return-qty', inputMode: 'numeric', autocomplete: 'off', 'data-testid': 'return-line-qty', value: '', placeholder: '0', disabled: left <= 0, 'aria-label': t('return.qtyOf', { name: r.name, left }) });
       return node('tr', { 'data-testid': 'return-line', 'data-item-id': r.itemId },
-        node('th', { scope: 'row' }, r.name),
+        node('th', { scope: 'row' }, userText(r.name)),
         node('td', { class: 'num', 'data-testid': 'return-line-sold' }, format.count(r.sold)),
         node('td', { class: 'num', 'data-testid': 'return-line-returned' }, format.count(r.returned)),
         node('td', { class: 'num' }, money(Math.floor(r.paid / r.sold), cur)),

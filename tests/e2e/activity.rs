@@ -31,7 +31,8 @@ async fn details_of(app: &App, action: &str) -> anyhow::Result<Vec<String>> {
         .await?;
     let mut out = Vec::new();
     for cell in cells {
-        out.push(cell.text().await?);
+        // Names sit between Unicode isolates (FSI … PDI) in a sentence.
+        out.push(cell.text().await?.replace(['\u{2068}', '\u{2069}'], ""));
     }
     Ok(out)
 }

@@ -6,7 +6,8 @@
 // A screen module exports `mount(root, ctx)` and may return
 // `{ unmount(), onKey(event) }`; onKey gets the F-keys and Esc first and
 // returns true when it handled them.
-import { api, on, events, ApiError } from './api.js';
+import { api, on, events, ApiError, onApprovalNeeded } from './api.js';
+import { approvalAsker } from './approval.js';
 import { loadLanguage, t, translate, useArabicDigits } from './i18n.js';
 import * as format from './format.js';
 import { node, field, errorBox, errorText } from './dom.js';
@@ -53,6 +54,7 @@ const status = {
   set(message, kind = 'info') {
     const n = el('status-message');
     n.textContent = message;
+    n.title = message;
     n.dataset.kind = kind;
   },
   error(err) {
@@ -335,6 +337,8 @@ async function boot() {
   await loadLanguage(session?.language ?? 'en', NAMESPACES);
   useArabicDigits(session?.settings?.arabicDigits);
   translate(document);
+  // A step that needs a manager asks for their name and PIN where it is taken.
+  onApprovalNeeded(approvalAsker({ api, t }));
   drawNav();
   status.set(t('status.ready'));
   if (ctx.bootError) status.error(ctx.bootError);

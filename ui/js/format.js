@@ -12,7 +12,7 @@ export function count(n) {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
-// 12500 IQD → "12,500 IQD"; 1250 USD cents → "$12.50".
+// 12500 IQD → "12,500 IQD" (Arabic: "12,500 د.ع"); 1250 USD cents → "$12.50".
 export function money(amount, currency) {
   if (amount === null || amount === undefined) return '—';
   const n = Number(amount);
@@ -25,7 +25,16 @@ export function money(amount, currency) {
     const shown = arabicDigitsOn() ? text.replace(/\./, '٫').replace(/[0-9]/g, (d) => '٠١٢٣٤٥٦٧٨٩'[d]) : text;
     return `${negative ? '-' : ''}$${shown}`;
   }
-  return `${count(n)} IQD`;
+  // One language per label: in Arabic dinars read "١٢٬٥٠٠ د.ع" beside
+  // "1 دولار = 1,301 دينار", never "12,500 IQD".
+  return language() === 'ar' ? `${count(n)} د.ع` : `${count(n)} IQD`;
+}
+
+// A day on a chart's axis: "Nov 5" / "٥ نوفمبر"; day is 'YYYY-MM-DD'.
+export function shortDay(day) {
+  const d = new Date(`${day}T12:00:00`);
+  if (Number.isNaN(d.getTime())) return day;
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short' }).format(d);
 }
 
 // The number a user typed, as minor units: "12.5" USD → 1250, "25,000" IQD

@@ -60,7 +60,7 @@ export function receiptContent(sold, { t, format, step, customerName = null, mar
       node('tbody', {}, ...invoice.lines.map((l) =>
         node('tr', { 'data-testid': 'sale-receipt-line', 'data-item-id': String(l.itemId) },
           node('td', {},
-            node('div', {}, lineName(l)),
+            node('div', { dir: 'auto', 'data-testid': 'sale-receipt-line-name' }, lineName(l)),
             node('div', { class: 'small' }, `${format.count(l.qty)} × ${money(l.unitPrice, l.currency ?? cur)}`,
               l.discount ? ` − ${money(l.discount, cur)}` : '')),
           node('td', { class: 'num' }, money(l.total ?? l.unitPrice * l.qty, cur)))))),

@@ -1,6 +1,6 @@
 // Activity screen: who did what and when, newest first, a page at a time,
 // filtered by action and by text (a name, an item, an invoice number…).
-import { node, field, pager } from '../dom.js';
+import { node, field, pager, isolate } from '../dom.js';
 import { screenHead } from '../screen.js';
 
 // The actions the app writes (sonic-core ops::activity::ACTIONS).
@@ -54,7 +54,8 @@ export function mount(root, ctx) {
       const text = t(key);
       return text === key ? String(value) : text;
     }
-    return String(value ?? '');
+    // A name typed by a user keeps its own direction inside the sentence.
+    return isolate(String(value ?? ''));
   }
 
   // The entry worded from its action and parameters; entries written before

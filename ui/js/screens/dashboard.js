@@ -5,7 +5,7 @@ import { node, errorText } from '../dom.js';
 import { screenHead } from '../screen.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const CHART = { width: 720, height: 220, top: 18, bottom: 26, side: 8 };
+const CHART = { width: 720, height: 220, top: 8, bottom: 26, side: 22 };
 
 function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -39,20 +39,22 @@ export function mount(root, ctx) {
     return node('section', { class: 'card dashboard__tile', 'data-testid': testid },
       node('h2', { class: 'dashboard__label' }, label),
       node('p', { class: 'dashboard__value', 'data-testid': `${testid}-value` }, value),
-      ...lines.map((line) => node('p', { class: 'small muted' }, line)),
+      ...lines.map((line) => (typeof line === 'string' ? node('p', { class: 'small muted' }, line) : line)),
       action);
   }
 
   function drawTiles(d) {
     const today = d.today ?? {};
     const ready = Array.isArray(d.readyServices) ? d.readyServices.length : Number(d.readyServices ?? 0);
-    const refunds = [today.refundsIqd ? format.money(today.refundsIqd, 'IQD') : null, today.refundsUsd ? format.money(today.refundsUsd, 'USD') : null].filter(Boolean);
+    // Each refund in its own currency's card: a dollar refund is not dinars.
+    const refund = (amount, currency) => (amount ? node('p', { class: 'small muted', 'data-testid': `dashboard-refunds-${currency.toLowerCase()}` }, t('dashboard.refunds', { amount: format.money(amount, currency) })) : null);
     tiles.replaceChildren(
       tile('dashboard-sales-iqd', t('dashboard.salesIqd'), format.money(today.salesIqd ?? 0, 'IQD'), [
         today.salesIqd ? t('dashboard.profit', { amount: format.money(today.profitIqd ?? 0, 'IQD') }) : null,
-        refunds.length ? t('dashboard.refunds', { amount: refunds.join(' + ') }) : null]),
-      tile('dashboard-sales-usd', t('dashboard.salesUsd'), format.money(today.salesUsd ?? 0, 'USD'),
-        today.salesUsd ? t('dashboard.profit', { amount: format.money(today.profitUsd ?? 0, 'USD') }) : null),
+        refund(today.refundsIqd, 'IQD')]),
+      tile('dashboard-sales-usd', t('dashboard.salesUsd'), format.money(today.salesUsd ?? 0, 'USD'), [
+        today.salesUsd ? t('dashboard.profit', { amount: format.money(today.profitUsd ?? 0, 'USD') }) : null,
+        refund(today.refundsUsd, 'USD')]),
       tile('dashboard-invoices', t('dashboard.invoices'), format.count(today.invoices ?? 0),
         today.returns ? t('dashboard.returns', { count: format.count(today.returns) }) : null),
       tile('dashboard-debts', t('dashboard.openDebts'), format.money(d.openDebts?.iqd ?? 0, 'IQD'),
@@ -74,7 +76,9 @@ export function mount(root, ctx) {
     const rtl = document.documentElement.dir === 'rtl';
     const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'dashboard__svg', role: 'img', 'data-testid': 'dashboard-chart', 'aria-label': t('dashboard.chartLabel', { currency: t(`dashboard.currency.${currency}`) }) });
     chart.append(svg('line', { x1: side, x2: width - side, y1: top + plot, y2: top + plot, class: 'dashboard__axis' }));
-    chart.append(svg('text', { x: rtl ? width - side : side, y: top - 6, class: 'dashboard__max', 'text-anchor': rtl ? 'end' : 'start' }, max > 0 ? format.money(max, currency) : ''));
+    // The highest day's amount is a line of HTML above the chart (an SVG
+    // label clipped at the chart's edge in Arabic: "IQD 8,").
+    const maxLabel = node('p', { class: 'dashboard__max', 'data-testid': 'dashboard-chart-max' }, max > 0 ? t('dashboard.chartMax', { amount: format.money(max, currency) }) : '');
     days.forEach((d, i) => {
       const slotIndex = rtl ? days.length - 1 - i : i;
       const h = max > 0 ? Math.max(values[i] > 0 ? 2 : 0, (values[i] / max) * plot) : 0;
@@ -82,12 +86,13 @@ export function mount(root, ctx) {
       const rect = svg('rect', { x: x.toFixed(1), y: (top + plot - h).toFixed(1), width: bar.toFixed(1), height: h.toFixed(1), rx: 2, class: 'dashboard__bar', 'data-day': d.day, 'data-value': values[i] },
         svg('title', {}, `${format.date(`${d.day}T12:00:00`)}: ${format.money(values[i], currency)} · ${t('dashboard.invoiceCount', { count: format.count(d.invoices ?? 0) })}`));
       chart.append(rect);
+      // Dates on the axis (every fifth day and the last), not 1…30.
       if (i % 5 === 4 || i === days.length - 1) {
-        chart.append(svg('text', { x: (x + bar / 2).toFixed(1), y: height - 8, class: 'dashboard__day', 'text-anchor': 'middle' }, format.count(Number(d.day.slice(8, 10)))));
+        chart.append(svg('text', { x: (x + bar / 2).toFixed(1), y: height - 8, class: 'dashboard__day', 'text-anchor': 'middle', 'data-day': d.day }, format.shortDay(d.day)));
       }
     });
     const total = values.reduce((a, b) => a + b, 0);
-    chartBox.replaceChildren(chart,
+    chartBox.replaceChildren(maxLabel, chart,
       node('p', { class: 'small muted', 'data-testid': 'dashboard-chart-total' }, t('dashboard.chartTotal', { amount: format.money(total, currency) })));
   }
 

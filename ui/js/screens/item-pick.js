@@ -30,7 +30,7 @@ export function itemPicker(ctx, { testid, label, empty, onPick, role = null }) {
     list.replaceChildren(...rows.map((row) =>
       node('li', {},
         node('button', { type: 'button', class: 'pick__row', 'data-testid': `${testid}-result`, 'data-id': String(row.item.id), onclick: () => onPick(row) },
-          node('span', { class: 'pick__name' }, row.item.name),
+          node('span', { class: 'pick__name', dir: 'auto' }, row.item.name),
           node('span', { class: 'muted small mono' }, row.item.barcode ?? ''),
           node('span', { class: 'pick__stock' }, format.count(row.stock))))));
   }

@@ -2,7 +2,7 @@
 // this till's store, an item's stock in every store, and adding, changing
 // or archiving items (managers and the owner: these set prices). Prices and
 // costs are typed in the item's own currency.
-import { node, field, errorBox, pager } from '../dom.js';
+import { node, field, errorBox, pager, userText } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { onSubmit, invalid, moneyOr } from '../form.js';
 import { labelsControl } from '../labels.js';
@@ -43,7 +43,7 @@ export function mount(root, ctx) {
         'data-id': String(item.id),
         onclick: () => showDetail(item.id),
       },
-      node('td', {}, node('button', { type: 'button', class: 'items__open', 'data-testid': 'items-open', onclick: (e) => { e.stopPropagation(); showDetail(item.id); } }, item.name)),
+      node('td', {}, node('button', { type: 'button', class: 'items__open', 'data-testid': 'items-open', onclick: (e) => { e.stopPropagation(); showDetail(item.id); } }, userText(item.name))),
       node('td', { class: 'mono small' }, item.barcode ?? ''),
       node('td', {}, item.category ?? ''),
       node('td', { class: 'num', 'data-testid': 'items-row-price' }, format.money(item.price ?? 0, item.currency ?? 'IQD')),
@@ -100,7 +100,7 @@ export function mount(root, ctx) {
     });
     detail.replaceChildren(
       node('div', { class: 'items__detail-head' },
-        node('h2', { class: 'card__title', 'data-testid': 'items-detail-name' }, item.name),
+        node('h2', { class: 'card__title', dir: 'auto', 'data-testid': 'items-detail-name' }, item.name),
         node('div', { class: 'row' },
           node('button', { type: 'button', class: 'button', 'data-testid': 'items-edit', hidden: !canEdit, onclick: () => openForm(item) }, t('common.edit')),
           archive)),

@@ -4,7 +4,7 @@
 // other currency beside it. Pay (F4) takes cash in IQD and USD, shows the
 // change or what is left as the customer's debt, and the receipt follows,
 // printable on an 80 mm roll. Recent invoices can be shown and reprinted.
-import { node, field, errorBox, pager } from '../dom.js';
+import { node, field, errorBox, pager, userText } from '../dom.js';
 import { screenHead } from '../screen.js';
 import { other } from '../rate.js';
 import { paymentDialog } from '../payment.js';
@@ -114,7 +114,18 @@ export function mount(root, ctx) {
   const newSaleButton = node('button', { type: 'button', class: 'button button--primary button--large', 'data-testid': 'sale-new', onclick: () => newSale() }, t('sale.newSale'));
   // A receipt shown again from the recent list leaves the cart as it was.
   const backButton = node('button', { type: 'button', class: 'button button--large', 'data-testid': 'sale-back', hidden: true, onclick: () => backToSale() }, t('sale.back'));
+  // After a cash sale with change due: the change, large, in its currency
+  // (as Loyverse and Odoo show it), above the receipt; Enter or the next
+  // scan goes on to the next sale.
+  const changeAmount = node('p', { class: 'sale-change__amount', 'data-testid': 'sale-change-amount' });
+  const changeTotal = node('p', { class: 'sale-change__total', 'data-testid': 'sale-change-total' });
+  const changeView = node('section', { class: 'sale-change no-print', 'data-testid': 'sale-change-screen', role: 'status', hidden: true },
+    node('h2', { class: 'sale-change__title' }, t('sale.changeTitle')),
+    changeAmount,
+    changeTotal,
+    node('p', { class: 'sale-change__next muted' }, t('sale.changeNext')));
   const receiptView = node('div', { class: 'sale-receipt-view', 'data-testid': 'sale-receipt-view', hidden: true },
+    changeView,
     node('div', { class: 'sale-receipt-view__actions no-print' }, printButton, newSaleButton, backButton),
     receiptPrint.el,
     receiptBox);
@@ -251,7 +262,7 @@ export function mount(root, ctx) {
     resultList.replaceChildren(...rows.map((row, i) =>
       node('li', { role: 'option', class: 'sale-results__row', 'aria-selected': String(i === selected) },
         node('button', { type: 'button', class: 'sale-results__button', 'data-testid': 'sale-result', 'data-item-id': String(row.item.id), tabindex: '-1', onclick: () => pickResult(row) },
-          node('span', { class: 'sale-results__name' }, row.item.name),
+          node('span', { class: 'sale-results__name', dir: 'auto' }, row.item.name),
           node('span', { class: 'mono small muted' }, row.item.barcode ?? ''),
           node('span', { class: 'num' }, money(row.item.price ?? 0, row.item.currency ?? 'IQD')),
           node('span', { class: 'small muted' }, t('sale.inStock', { qty: format.count(row.stock ?? 0) }))))));
@@ -365,7 +376,7 @@ export function mount(root, ctx) {
       });
       const remove = node('button', { type: 'button', class: 'button button--small', 'data-testid': 'sale-line-remove', 'aria-label': t('sale.removeOf', { name: item.name }), onclick: () => removeLine(line) }, '×');
       line.row = node('tr', { 'data-testid': 'sale-line', 'data-item-id': id },
-        node('th', { scope: 'row', 'data-testid': 'sale-line-name' }, item.name,
+        node('th', { scope: 'row', 'data-testid': 'sale-line-name' }, userText(item.name),
           stock !== undefined && stock !== null && stock < 1 ? node('span', { class: 'badge badge--warn' }, t('sale.noStock')) : null,
           line.stockBadge),
         node('td', { class: 'num' }, line.qtyInput),
@@ -554,7 +565,7 @@ export function mount(root, ctx) {
     customerList.replaceChildren(...rows.map((row) =>
       node('li', { class: 'sale-results__row' },
         node('button', { type: 'button', class: 'sale-results__button', 'data-testid': 'sale-customer-result', 'data-customer-id': String(row.customer.id), onclick: () => pickCustomer(row) },
-          node('span', { class: 'sale-results__name' }, row.customer.name),
+          node('span', { class: 'sale-results__name', dir: 'auto' }, row.customer.name),
           node('span', { class: 'small muted' }, row.customer.phone ?? ''),
           node('span', { class: 'small' }, balanceText(row.balance))))));
   }
@@ -577,7 +588,7 @@ export function mount(root, ctx) {
     customerChosen.hidden = false;
     customerChosen.replaceChildren(
       node('div', {},
-        node('div', { class: 'strong', 'data-testid': 'sale-customer-name' }, customer.customer.name),
+        node('div', { class: 'strong', dir: 'auto', 'data-testid': 'sale-customer-name' }, customer.customer.name),
         node('div', { class: 'small muted', 'data-testid': 'sale-customer-balance' }, balanceText(customer.balance))),
       node('button', { type: 'button', class: 'button', 'data-testid': 'sale-customer-clear', onclick: () => { customer = null; drawCustomer(); } }, t('sale.customerClear')));
   }
@@ -633,6 +644,14 @@ export function mount(root, ctx) {
   function showReceipt(sold, customerName, { again = false, mark = null } = {}) {
     receiptBox.replaceChildren(...receiptContent(sold, { t, format, step: step(), customerName, mark }));
     receiptPrint.show(sold, customerName, mark);
+    const change = again ? 0 : Number(sold.change ?? 0);
+    changeView.hidden = !(change > 0);
+    if (change > 0) {
+      const changeCurrency = sold.changeCurrency ?? sold.invoice.currency;
+      changeAmount.textContent = money(change, changeCurrency);
+      changeView.dataset.currency = changeCurrency;
+      changeTotal.textContent = t('sale.changeOfTotal', { total: money(sold.invoice.total, sold.invoice.currency) });
+    }
     saleView.hidden = true;
     receiptView.hidden = false;
     newSaleButton.hidden = again;

@@ -126,7 +126,7 @@ export function mount(root, ctx) {
     find: (text) => api.searchCustomers(text, { offset: 0, limit: 8 }),
     show: (rows) => customerResults.replaceChildren(...(rows.length ? rows.map(({ customer: c }) =>
       node('li', {}, node('button', { type: 'button', class: 'pick__row', 'data-testid': 'services-customer-result', 'data-id': String(c.id), onclick: () => pickCustomer(c) },
-        node('span', { class: 'pick__name' }, c.name),
+        node('span', { class: 'pick__name', dir: 'auto' }, c.name),
         node('span', { class: 'muted small mono' }, c.phone ?? '')))) : [node('li', { class: 'muted small' }, t('services.noCustomers'))])),
     fail: (err) => status.error(err),
   });
@@ -297,7 +297,7 @@ export function mount(root, ctx) {
           node('th', { scope: 'col', class: 'num' }, t('services.unitPrice')))),
         node('tbody', {}, ...tk.parts.map((p, i) =>
           node('tr', { 'data-testid': 'services-part-row', 'data-item-id': String(p.itemId), 'data-qty': String(p.qty) },
-            node('td', {}, partItems[i].name),
+            node('td', { dir: 'auto' }, partItems[i].name),
             node('td', { class: 'num' }, format.count(p.qty)),
             node('td', { class: 'num' }, p.unitPrice === undefined ? '—' : format.money(p.unitPrice, partItems[i].currency ?? cur))))))
       : node('p', { class: 'muted small', 'data-testid': 'services-parts' }, t('services.noPartsUsed'));

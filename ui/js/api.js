@@ -36,15 +36,32 @@ function toApiError(err) {
   return new ApiError(code, text);
 }
 
+// Steps that need a manager and take a manager's `approval` ({ name, pin }):
+// when Rust refuses one for the signed-in user's role, the frame asks for a
+// manager's name and PIN in place (onApprovalNeeded) and sends it again.
+const APPROVABLE = new Set(['create_item', 'edit_item', 'archive_item', 'create_customer', 'edit_customer', 'archive_customer', 'settle_debt', 'open_drawer']);
+let askApproval = null;
+
+// ask(err, retry) → a promise of the step's result (retry(approval) sends it
+// again), rejected with err when the user gives up.
+export function onApprovalNeeded(ask) {
+  askApproval = ask;
+}
+
 export async function call(command, args = {}) {
   if (!tauri || !tauri.core) {
     throw new ApiError('Internal', 'Sonic POS must be opened as the desktop app, not in a browser');
   }
+  let refused;
   try {
     return await tauri.core.invoke(command, args);
   } catch (err) {
-    throw toApiError(err);
+    refused = toApiError(err);
   }
+  if (refused.code === 'Forbidden' && refused.params?.needs && askApproval && APPROVABLE.has(command) && !args.approval) {
+    return askApproval(refused, (approval) => call(command, { ...args, approval }));
+  }
+  throw refused;
 }
 
 // A command whose argument is bytes (Tauri's raw request body, not a JSON

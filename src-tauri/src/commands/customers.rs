@@ -8,7 +8,8 @@ use sonic_core::sections::{Currency, Customer, Debt, Invoice};
 use sonic_core::Store;
 use tauri::State;
 
-use super::{as_user, id_arg};
+use super::sale::Approval;
+use super::{as_user, as_user_or_approver, id_arg};
 use crate::error::UiError;
 use crate::AppState;
 
@@ -91,8 +92,15 @@ pub(crate) async fn customer_detail(state: State<'_, AppState>, id: String) -> R
 }
 
 #[tauri::command]
-pub(crate) async fn create_customer(state: State<'_, AppState>, input: CustomerInput) -> Result<Customer, UiError> {
-    as_user(&state, move |store, ctx| catalog::create_customer(store, ctx, &input)).await
+pub(crate) async fn create_customer(
+    state: State<'_, AppState>,
+    input: CustomerInput,
+    approval: Option<Approval>,
+) -> Result<Customer, UiError> {
+    as_user_or_approver(&state, approval, "approving a credit limit", move |store, ctx| {
+        catalog::create_customer(store, ctx, &input)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -100,18 +108,26 @@ pub(crate) async fn edit_customer(
     state: State<'_, AppState>,
     id: String,
     input: CustomerInput,
+    approval: Option<Approval>,
 ) -> Result<Customer, UiError> {
     id_arg("the customer", &id)?;
-    as_user(&state, move |store, ctx| {
+    as_user_or_approver(&state, approval, "approving a credit limit", move |store, ctx| {
         catalog::edit_customer(store, ctx, &id, &input)
     })
     .await
 }
 
 #[tauri::command]
-pub(crate) async fn archive_customer(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
+pub(crate) async fn archive_customer(
+    state: State<'_, AppState>,
+    id: String,
+    approval: Option<Approval>,
+) -> Result<(), UiError> {
     id_arg("the customer", &id)?;
-    as_user(&state, move |store, ctx| catalog::archive_customer(store, ctx, &id)).await
+    as_user_or_approver(&state, approval, "approving archiving a customer", move |store, ctx| {
+        catalog::archive_customer(store, ctx, &id)
+    })
+    .await
 }
 
 /// Debts with something left to pay, newest first.
@@ -143,11 +159,16 @@ pub(crate) async fn pay_debt(
 }
 
 /// Records the payment of everything left on a debt, in its own currency, which closes it
-/// (core `debt::settle`: any signed-in user may; the Debts screen offers it to managers).
+/// (core `debt::settle`: a manager; a cashier's settle carries a manager's
+/// name and PIN in `approval`).
 #[tauri::command]
-pub(crate) async fn settle_debt(state: State<'_, AppState>, debt_id: String) -> Result<DebtRow, UiError> {
+pub(crate) async fn settle_debt(
+    state: State<'_, AppState>,
+    debt_id: String,
+    approval: Option<Approval>,
+) -> Result<DebtRow, UiError> {
     id_arg("the debt", &debt_id)?;
-    as_user(&state, move |store, ctx| {
+    as_user_or_approver(&state, approval, "approving settling a debt", move |store, ctx| {
         let d = debt::settle(store, ctx, &debt_id)?;
         named(store, d)
     })

@@ -9,7 +9,8 @@ use sonic_core::sections::{Item, StoreLocation};
 use sonic_core::Store;
 use tauri::{AppHandle, State};
 
-use super::{as_user, id_arg, session};
+use super::sale::Approval;
+use super::{as_user, as_user_or_approver, id_arg, session};
 use crate::error::UiError;
 use crate::AppState;
 
@@ -104,20 +105,42 @@ pub(crate) async fn item_detail(state: State<'_, AppState>, id: String) -> Resul
 }
 
 #[tauri::command]
-pub(crate) async fn create_item(state: State<'_, AppState>, input: ItemInput) -> Result<Item, UiError> {
-    as_user(&state, move |store, ctx| catalog::create_item(store, ctx, &input)).await
+pub(crate) async fn create_item(
+    state: State<'_, AppState>,
+    input: ItemInput,
+    approval: Option<Approval>,
+) -> Result<Item, UiError> {
+    as_user_or_approver(&state, approval, "approving adding an item", move |store, ctx| {
+        catalog::create_item(store, ctx, &input)
+    })
+    .await
 }
 
 #[tauri::command]
-pub(crate) async fn edit_item(state: State<'_, AppState>, id: String, input: ItemInput) -> Result<Item, UiError> {
+pub(crate) async fn edit_item(
+    state: State<'_, AppState>,
+    id: String,
+    input: ItemInput,
+    approval: Option<Approval>,
+) -> Result<Item, UiError> {
     id_arg("the item", &id)?;
-    as_user(&state, move |store, ctx| catalog::edit_item(store, ctx, &id, &input)).await
+    as_user_or_approver(&state, approval, "approving editing an item", move |store, ctx| {
+        catalog::edit_item(store, ctx, &id, &input)
+    })
+    .await
 }
 
 #[tauri::command]
-pub(crate) async fn archive_item(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
+pub(crate) async fn archive_item(
+    state: State<'_, AppState>,
+    id: String,
+    approval: Option<Approval>,
+) -> Result<(), UiError> {
     id_arg("the item", &id)?;
-    as_user(&state, move |store, ctx| catalog::archive_item(store, ctx, &id)).await
+    as_user_or_approver(&state, approval, "approving archiving an item", move |store, ctx| {
+        catalog::archive_item(store, ctx, &id)
+    })
+    .await
 }
 
 /// Goods in to the till's store at `unit_cost` (minor units of the item's currency).

@@ -77,6 +77,32 @@ where
     with_store(state, move |store| f(store, &ctx)).await
 }
 
+/// Like `as_user`, for a step that needs a manager: with a manager's name
+/// and PIN in `approval` (typed at the till in place, as a return's), the
+/// step runs as that manager, who is logged as having done it; without one,
+/// as the signed-in user (a cashier is then refused with `Forbidden`, and the
+/// webview asks for a manager's name and PIN and sends the step again).
+pub(crate) async fn as_user_or_approver<T, F>(
+    state: &AppState,
+    approval: Option<sale::Approval>,
+    action: &'static str,
+    f: F,
+) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store, &OpCtx) -> sonic_core::Result<T> + Send + 'static,
+{
+    let ctx = state.op_ctx()?;
+    with_store(state, move |store| match approval {
+        Some(a) => {
+            let approver = a.approver_for(store, action)?;
+            f(store, &OpCtx { actor: approver, ..ctx })
+        }
+        None => f(store, &ctx),
+    })
+    .await
+}
+
 /// A record id from the webview: not blank, not absurdly long.
 pub(crate) fn id_arg(what: &str, id: &str) -> Result<(), UiError> {
     if id.trim().is_empty() || id.len() > 200 {

@@ -13,7 +13,8 @@ use sonic_core::sections::Role;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
-use super::{as_user, with_store};
+use super::sale::Approval;
+use super::{as_user, as_user_or_approver, with_store};
 use crate::error::{Code, UiError};
 use crate::printer::escpos::{self, Drawer, Raster};
 use crate::printer::{transport, Connection, PrinterSettings};
@@ -166,12 +167,12 @@ async fn send(connection: Connection, bytes: Vec<u8>) -> Result<(), UiError> {
 /// Activity (`drawer_open`). Nothing is logged when the printer that drives
 /// the drawer cannot be reached.
 #[tauri::command]
-pub(crate) async fn open_drawer(state: State<'_, AppState>) -> Result<(), UiError> {
-    kick_drawer(&state).await
+pub(crate) async fn open_drawer(state: State<'_, AppState>, approval: Option<Approval>) -> Result<(), UiError> {
+    kick_drawer(&state, approval).await
 }
 
-async fn kick_drawer(state: &AppState) -> Result<(), UiError> {
-    let settings = as_user(state, |store, ctx| {
+async fn kick_drawer(state: &AppState, approval: Option<Approval>) -> Result<(), UiError> {
+    let settings = as_user_or_approver(state, approval, "approving opening the cash drawer", |store, ctx| {
         ctx.actor.require(Role::Manager, "opening the cash drawer")?;
         PrinterSettings::load(store)
     })
@@ -208,7 +209,7 @@ mod tests {
         state.sign_in_as(Role::Cashier);
         let err = tauri::async_runtime::block_on(save_settings(&state, network("127.0.0.1:9100".into()))).unwrap_err();
         assert_eq!(err.code, Code::Forbidden, "{}", err.message);
-        let err = tauri::async_runtime::block_on(kick_drawer(&state)).unwrap_err();
+        let err = tauri::async_runtime::block_on(kick_drawer(&state, None)).unwrap_err();
         assert_eq!(err.code, Code::Forbidden, "{}", err.message);
     }
 
@@ -226,7 +227,7 @@ mod tests {
             conn.read_to_end(&mut got).unwrap();
             got
         });
-        tauri::async_runtime::block_on(kick_drawer(&state)).unwrap();
+        tauri::async_runtime::block_on(kick_drawer(&state, None)).unwrap();
         assert_eq!(
             printer.join().unwrap(),
             escpos::drawer_only(),
@@ -255,7 +256,7 @@ mod tests {
             .unwrap()
             .to_string();
         tauri::async_runtime::block_on(save_settings(&state, network(address))).unwrap();
-        let err = tauri::async_runtime::block_on(kick_drawer(&state)).unwrap_err();
+        let err = tauri::async_runtime::block_on(kick_drawer(&state, None)).unwrap_err();
         assert_eq!(err.code, Code::PrinterOffline, "{}", err.message);
         assert!(err.message.contains("unreachable"), "{}", err.message);
         let store = state.store();

@@ -151,6 +151,11 @@ pub(crate) struct Approval {
 }
 
 impl Approval {
+    /// The manager (or owner) these name and PIN belong to, approving `action`.
+    pub(crate) fn approver_for(&self, store: &mut Store, action: &'static str) -> sonic_core::Result<Actor> {
+        security::approve(store, &self.name, &self.pin, chrono::Utc::now(), action)
+    }
+
     /// The manager who approves `action`, when the till sent an approval.
     fn approver(
         approval: Option<&Approval>,

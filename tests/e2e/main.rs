@@ -13,6 +13,7 @@ mod debts;
 mod errors;
 mod first_day;
 mod labels;
+mod layout;
 mod legacy;
 mod lifecycle;
 mod package;

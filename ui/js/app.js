@@ -10,7 +10,7 @@ import { api, on, events, ApiError, onApprovalNeeded } from './api.js';
 import { approvalAsker } from './approval.js';
 import { loadLanguage, t, translate, useArabicDigits } from './i18n.js';
 import * as format from './format.js';
-import { node, field, errorBox, errorText } from './dom.js';
+import { node, field, errorBox, errorText, isolate } from './dom.js';
 import { onSubmit } from './form.js';
 import * as dashboard from './screens/dashboard.js';
 import * as sale from './screens/sale.js';
@@ -120,8 +120,9 @@ function drawSession(session) {
   el('nav').hidden = !signedIn;
   el('sign-out').hidden = !signedIn;
   el('session-user').textContent = signedIn ? `${session.user.name} · ${t(`role.${session.user.role}`)}` : '';
-  el('status-store').textContent = session?.store ? t('status.store', { name: session.store.name }) : '';
-  el('status-cashier').textContent = signedIn ? t('status.cashier', { name: session.user.name }) : '';
+  // Names typed by users keep their own direction inside the sentence.
+  el('status-store').textContent = session?.store ? t('status.store', { name: isolate(session.store.name) }) : '';
+  el('status-cashier').textContent = signedIn ? t('status.cashier', { name: isolate(session.user.name) }) : '';
   const rate = session?.rates?.iqdPerUsd;
   el('status-rate').textContent = rate ? t('status.rate', { rate: format.count(Number(rate)) }) : t('status.noRate');
   const pick = el('store-switch');

@@ -430,7 +430,7 @@ export function mount(root, ctx) {
 
   function drawCurrency() {
     for (const b of currencyButtons) b.setAttribute('aria-pressed', String(b.dataset.currency === currency));
-    discountLabel.textContent = t('sale.invoiceDiscountIn', { currency });
+    discountLabel.textContent = t('sale.invoiceDiscountIn', { currency: t(`sale.currencyShort.${currency}`) });
   }
 
   discountInput.addEventListener('change', () => {

@@ -2,10 +2,14 @@
 //! `screenshot-backup.png` (the Backup screen on a generated small shop,
 //! after Backup Now), `screenshot-sale-en.png` and `screenshot-sale-ar.png`
 //! (the Sale screen of the seeded test shop with two items in the cart, in
-//! English and in Arabic, right to left).
+//! English and in Arabic, right to left) and `screenshot-activity-ar.png`
+//! (the Activity log in Arabic after a day's sales, a return and a stock
+//! delivery, worded from each entry's parameters).
 //!
 //!     cargo build -p sonic-pos
-//!     cargo run -p sonic-e2e --bin screenshot -- docs
+//!     cargo run -p sonic-e2e --bin screenshot -- docs [backup] [sale] [activity]
+//!
+//! With no names after the folder, all of them.
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +24,17 @@ use sonic_e2e::{App, PATIENCE};
 async fn main() -> anyhow::Result<()> {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".into()));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    backup_screen(&out.join("screenshot-backup.png")).await?;
-    sale_screens(&out.join("screenshot-sale-en.png"), &out.join("screenshot-sale-ar.png")).await?;
+    let only: Vec<String> = std::env::args().skip(2).collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if wanted("backup") {
+        backup_screen(&out.join("screenshot-backup.png")).await?;
+    }
+    if wanted("sale") {
+        sale_screens(&out.join("screenshot-sale-en.png"), &out.join("screenshot-sale-ar.png")).await?;
+    }
+    if wanted("activity") {
+        activity_screen(&out.join("screenshot-activity-ar.png")).await?;
+    }
     Ok(())
 }
 
@@ -93,5 +106,82 @@ async fn sale_screens(english: &Path, arabic: &Path) -> anyhow::Result<()> {
     fill_cart(&app, &seeded).await?;
     app.screenshot(arabic)?;
     println!("wrote {}", arabic.display());
+    app.quit().await
+}
+
+/// The Activity log in Arabic: the seeded shop after two sales (one in
+/// dollars), a return and a stock delivery, all written through sonic-core.
+async fn activity_screen(path: &Path) -> anyhow::Result<()> {
+    use sonic_core::ops::returns::{self, ReturnInput, ReturnLineInput};
+    use sonic_core::ops::sale::{self, SaleInput, SaleLineInput, TenderInput};
+    use sonic_core::ops::{security, stock, Actor, OpCtx};
+    use sonic_core::sections::Currency;
+
+    let dir = tempfile::tempdir()?;
+    let seeded = shop::seed_shop(dir.path())?;
+    {
+        let mut store = Store::open(&DataDir::at(dir.path()))?;
+        let users = security::users(&store)?;
+        let as_user = |name: &str| -> anyhow::Result<OpCtx> {
+            let u = users.iter().find(|u| u.name == name).context("a seeded user")?;
+            Ok(OpCtx::now(
+                Actor {
+                    user_id: u.id.key(),
+                    name: u.name.clone(),
+                    role: u.role,
+                },
+                seeded.main_store.clone(),
+            ))
+        };
+        let cashier = as_user(shop::CASHIER.0)?;
+        let manager = as_user(shop::MANAGER.0)?;
+        let sell = |store: &mut Store, item: &str, qty: i64, currency: Currency, paid: i64| {
+            sale::sell(
+                store,
+                &cashier,
+                &SaleInput {
+                    lines: vec![SaleLineInput {
+                        item_id: item.into(),
+                        qty,
+                        discount: 0,
+                    }],
+                    currency,
+                    discount: 0,
+                    customer_id: None,
+                    payments: vec![TenderInput { currency, amount: paid }],
+                    change_currency: None,
+                },
+            )
+        };
+        sell(&mut store, &seeded.cable.id, 2, Currency::Iqd, 10_000)?;
+        let phone = sell(&mut store, &seeded.phone.id, 1, Currency::Usd, 25_000)?;
+        returns::return_sale(
+            &mut store,
+            &manager,
+            &ReturnInput {
+                invoice_id: phone.invoice.id.key(),
+                lines: vec![ReturnLineInput {
+                    item_id: seeded.phone.id.clone(),
+                    qty: 1,
+                }],
+                reason: None,
+            },
+            None,
+        )?;
+        stock::receive(&mut store, &manager, &seeded.screen.id, 6, 18_000)?;
+        store.set_setting("ui.language", "ar")?;
+    }
+    let app = App::launch(dir.path()).await?;
+    app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
+    app.open("activity").await?;
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("[data-testid='activity-row'][data-action='return']"))
+        .await
+        .context("the return is in the Activity log")?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.screenshot(path)?;
+    println!("wrote {}", path.display());
     app.quit().await
 }

@@ -508,7 +508,7 @@ async fn the_status_bar_is_one_line_screens_open_at_their_top_and_lists_take_the
         .execute(
             r#"document.getElementById('status-message').textContent = 'تعذر الوصول إلى الخادم '.repeat(12);
                const bar = document.querySelector('.statusbar');
-               const tops = [...bar.children].filter((el) => !el.hidden && el.getBoundingClientRect().width > 0).map((el) => Math.round(el.getBoundingClientRect().top));
+               const tops = [...bar.children].filter((el) => !el.hidden && el.textContent.trim() && el.getBoundingClientRect().width > 0).map((el) => Math.round(el.getBoundingClientRect().top));
                const line = parseFloat(getComputedStyle(bar).fontSize) * 2;
                return { tops, height: bar.getBoundingClientRect().height, scroll: bar.scrollHeight, client: bar.clientHeight, line,
                         wrapped: [...bar.children].filter((el) => el.getBoundingClientRect().height > line).map((el) => el.id) };"#,

@@ -254,7 +254,8 @@ async fn the_activity_log_filters_by_action_and_by_text() -> anyhow::Result<()> 
     fill(&app, "activity-text", &shop.screen.name).await?;
     wait_for_count(&app, rows, 1).await?;
     let details = app.testid("activity-details").await?.text().await?;
-    assert_eq!(details, format!("4 × {} received", shop.screen.name));
+    // The item's name sits between Unicode isolates (FSI … PDI) in the sentence.
+    assert_eq!(details, format!("4 × \u{2068}{}\u{2069} received", shop.screen.name));
     app.quit().await
 }
 

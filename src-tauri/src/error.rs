@@ -138,6 +138,9 @@ fn params_of(err: &sonic_core::Error, ui: UiError) -> UiError {
         }),
         // The id is left out: it means nothing to a cashier (the log keeps it).
         E::NotFound { what, .. } => ui.with("reason", "notFound").with("what", *what),
+        E::Damaged { path, .. } => ui
+            .with("reason", "databaseDamaged")
+            .with("path", path.display().to_string()),
         E::NotPositive { what, found } => ui
             .with("reason", "notPositive")
             .with("what", *what)
@@ -190,7 +193,7 @@ impl From<sonic_backup::Error> for UiError {
 
 impl From<tauri::Error> for UiError {
     fn from(err: tauri::Error) -> Self {
-        UiError::new(Code::Internal, format!("{err}; restart Sonic POS and try again"))
+        UiError::new(Code::Internal, format!("{err}; restart Sonic POS and try again")).with("reason", "shellFailed")
     }
 }
 
@@ -202,6 +205,7 @@ impl From<tokio::task::JoinError> for UiError {
             Code::Internal,
             format!("the operation stopped unexpectedly ({err}); nothing was changed, try again"),
         )
+        .with("reason", "stoppedUnexpectedly")
     }
 }
 
@@ -330,7 +334,12 @@ mod codes_have_text {
         ];
         let mut reasons = std::collections::BTreeSet::new();
         let mut files = Vec::new();
-        for dir in ["crates/sonic-core/src/ops", "src-tauri/src", "src-tauri/src/commands"] {
+        for dir in [
+            "crates/sonic-core/src/ops",
+            "src-tauri/src",
+            "src-tauri/src/commands",
+            "src-tauri/src/printer",
+        ] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("a source folder") {
                 let path = entry.expect("an entry").path();
                 if path.extension().is_some_and(|e| e == "rs") {

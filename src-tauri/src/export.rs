@@ -75,7 +75,8 @@ pub(crate) async fn choose_and_run(app: &AppHandle) -> Result<Option<String>, Ui
     let path = match chosen.into_path() {
         Ok(path) => path,
         Err(e) => {
-            let err = UiError::new(Code::Validation, format!("the chosen place cannot be written: {e}"));
+            let err = UiError::new(Code::Validation, format!("the chosen place cannot be written: {e}"))
+                .with("reason", "placeNotWritable");
             backup::emit(app, FAILED, &err);
             return Err(err);
         }

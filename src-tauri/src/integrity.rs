@@ -89,12 +89,12 @@ pub(crate) fn check_in_background(app: &AppHandle) {
                 }
             }
             Err(err @ sonic_core::Error::Damaged { .. }) => {
-                let problem = err.to_string();
+                let problem = crate::error::UiError::from(err);
                 tracing::error!("the integrity check after start found damage: {problem}");
                 let _ = state.damaged.set(problem.clone());
                 // Before anything else: the pusher never reads the damaged store again.
                 if let Some(server) = &state.server {
-                    server.halt(&problem);
+                    server.halt(&problem.message);
                 }
                 app.manage(crate::recovery::RecoveryState::new((*dir).clone(), problem));
                 crate::backup::emit(&app, DAMAGED, ());
@@ -111,4 +111,4 @@ pub(crate) fn check_in_background(app: &AppHandle) {
 }
 
 /// The flag the commands look at: set once the check found damage.
-pub(crate) type Damaged = Arc<OnceLock<String>>;
+pub(crate) type Damaged = Arc<OnceLock<crate::error::UiError>>;

@@ -126,7 +126,7 @@ impl AppState {
     /// Refused with `Damaged` once the check after start found damage.
     pub(crate) fn refuse_if_damaged(&self) -> Result<(), error::UiError> {
         match self.damaged.get() {
-            Some(problem) => Err(error::UiError::new(error::Code::Damaged, problem.clone())),
+            Some(problem) => Err(problem.clone()),
             None => Ok(()),
         }
     }
@@ -208,7 +208,7 @@ fn start(args: Args) -> anyhow::Result<i32> {
     let checked = |s: Store| if clean_exit { Ok(s) } else { s.quick_check().map(|()| s) };
     let store = match Store::open(&data_dir).and_then(checked) {
         Ok(store) => store,
-        Err(err @ sonic_core::Error::Damaged { .. }) => return recovery::run(data_dir, err.to_string()),
+        Err(err @ sonic_core::Error::Damaged { .. }) => return recovery::run(data_dir, err.into()),
         Err(err) => return Err(err.into()),
     };
     // The menu is built in the saved language; the recovery window, which

@@ -22,8 +22,9 @@ use crate::error::{Code, UiError};
 #[derive(Debug)]
 pub(crate) struct RecoveryState {
     data_dir: DataDir,
-    /// Why the database was refused.
-    problem: String,
+    /// Why the database was refused, as the window words it (`Damaged`,
+    /// reason `databaseDamaged`, the file's path).
+    problem: UiError,
     /// Set once a backup was restored: the window then only says "start again".
     recovered: Mutex<bool>,
 }
@@ -33,7 +34,7 @@ pub(crate) struct RecoveryState {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Startup {
     mode: &'static str,
-    problem: Option<String>,
+    problem: Option<UiError>,
     /// The UI language saved beside the database (recovery cannot read
     /// the database's settings).
     language: Option<String>,
@@ -41,7 +42,7 @@ pub(crate) struct Startup {
 
 impl RecoveryState {
     /// The recovery window's state for a database refused because of `problem`.
-    pub(crate) fn new(data_dir: DataDir, problem: String) -> RecoveryState {
+    pub(crate) fn new(data_dir: DataDir, problem: UiError) -> RecoveryState {
         RecoveryState {
             data_dir,
             problem,
@@ -70,7 +71,7 @@ pub(crate) fn startup(app: AppHandle) -> Startup {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RecoveryInfo {
-    problem: String,
+    problem: UiError,
     database: String,
     data_dir: String,
     backups: Vec<BackupFile>,
@@ -148,7 +149,7 @@ pub(crate) async fn recover_from_backup(
 }
 
 /// Runs the recovery window until the user closes it.
-pub(crate) fn run(data_dir: DataDir, problem: String) -> anyhow::Result<i32> {
+pub(crate) fn run(data_dir: DataDir, problem: UiError) -> anyhow::Result<i32> {
     use anyhow::Context as _;
     tracing::error!(database = %data_dir.database().display(), "the database is damaged: starting in recovery mode ({problem})");
     let state = RecoveryState::new(data_dir, problem);

@@ -85,7 +85,7 @@ export function on(event, handler) {
 export const FIRST_PAGE = Object.freeze({ offset: 0, limit: 50 });
 
 export const api = {
-  // ---- start-up: { mode: 'normal' | 'recovery', problem } ----
+  // ---- start-up: { mode: 'normal' | 'recovery', problem: error { code, message, params } } ----
   startup: () => call('startup'),
   // recovery mode only: { problem, database, dataDir, backups: [{ file, name, createdAt, reason, size }],
   //                       newestGood: name | null, problems: [string], recovered }

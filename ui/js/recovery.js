@@ -1,7 +1,7 @@
 // Recovery: the database failed its check at start-up. Say what is wrong,
 // list the backups with the newest one that verifies chosen, restore it
 // (the damaged files are kept aside), then ask the user to start again.
-import { node, errorBox } from './dom.js';
+import { node, errorBox, errorText } from './dom.js';
 
 export function mount(root, ctx) {
   const { api, t, format } = ctx;
@@ -17,7 +17,8 @@ export function mount(root, ctx) {
     node('div', { class: 'card form' },
       node('h1', { class: 'screen__title' }, t('recovery.title')),
       node('p', { class: 'screen__lead' }, t('recovery.lead')),
-      node('p', { class: 'inline-error', 'data-testid': 'recovery-problem' }, ctx.problem ?? ''),
+      // The refusal as any error is worded (code, reason, the file's path).
+      node('p', { class: 'inline-error', 'data-testid': 'recovery-problem' }, ctx.problem ? errorText(t, ctx.problem) : ''),
       node('h2', { class: 'card__title' }, t('recovery.backups')),
       list,
       error.el,

@@ -154,13 +154,15 @@ fn typed_server(typed: &str, saved: Option<&str>) -> Result<(String, sonic_backu
         None => typed.to_string(),
     };
     let config = sonic_backup::ServerConfig::parse_typed(&server).map_err(|e| {
+        let shown = sonic_backup::redact_password(typed);
         UiError::new(
             Code::Validation,
             format!(
-                "the server {:?} is not a PostgreSQL connection string ({e}); e.g. postgresql://sonic@head-office/sonic?sslmode=verify-full",
-                sonic_backup::redact_password(typed)
+                "the server {shown:?} is not a PostgreSQL connection string ({e}); e.g. postgresql://sonic@head-office/sonic?sslmode=verify-full"
             ),
         )
+        .with("reason", "notAServer")
+        .with("server", shown)
     })?;
     Ok((server, config))
 }
@@ -193,14 +195,26 @@ async fn save_settings(state: &AppState, settings: BackupSettings) -> Result<Bac
     if settings.interval_minutes > 24 * 60 {
         return Err(UiError::new(
             Code::Validation,
-            "scheduled backups run at least once a day: give 0 (off) to 1440 minutes",
-        ));
+            format!(
+                "scheduled backups run at least once a day: give 0 (off) to 1440 minutes, not {}",
+                settings.interval_minutes
+            ),
+        )
+        .with("reason", "intervalTooLong")
+        .with("minutes", settings.interval_minutes)
+        .with("max", 24 * 60));
     }
     if settings.close_wait_seconds > 120 {
         return Err(UiError::new(
             Code::Validation,
-            "closing waits at most 120 seconds for the server; the backup stays queued anyway",
-        ));
+            format!(
+                "closing waits at most 120 seconds for the server, not {}; the backup stays queued anyway",
+                settings.close_wait_seconds
+            ),
+        )
+        .with("reason", "closeWaitTooLong")
+        .with("seconds", settings.close_wait_seconds)
+        .with("max", 120));
     }
     let retention = Retention {
         keep_last: settings.keep_last,
@@ -249,9 +263,10 @@ async fn test_typed_server(state: &AppState, server: String) -> Result<ServerTes
     })
     .await?;
     let config = if server.trim().is_empty() {
-        state
-            .server_config()
-            .ok_or_else(|| UiError::new(Code::NotFound, "no backup server is set up; type its address first"))?
+        state.server_config().ok_or_else(|| {
+            UiError::new(Code::NotFound, "no backup server is set up; type its address first")
+                .with("reason", "serverNotTyped")
+        })?
     } else {
         typed_server(server.trim(), saved.as_deref())?.1
     };
@@ -339,5 +354,37 @@ mod tests {
             tauri::async_runtime::block_on(save_settings(&state, form("host=h port=nope user=u password=Pw-Bad-1")))
                 .unwrap_err();
         assert!(!err.message.contains("Pw-Bad-1"), "{}", err.message);
+    }
+
+    /// A wrong value crosses as its reason and the values the UI words it
+    /// with; a typed password never does.
+    #[test]
+    fn a_wrong_backup_setting_crosses_as_its_reason_and_values() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = AppState::for_tests(tmp.path());
+        state.sign_in_as(Role::Owner);
+        let mut often = form("");
+        often.interval_minutes = 2000;
+        let err = tauri::async_runtime::block_on(save_settings(&state, often)).unwrap_err();
+        assert_eq!(err.code, Code::Validation, "{}", err.message);
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["params"],
+            serde_json::json!({"reason": "intervalTooLong", "minutes": 2000, "max": 1440})
+        );
+        let mut patient = form("");
+        patient.close_wait_seconds = 121;
+        let err = tauri::async_runtime::block_on(save_settings(&state, patient)).unwrap_err();
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["params"],
+            serde_json::json!({"reason": "closeWaitTooLong", "seconds": 121, "max": 120})
+        );
+        let err = typed_server("postgresql://shop:Pw-Typed-9@office.example:notaport/sonic", None).unwrap_err();
+        assert_eq!(err.code, Code::Validation, "{}", err.message);
+        assert_eq!(err.params["reason"], "notAServer");
+        let shown = err.params["server"].as_str().unwrap();
+        assert!(
+            shown.contains("office.example") && !shown.contains("Pw-Typed-9"),
+            "{shown}"
+        );
     }
 }

@@ -106,10 +106,9 @@ where
 /// A record id from the webview: not blank, not absurdly long.
 pub(crate) fn id_arg(what: &str, id: &str) -> Result<(), UiError> {
     if id.trim().is_empty() || id.len() > 200 {
-        return Err(UiError::new(
-            Code::Validation,
-            format!("{what} is missing or not an id"),
-        ));
+        return Err(
+            UiError::new(Code::Validation, format!("{what} is missing or not an id")).with("reason", "notAnId"),
+        );
     }
     Ok(())
 }

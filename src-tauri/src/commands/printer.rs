@@ -50,7 +50,7 @@ pub(crate) async fn set_printer_settings(
 }
 
 async fn save_settings(state: &AppState, settings: PrinterSettings) -> Result<PrinterView, UiError> {
-    let settings = settings.checked().map_err(|m| UiError::new(Code::Validation, m))?;
+    let settings = settings.checked()?;
     let saved = as_user(state, move |store, ctx| {
         ctx.actor.require(Role::Manager, "changing the printer")?;
         settings.save(store)?;
@@ -84,28 +84,34 @@ fn header<'a>(request: &'a Request<'_>, name: &str) -> Option<&'a str> {
 #[tauri::command]
 pub(crate) async fn print_paper(state: State<'_, AppState>, request: Request<'_>) -> Result<Printed, UiError> {
     let InvokeBody::Raw(rows) = request.body() else {
-        return Err(UiError::new(
-            Code::Validation,
-            "a paper to print arrives as bytes, not JSON",
-        ));
+        return Err(
+            UiError::new(Code::Validation, "a paper to print arrives as bytes, not JSON")
+                .with("reason", "paperNotBytes"),
+        );
     };
     let width: usize = header(&request, "x-sonic-width")
         .and_then(|w| w.parse().ok())
-        .ok_or_else(|| UiError::new(Code::Validation, "the paper's width in dots (x-sonic-width) is missing"))?;
+        .ok_or_else(|| {
+            UiError::new(Code::Validation, "the paper's width in dots (x-sonic-width) is missing")
+                .with("reason", "paperWidthMissing")
+        })?;
     let copies: u8 = match header(&request, "x-sonic-copies") {
         None => 1,
-        Some(c) => c
-            .parse()
-            .ok()
-            .filter(|c| (1..=5).contains(c))
-            .ok_or_else(|| UiError::new(Code::Validation, format!("copies: 1 to 5, not {c:?}")))?,
+        Some(c) => c.parse().ok().filter(|c| (1..=5).contains(c)).ok_or_else(|| {
+            UiError::new(Code::Validation, format!("copies: 1 to 5, not {c:?}"))
+                .with("reason", "copiesRange")
+                .with("copies", c)
+        })?,
     };
     let drawer = header(&request, "x-sonic-drawer").unwrap_or("").to_string();
     // No picture: only the drawer (a cash sale with printing after a sale off).
     let image = if rows.is_empty() {
         None
     } else {
-        Some(Raster::new(width, rows.clone()).map_err(|e| UiError::new(Code::Validation, e.to_string()))?)
+        Some(
+            Raster::new(width, rows.clone())
+                .map_err(|e| UiError::new(Code::Validation, e.to_string()).with("reason", "paperUnprintable"))?,
+        )
     };
     let (settings, kick) = as_user(&state, move |store, _| {
         let settings = PrinterSettings::load(store)?;
@@ -131,7 +137,8 @@ pub(crate) async fn print_paper(state: State<'_, AppState>, request: Request<'_>
         return Err(UiError::new(
             Code::NotFound,
             "no receipt printer is set up; choose one in Settings › Printer",
-        ));
+        )
+        .with("reason", "noPrinter"));
     }
     if width != settings.dots() {
         return Err(UiError::new(
@@ -141,12 +148,20 @@ pub(crate) async fn print_paper(state: State<'_, AppState>, request: Request<'_>
                 settings.paper_mm,
                 settings.dots()
             ),
-        ));
+        )
+        .with("reason", "paperWidthChanged")
+        .with("width", width)
+        .with("paper", settings.paper_mm)
+        .with("dots", settings.dots()));
     }
     let bytes = match &image {
         Some(image) => escpos::job(image, copies, if kick { Drawer::Open } else { Drawer::Closed }),
         None if kick => escpos::drawer_only(),
-        None => return Err(UiError::new(Code::Validation, "nothing to print: the paper is empty")),
+        None => {
+            return Err(
+                UiError::new(Code::Validation, "nothing to print: the paper is empty").with("reason", "paperEmpty")
+            )
+        }
     };
     send(settings.connection, bytes).await?;
     let height = image.as_ref().map_or(0, Raster::height);
@@ -159,8 +174,16 @@ async fn send(connection: Connection, bytes: Vec<u8>) -> Result<(), UiError> {
         .await?
         .map_err(|e| {
             tracing::warn!("{e}");
-            UiError::new(Code::PrinterOffline, e.to_string())
+            unreachable_error(&e)
         })
+}
+
+/// The printer that did not answer, named as the user set it up (its
+/// address, device or name); the system's own words stay in the message.
+fn unreachable_error(e: &transport::Unreachable) -> UiError {
+    UiError::new(Code::PrinterOffline, e.to_string())
+        .with("reason", "printerUnreachable")
+        .with("printer", e.target.as_str())
 }
 
 /// A manager's "Open drawer": kicks the drawer and logs who and when in
@@ -181,7 +204,8 @@ async fn kick_drawer(state: &AppState, approval: Option<Approval>) -> Result<(),
         return Err(UiError::new(
             Code::NotFound,
             "the drawer opens through the receipt printer; set one up in Settings › Printer",
-        ));
+        )
+        .with("reason", "drawerNeedsPrinter"));
     }
     send(settings.connection, escpos::drawer_only()).await?;
     let ctx = state.op_ctx()?;
@@ -255,10 +279,16 @@ mod tests {
             .local_addr()
             .unwrap()
             .to_string();
-        tauri::async_runtime::block_on(save_settings(&state, network(address))).unwrap();
+        tauri::async_runtime::block_on(save_settings(&state, network(address.clone()))).unwrap();
         let err = tauri::async_runtime::block_on(kick_drawer(&state, None)).unwrap_err();
         assert_eq!(err.code, Code::PrinterOffline, "{}", err.message);
         assert!(err.message.contains("unreachable"), "{}", err.message);
+        // The UI words it from the reason and the printer's address, in
+        // either language; the system's English reason stays in the message.
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["params"],
+            serde_json::json!({"reason": "printerUnreachable", "printer": address})
+        );
         let store = state.store();
         let store = crate::lock_store(&store);
         let filter = ActivityFilter {
@@ -268,5 +298,26 @@ mod tests {
         assert!(activity::list(&store, &filter, Page { offset: 0, limit: 10 })
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn a_wrong_printer_setting_crosses_as_its_reason_and_the_value_typed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = AppState::for_tests(tmp.path());
+        state.sign_in_as(Role::Owner);
+        let err =
+            tauri::async_runtime::block_on(save_settings(&state, network(" printer.local:port ".into()))).unwrap_err();
+        assert_eq!(err.code, Code::Validation, "{}", err.message);
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["params"],
+            serde_json::json!({"reason": "printerAddress", "address": "printer.local:port"})
+        );
+        let mut wide = network("127.0.0.1:9100".into());
+        wide.paper_mm = 76;
+        let err = tauri::async_runtime::block_on(save_settings(&state, wide)).unwrap_err();
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["params"],
+            serde_json::json!({"reason": "paperSize", "paper": 76})
+        );
     }
 }

@@ -145,9 +145,10 @@ pub(crate) async fn choose_restore_file(
     let Some(chosen) = chosen else {
         return Ok(None);
     };
-    let path = chosen
-        .into_path()
-        .map_err(|e| UiError::new(Code::Validation, format!("the chosen file cannot be opened: {e}")))?;
+    let path = chosen.into_path().map_err(|e| {
+        UiError::new(Code::Validation, format!("the chosen file cannot be opened: {e}"))
+            .with("reason", "fileNotOpenable")
+    })?;
     stage_file(&app, &state, path).await.map(Some)
 }
 
@@ -249,6 +250,7 @@ pub(crate) async fn preview_restore(
                     Code::NotFound,
                     "no backup server is set up; start Sonic POS with --server or SONIC_SERVER_URL",
                 )
+                .with("reason", "serverNotSetUp")
             })?;
             let remote = config.connect().await?;
             let found = sonic_backup::find_backup(&remote, &id, &sonic_backup::ListFilter::default()).await?;
@@ -260,6 +262,26 @@ pub(crate) async fn preview_restore(
     result
 }
 
+/// Takes the restore the preview `token` staged; refused (`previewGone`)
+/// when another preview replaced it or none is staged.
+fn take_staged(state: &AppState, token: &str) -> Result<Staged, UiError> {
+    let mut slot = state.staged.lock().map_err(|_| {
+        UiError::new(Code::Internal, "the staged restore is unreadable; preview it again")
+            .with("reason", "stagedUnreadable")
+    })?;
+    match slot.take() {
+        Some(s) if s.token == token => Ok(s),
+        other => {
+            *slot = other;
+            Err(UiError::new(
+                Code::NotFound,
+                "this preview is no longer staged (another preview replaced it); preview the backup again",
+            )
+            .with("reason", "previewGone"))
+        }
+    }
+}
+
 /// Restores what the preview staged, approved by a manager's PIN.
 #[tauri::command]
 pub(crate) async fn restore(
@@ -268,23 +290,7 @@ pub(crate) async fn restore(
     token: String,
     approval: Approval,
 ) -> Result<RestoredDto, UiError> {
-    let staged = {
-        let mut slot = state
-            .staged
-            .lock()
-            .map_err(|_| UiError::new(Code::Internal, "the staged restore is unreadable; preview it again"))?;
-        match slot.take() {
-            Some(s) if s.token == token => s,
-            other => {
-                *slot = other;
-                return Err(UiError::new(
-                    Code::NotFound,
-                    "this preview is no longer staged (another preview replaced it); preview the backup again",
-                )
-                .with("reason", "previewGone"));
-            }
-        }
-    };
+    let staged = take_staged(&state, &token)?;
     let signed_in = state.op_ctx()?.actor;
     let who = signed_in.name.clone();
     let reporter = app.clone();
@@ -385,4 +391,24 @@ pub(crate) async fn server_backups(state: State<'_, AppState>, page: Page) -> Re
             bytes: b.bytes,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A restore whose preview is gone is refused by its reason, which the
+    /// UI words in the user's language; nothing is taken from the slot.
+    #[test]
+    fn a_restore_without_its_preview_is_refused_by_reason() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = AppState::for_tests(tmp.path());
+        let err = take_staged(&state, "token-1").unwrap_err();
+        assert_eq!(err.code, Code::NotFound);
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["params"],
+            serde_json::json!({"reason": "previewGone"})
+        );
+        assert!(state.staged.lock().unwrap().is_none());
+    }
 }

@@ -92,6 +92,7 @@ impl AppState {
                 Code::SignInNeeded,
                 "nobody is signed in on this till; sign in with your name and PIN",
             )
+            .with("reason", "signInFirst")
         })?;
         let store_id = self.till_store.lock().map(|s| s.clone()).unwrap_or_default();
         Ok(OpCtx::now(signed_in.actor, store_id))
@@ -300,7 +301,9 @@ pub(crate) async fn set_language(app: AppHandle, state: State<'_, AppState>, lan
         return Err(UiError::new(
             Code::Validation,
             format!("the language {language:?} is not available; choose en or ar"),
-        ));
+        )
+        .with("reason", "languageUnavailable")
+        .with("language", language));
     }
     let saved = language.clone();
     super::as_user(&state, move |store, _| store.set_setting(LANGUAGE, &saved)).await?;

@@ -34,7 +34,9 @@ fn rate_kind(kind: &str) -> Result<RateKind, UiError> {
         other => Err(UiError::new(
             Code::Validation,
             format!("{other:?} is not a rate; the rates are iqdPerUsd (sales) and iqdRate (transfers)"),
-        )),
+        )
+        .with("reason", "notARateKind")
+        .with("kind", other)),
     }
 }
 

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sonic_core::Store;
 
+use crate::error::{Code, UiError};
+
 const KEY: &str = "printer";
 
 /// Where the printer is.
@@ -80,29 +82,42 @@ impl PrinterSettings {
 
     /// Checks the form and tidies it (trimmed, the default port added).
     /// The error names the field.
-    pub(crate) fn checked(mut self) -> Result<PrinterSettings, String> {
+    pub(crate) fn checked(mut self) -> Result<PrinterSettings, UiError> {
+        let invalid = |message: String| UiError::new(Code::Validation, message);
         if !matches!(self.paper_mm, 58 | 80) {
-            return Err(format!("the paper is 58 or 80 mm wide, not {}", self.paper_mm));
+            return Err(invalid(format!("the paper is 58 or 80 mm wide, not {}", self.paper_mm))
+                .with("reason", "paperSize")
+                .with("paper", self.paper_mm));
         }
         if !(1..=5).contains(&self.copies) {
-            return Err(format!("copies: 1 to 5, not {}", self.copies));
+            return Err(invalid(format!("copies: 1 to 5, not {}", self.copies))
+                .with("reason", "copiesRange")
+                .with("copies", self.copies));
         }
         self.connection = match self.connection {
             Connection::None => Connection::None,
             Connection::Network { address } => Connection::Network {
-                address: network_address(&address)?,
+                address: network_address(&address).map_err(|message| {
+                    invalid(message)
+                        .with("reason", "printerAddress")
+                        .with("address", address.trim())
+                })?,
             },
             Connection::Device { path } => {
                 let path = path.trim().to_string();
                 if path.is_empty() {
-                    return Err("give the printer's device, e.g. /dev/usb/lp0 or COM3".into());
+                    return Err(invalid("give the printer's device, e.g. /dev/usb/lp0 or COM3".into())
+                        .with("reason", "printerDevice"));
                 }
                 Connection::Device { path }
             }
             Connection::Spooler { name } => {
                 let name = name.trim().to_string();
                 if name.is_empty() || name.contains('\0') {
-                    return Err("give the printer's name as Windows lists it in Printers & scanners".into());
+                    return Err(
+                        invalid("give the printer's name as Windows lists it in Printers & scanners".into())
+                            .with("reason", "printerName"),
+                    );
                 }
                 Connection::Spooler { name }
             }
@@ -171,7 +186,9 @@ mod tests {
         );
         for bad in ["", "host:port", "host:0", "host:70000", "a b:9100", ":9100"] {
             let err = ok(bad).unwrap_err();
-            assert!(err.contains("host:port"), "{bad:?}: {err}");
+            assert!(err.message.contains("host:port"), "{bad:?}: {err}");
+            assert_eq!(err.params["reason"], "printerAddress");
+            assert_eq!(err.params["address"], bad.trim());
         }
     }
 
@@ -182,10 +199,20 @@ mod tests {
         s.paper_mm = 58;
         assert_eq!(s.dots(), 384);
         s.paper_mm = 76;
-        assert!(s.clone().checked().unwrap_err().contains("58 or 80"));
+        let err = s.clone().checked().unwrap_err();
+        assert!(err.message.contains("58 or 80"), "{err}");
+        assert_eq!(
+            (&err.params["reason"], &err.params["paper"]),
+            (&"paperSize".into(), &76.into())
+        );
         s.paper_mm = 58;
         s.copies = 0;
-        assert!(s.checked().unwrap_err().contains("copies"));
+        let err = s.checked().unwrap_err();
+        assert!(err.message.contains("copies"), "{err}");
+        assert_eq!(
+            (&err.params["reason"], &err.params["copies"]),
+            (&"copiesRange".into(), &0.into())
+        );
         assert!(with(Connection::Device { path: " ".into() }).checked().is_err());
         assert!(with(Connection::Spooler { name: "".into() }).checked().is_err());
     }

@@ -21,6 +21,8 @@ const WRITE: Duration = Duration::from_secs(10);
 pub(crate) struct Unreachable {
     pub printer: String,
     pub why: String,
+    /// The printer as the user set it up: `host:port`, device or name.
+    pub target: String,
 }
 
 /// Sends `bytes` to the printer of `connection` (not `None`).
@@ -29,11 +31,13 @@ pub(crate) fn send(connection: &Connection, document: &str, bytes: &[u8]) -> Res
         Connection::None => Err(Unreachable {
             printer: "(none)".into(),
             why: "no receipt printer is set up in Settings › Printer".into(),
+            target: String::new(),
         }),
         Connection::Network { address } => {
             let fail = |why: String| Unreachable {
                 printer: format!("at {address}"),
                 why,
+                target: address.clone(),
             };
             let addrs = address
                 .to_socket_addrs()
@@ -58,6 +62,7 @@ pub(crate) fn send(connection: &Connection, document: &str, bytes: &[u8]) -> Res
             let fail = |e: std::io::Error| Unreachable {
                 printer: path.clone(),
                 why: e.to_string(),
+                target: path.clone(),
             };
             let mut file = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
             file.write_all(bytes).map_err(fail)?;
@@ -67,6 +72,7 @@ pub(crate) fn send(connection: &Connection, document: &str, bytes: &[u8]) -> Res
             sonic_platform::printer::write_raw(name, document, bytes).map_err(|e| Unreachable {
                 printer: format!("{name:?}"),
                 why: e.to_string(),
+                target: name.clone(),
             })
         }
     }

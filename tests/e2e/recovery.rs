@@ -36,6 +36,14 @@ async fn a_damaged_database_is_not_used_and_the_newest_good_backup_brings_the_sh
     let app = App::launch(dir.path()).await?;
     let problem = app.wait_for_text("recovery-problem", |t| !t.is_empty()).await?;
     assert!(problem.contains("damaged"), "the window says what is wrong: {problem}");
+    // Worded from the refusal's reason and the file's path (as in Arabic),
+    // not Rust's message for the log, which names the admin tool.
+    assert!(
+        problem.contains("restore it from a backup")
+            && problem.contains(&db.display().to_string())
+            && !problem.contains("sonic-pos-admin"),
+        "the problem is worded from its reason: {problem}"
+    );
     let good = app.testid("recovery-newest-good").await?;
     let row = good.find(Locator::XPath("ancestor::li[1]")).await?;
     let name = row.attr("data-name").await?.unwrap_or_default();

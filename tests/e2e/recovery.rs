@@ -119,13 +119,23 @@ async fn damage_found_by_the_check_after_start_stops_the_till_and_offers_recover
         listed[0].file.clone()
     };
 
-    // Damage the last pages of the file (records, not the schema the
-    // opening reads).
+    // Damage the pages of records nothing reads before the window (not the
+    // schema the opening reads, which may sit anywhere in the file: the
+    // change marks' triggers grew it onto the last pages).
     let db = data.database();
-    let pages = std::fs::metadata(&db)?.len() / 4096;
+    let roots: Vec<u64> = {
+        let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut query = conn.prepare(
+            "SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name IN ('returns', 'transfers', 'item_activity')",
+        )?;
+        let roots = query.query_map([], |row| row.get::<_, i64>(0))?;
+        roots.map(|r| Ok(u64::try_from(r?)?)).collect::<anyhow::Result<_>>()?
+    };
+    assert_eq!(roots.len(), 3, "the three tables are found: {roots:?}");
     let mut file = std::fs::OpenOptions::new().write(true).open(&db)?;
-    for page in pages - 3..pages {
-        file.seek(SeekFrom::Start(page * 4096))?;
+    for page in roots {
+        // Pages are numbered from 1.
+        file.seek(SeekFrom::Start((page - 1) * 4096))?;
         file.write_all(&[0xA5; 4096])?;
     }
     file.sync_all()?;

@@ -281,9 +281,11 @@ async fn moving_more_than_the_store_holds_is_refused_and_changes_nothing() -> an
         Some("InsufficientStock"),
         "the screen says there is not enough stock"
     );
+    // "only 4 of <item> in stock in <store>, 5 wanted" (names isolated).
+    let text = error.text().await?;
     assert!(
-        error.text().await?.contains("4 in stock, 5 wanted"),
-        "and how much there is"
+        text.contains("only 4 of") && text.contains("5 wanted") && text.contains(shop.screen.name.as_str()),
+        "and how much there is, of which item: {text}"
     );
     wait_for_level(&app, main, 4).await?;
     wait_for_level(&app, branch, 0).await?;

@@ -2,8 +2,9 @@
 //! names it with a reason. The check is by reading the sources (a command
 //! cannot be called here without a running Tauri app): the body of each
 //! `#[tauri::command]`, or of a function of the same file it hands `&state`
-//! to, must go through `as_user(`, call `op_ctx()`, or be the export (which
-//! checks inside `export::run`, for the menu's File → Export too).
+//! to, must go through `as_user(` or `as_user_or_approver(`, call
+//! `op_ctx()`, or be the export (which checks inside `export::run`, for the
+//! menu's File → Export too).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -40,7 +41,9 @@ const OPEN_BEFORE_SIGN_IN: &[(&str, &str)] = &[
     ),
 ];
 
-const GATES: &[&str] = &["as_user(", "op_ctx()", "export::run("];
+/// `as_user_or_approver(` takes `op_ctx()` first, then runs the step as the
+/// approving manager when one is given.
+const GATES: &[&str] = &["as_user(", "as_user_or_approver(", "op_ctx()", "export::run("];
 
 /// Top-level `fn` bodies of a source file by name (the text up to the first
 /// line that is a lone `}`), and which of them are commands.

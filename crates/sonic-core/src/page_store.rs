@@ -758,7 +758,7 @@ impl PageStream {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::backup::{self, create_backup_with, list_backups, reason, PendingBackups, Retention};
     use crate::ops::sale::SaleInput;

@@ -328,11 +328,9 @@ pub(crate) const fn kept_points() -> usize {
 #[cfg(test)]
 mod tests {
     use crate::backup::{self, create_backup_with, reason, BackupInfo, PendingBackups};
-    use crate::ops::sale::SaleInput;
-    use crate::ops::{Actor, OpCtx};
     use crate::page_store::{PageStore, StoredBackup};
     use crate::pages::{Manifest, PageCutter};
-    use crate::sections::{Currency, Role, SectionKey, Table};
+    use crate::sections::{SectionKey, Table};
     use crate::snapshot::{self, ExportInfo};
     use crate::{DataDir, Store};
 
@@ -388,28 +386,9 @@ mod tests {
         crate::store::record_total(store.conn()).unwrap()
     }
 
+    /// One more cash sale of one line (the page store's tests' sale).
     fn sell(store: &mut Store) {
-        let mut items = Vec::new();
-        crate::store::for_each_record(store.conn(), Table::Items, |id, _| {
-            items.extend(id.map(str::to_string));
-            Ok(())
-        })
-        .unwrap();
-        let actor = Actor {
-            user_id: "user-1".into(),
-            name: "owner".into(),
-            role: Role::Owner,
-        };
-        for store_id in ["store-1", "store-2", "store-3"] {
-            for id in items.iter().rev().take(60) {
-                let ctx = OpCtx::now(actor.clone(), store_id);
-                let input = SaleInput::cash(&[(id.as_str(), 1)], Currency::Iqd, 50_000_000);
-                if crate::ops::sale::sell(store, &ctx, &input).is_ok() {
-                    return;
-                }
-            }
-        }
-        panic!("no item could be sold");
+        crate::page_store::tests::one_more_sale(store);
     }
 
     fn seqs(store: &Store, table: Table) -> Vec<i64> {

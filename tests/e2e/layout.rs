@@ -23,6 +23,20 @@ use sonic_e2e::App;
 use crate::returns::cashier_at_main;
 use crate::sale::{iqd, scan};
 
+/// The seeded cashier's context with an owner's role: for setting up, before
+/// the app starts, what only an owner may create (customers with a limit,
+/// items).
+fn owner_at_main(store: &Store, shop: &SeededShop) -> anyhow::Result<sonic_core::ops::OpCtx> {
+    let ctx = cashier_at_main(store, shop)?;
+    Ok(sonic_core::ops::OpCtx::now(
+        sonic_core::ops::Actor {
+            role: sonic_core::sections::Role::Owner,
+            ..ctx.actor
+        },
+        shop.main_store.clone(),
+    ))
+}
+
 /// The rectangle of the first element matching `css`, and the viewport's size.
 async fn rect(app: &App, css: &str) -> anyhow::Result<Value> {
     const SCRIPT: &str = r#"
@@ -193,14 +207,7 @@ async fn the_debt_payment_dialog_keeps_its_width_when_an_error_shows() -> anyhow
     let shop = seed_shop(dir.path())?;
     let debt_id = {
         let mut store = Store::open(&DataDir::at(dir.path()))?;
-        let ctx = cashier_at_main(&store, &shop)?;
-        let owner_ctx = sonic_core::ops::OpCtx::now(
-            sonic_core::ops::Actor {
-                role: sonic_core::sections::Role::Owner,
-                ..ctx.actor.clone()
-            },
-            shop.main_store.clone(),
-        );
+        let owner_ctx = owner_at_main(&store, &shop)?;
         let sara = catalog::create_customer(
             &mut store,
             &owner_ctx,
@@ -263,14 +270,7 @@ async fn the_arabic_dashboard_is_not_clipped_has_dates_on_its_axis_and_a_dollar_
     {
         let mut store = Store::open(&DataDir::at(dir.path()))?;
         // Enough stock for a large dinar day, then a dinar sale and a dollar sale returned.
-        let ctx = cashier_at_main(&store, &shop)?;
-        let owner_ctx = sonic_core::ops::OpCtx::now(
-            sonic_core::ops::Actor {
-                role: sonic_core::sections::Role::Owner,
-                ..ctx.actor.clone()
-            },
-            shop.main_store.clone(),
-        );
+        let owner_ctx = owner_at_main(&store, &shop)?;
         stock::receive(&mut store, &owner_ctx, &shop.screen.id, 300, 18_000)?;
         one_sale(&mut store, &shop, &shop.screen.id, 280, Currency::Iqd, 280 * 30_000)?;
         let phone = one_sale(&mut store, &shop, &shop.phone.id, 1, Currency::Usd, 25_000)?;
@@ -380,14 +380,7 @@ async fn arabic_labels_keep_one_languages_formatting_and_an_arabic_name_with_dig
     let shop = seed_shop(dir.path())?;
     let charger = {
         let mut store = Store::open(&DataDir::at(dir.path()))?;
-        let ctx = cashier_at_main(&store, &shop)?;
-        let owner_ctx = sonic_core::ops::OpCtx::now(
-            sonic_core::ops::Actor {
-                role: sonic_core::sections::Role::Owner,
-                ..ctx.actor.clone()
-            },
-            shop.main_store.clone(),
-        );
+        let owner_ctx = owner_at_main(&store, &shop)?;
         let made = catalog::create_item(
             &mut store,
             &owner_ctx,

@@ -367,6 +367,16 @@ async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
     app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
     app.open("settings").await?;
     app.click("settings-language-en").await?;
+    // The frame reloads in the new language and opens the Sale screen: the
+    // next step waits for it (an element found before the reload is gone).
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(
+            "html[dir='ltr'][lang='en'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']",
+        ))
+        .await
+        .context("after choosing en the frame never came back")?;
     let english = sonic_e2e::eventually("the menu relabelled in English", || {
         Ok(log()
             .lines()
@@ -380,6 +390,16 @@ async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
     );
     app.open("settings").await?;
     app.click("settings-language-ar").await?;
+    // The frame reloads in the new language and opens the Sale screen: the
+    // next step waits for it (an element found before the reload is gone).
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(
+            "html[dir='rtl'][lang='ar'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']",
+        ))
+        .await
+        .context("after choosing ar the frame never came back")?;
     let arabic = sonic_e2e::eventually("the menu relabelled in Arabic", || {
         Ok(log()
             .lines()

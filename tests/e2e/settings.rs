@@ -122,16 +122,7 @@ async fn switching_to_arabic_turns_the_app_right_to_left_and_the_sale_screen_int
         "English is left to right"
     );
 
-    app.click("settings-language-ar").await?;
-    // The frame reloads in Arabic and, still signed in, opens the Sale screen.
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(
-            "html[dir='rtl'][lang='ar'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']",
-        ))
-        .await
-        .context("after choosing Arabic the app never showed the Sale screen right to left")?;
+    choose_language(&app, "ar").await?;
 
     let arabic: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/i18n/ar/sale.json"),
@@ -341,6 +332,23 @@ async fn a_rate_ten_times_the_current_one_is_asked_about_with_an_example_price_b
     app.quit().await
 }
 
+/// Chooses a language on the Settings screen and waits for the frame to
+/// reload in it (right to left for Arabic) and, still signed in, open the
+/// Sale screen: an element found before the reload is gone.
+async fn choose_language(app: &App, lang: &str) -> anyhow::Result<()> {
+    app.click(&format!("settings-language-{lang}")).await?;
+    let dir = if lang == "ar" { "rtl" } else { "ltr" };
+    app.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(&format!(
+            "html[dir='{dir}'][lang='{lang}'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']"
+        )))
+        .await
+        .with_context(|| format!("after choosing {lang} the app never showed the Sale screen {dir}"))?;
+    Ok(())
+}
+
 /// The native menu (File, Backup, Help) is built in the saved language and
 /// relabelled when the language changes (issue 16). WebDriver cannot see
 /// the native menu, so the app reads its labels back from the menu itself
@@ -366,17 +374,7 @@ async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
     );
     app.sign_in(shop::OWNER.0, shop::OWNER.1).await?;
     app.open("settings").await?;
-    app.click("settings-language-en").await?;
-    // The frame reloads in the new language and opens the Sale screen: the
-    // next step waits for it (an element found before the reload is gone).
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(
-            "html[dir='ltr'][lang='en'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']",
-        ))
-        .await
-        .context("after choosing en the frame never came back")?;
+    choose_language(&app, "en").await?;
     let english = sonic_e2e::eventually("the menu relabelled in English", || {
         Ok(log()
             .lines()
@@ -389,17 +387,7 @@ async fn the_native_menu_follows_the_language() -> anyhow::Result<()> {
         "{english}"
     );
     app.open("settings").await?;
-    app.click("settings-language-ar").await?;
-    // The frame reloads in the new language and opens the Sale screen: the
-    // next step waits for it (an element found before the reload is gone).
-    app.client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(
-            "html[dir='rtl'][lang='ar'] body[data-ready='true'][data-signed-in='true'] main[data-screen='sale']",
-        ))
-        .await
-        .context("after choosing ar the frame never came back")?;
+    choose_language(&app, "ar").await?;
     let arabic = sonic_e2e::eventually("the menu relabelled in Arabic", || {
         Ok(log()
             .lines()
